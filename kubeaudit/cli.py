@@ -1,0 +1,184 @@
+"""Command line: parse arguments, call the library, pick the exit code.
+
+Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage error or an
+incomplete scan (some input could not be read or evaluated). An incomplete scan
+exits 2 even when it also has findings, because its result cannot be trusted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path as FsPath
+from typing import TextIO
+
+from kubeaudit import __version__
+from kubeaudit.engine.fixtures import check_rules
+from kubeaudit.engine.loader import RuleError, load_rules
+from kubeaudit.engine.rule import Rule
+from kubeaudit.engine.selection import PROFILES, SelectionError, select_rules
+from kubeaudit.model import ScanResult, Severity
+from kubeaudit.report import FORMATS, REPORTERS
+from kubeaudit.scan import scan_manifests
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
+DEFAULT_FAIL_ON = "low"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kubeaudit",
+        description="Kubernetes security posture scanner.",
+        epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomplete scan.",
+    )
+    parser.add_argument("--version", action="version", version=f"kubeaudit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = commands.add_parser("scan", help="scan manifests for security problems")
+    scan.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to scan; - for stdin")
+    scan.add_argument(
+        "--format", "-f", action="append", choices=FORMATS, dest="formats",
+        help="report format (console by default); repeat with --output to write several reports",
+    )  # fmt: skip
+    scan.add_argument("--output", "-o", action="append", dest="outputs", metavar="FILE",
+                      help="write the report to FILE; the n-th --output goes with the n-th --format")
+    scan.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default=DEFAULT_FAIL_ON,
+                      help=f"exit 1 on findings of this severity or higher (default: {DEFAULT_FAIL_ON})")
+    _add_rule_options(scan)
+    scan.add_argument("--profile", choices=PROFILES, default="all",
+                      help="only the Pod Security Standards rules of this level (restricted includes baseline)")
+    scan.add_argument("--enable", action="append", default=[], metavar="RULE",
+                      help="also run RULE (glob patterns allowed), even if it is off by default")
+    scan.add_argument("--disable", action="append", default=[], metavar="RULE", help="do not run RULE (globs allowed)")
+    scan.add_argument("--no-color", action="store_true", help="never colour the console report")
+
+    rules = commands.add_parser("rules", help="list, explain and test rules")
+    rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    listing = rule_commands.add_parser("list", help="list the available rules")
+    _add_rule_options(listing)
+    listing.add_argument("--format", choices=["text", "json"], default="text")
+    explain = rule_commands.add_parser("explain", help="show what a rule checks and how to fix it")
+    explain.add_argument("rule_id", metavar="RULE")
+    _add_rule_options(explain)
+    test = rule_commands.add_parser("test", help="check rules against their pass/fail fixtures")
+    test.add_argument("dirs", nargs="*", metavar="RULES_DIR", help="rule directories (default: the built-in rules)")
+    test.add_argument("--fixtures", default="fixtures/rules", metavar="DIR",
+                      help="folder with one sub-folder of fixtures per rule id (default: fixtures/rules)")
+    return parser
+
+
+def _add_rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load rules from DIR")
+
+
+def _use_color(stream: TextIO, disabled: bool) -> bool:
+    if disabled or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+@contextlib.contextmanager
+def _open_output(path: str | None) -> Iterator[TextIO]:
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    with handle:
+        yield handle
+
+
+def _report_plan(formats: list[str] | None, outputs: list[str] | None) -> list[tuple[str, str | None]]:
+    formats = formats or ["console"]
+    outputs = outputs or []
+    if len(outputs) > len(formats):
+        raise UsageError("more --output than --format options: each --output needs its own --format")
+    plan = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    if sum(1 for _, out in plan if out in (None, "-")) > 1:
+        raise UsageError("only one report can go to standard output: give the others an --output FILE")
+    return plan
+
+
+def exit_code(result: ScanResult, fail_on: str) -> int:
+    if not result.complete:
+        return EXIT_ERROR
+    if fail_on == "none":
+        return EXIT_OK
+    threshold = Severity(fail_on).rank
+    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in result.findings) else EXIT_OK
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    plan = _report_plan(args.formats, args.outputs)
+    rules = select_rules(load_rules(args.rules), args.profile, args.enable, args.disable)
+    result = scan_manifests(args.paths, rules)
+    for fmt, output in plan:
+        with _open_output(output) as stream:
+            color = output in (None, "-") and _use_color(stream, args.no_color)
+            REPORTERS[fmt](result, stream, color)
+    return exit_code(result, args.fail_on)
+
+
+def _find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
+    for rule in rules:
+        if rule.id == rule_id:
+            return rule
+    raise UsageError(f"no rule {rule_id!r} (see `kubeaudit rules list`)")
+
+
+def _cmd_rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from kubeaudit import ruledocs
+
+    if args.rules_command == "list":
+        rules = load_rules(args.rules)
+        ruledocs.print_list(rules, args.format, sys.stdout)
+        return EXIT_OK
+    if args.rules_command == "explain":
+        rule = _find_rule(load_rules(args.rules), args.rule_id)
+        ruledocs.print_explain(rule, sys.stdout)
+        return EXIT_OK
+    if args.rules_command == "test":
+        if args.dirs:
+            rules = load_rules(args.dirs, include_builtin=False)
+        else:
+            rules = load_rules()
+        fixtures = FsPath(args.fixtures)
+        if not fixtures.is_dir():
+            raise UsageError(f"fixtures folder not found: {args.fixtures}")
+        results = check_rules(rules, fixtures)
+        return ruledocs.print_fixture_results(results, len(rules), sys.stdout)
+    parser.parse_args(["rules", "--help"])
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "scan":
+            return _cmd_scan(args)
+        if args.command == "rules":
+            return _cmd_rules(args, parser)
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    except (UsageError, RuleError, SelectionError) as exc:
+        print(f"kubeaudit: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("kubeaudit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); that is not our error to report.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK

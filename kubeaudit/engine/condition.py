@@ -1,0 +1,527 @@
+"""Compile a rule condition (a subset of JSON Schema) into fast Python closures.
+
+Rules are data. A condition is a JSON Schema that a compliant target satisfies;
+each place where the target breaks it is a violation with the exact path of the
+offending field (or, for a missing field, the path where it should be). We
+compile once per run instead of interpreting the schema per target, and we never
+generate or execute source code: every schema keyword maps to a closure below.
+
+The subset is documented in README.md; unknown keywords are rejected so that a
+typo in a rule fails loudly instead of silently matching everything.
+
+One deliberate difference from JSON Schema: a field set to null counts as not
+set (`properties` skips it, `required` wants a value). That is how Kubernetes
+reads manifests, and what the Pod Security Standards mean by "undefined/nil".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kubeaudit.model import Path, format_path
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<not set>"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    path: Path  # in the target document
+    value: Any  # the offending value, or MISSING when a required field is absent
+    reason: str  # a short, generated explanation ("must be one of ...")
+
+
+Out = list[Violation] | None
+Check = Callable[[Any, Path, Out], bool]
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be compiled; path is where in the schema."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{format_path(path) or '(condition)'}: {message}")
+        self.schema_path = path
+
+
+ANNOTATION_KEYWORDS = frozenset({"description", "title", "$comment", "examples", "default", "x-message"})
+SUPPORTED_KEYWORDS = frozenset(
+    {
+        "type", "const", "enum", "not", "allOf", "anyOf", "oneOf", "if", "then", "else",
+        "properties", "patternProperties", "additionalProperties", "required", "propertyNames",
+        "minProperties", "maxProperties", "items", "contains", "minItems", "maxItems",
+        "uniqueItems", "pattern", "minLength", "maxLength", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "$ref", "$defs",
+    }
+)  # fmt: skip
+_JSON_TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality as JSON sees it: true is not 1, 1 equals 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if name == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return json_type(value) == name
+
+
+def short(value: Any, limit: int = 60) -> str:
+    """A compact rendering of a value for messages."""
+    if value is MISSING:
+        return "not set"
+    if isinstance(value, str):
+        text = value
+    elif value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (dict, list)):
+        text = "{...}" if isinstance(value, dict) else "[...]"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Compiler:
+    def __init__(self, root: Any) -> None:
+        self.defs: dict[str, Any] = {}
+        if isinstance(root, dict) and isinstance(root.get("$defs"), dict):
+            self.defs = root["$defs"]
+        self.compiled_defs: dict[str, Check] = {}
+
+    def compile(self, schema: Any, where: Path) -> Check:
+        if schema is True:
+            return _accept
+        if schema is False:
+            return _reject
+        if not isinstance(schema, dict):
+            raise ConditionError(where, f"a condition must be a mapping or a boolean, not {json_type(schema)}")
+        unknown = set(schema) - SUPPORTED_KEYWORDS - ANNOTATION_KEYWORDS
+        if unknown:
+            raise ConditionError(where, f"unsupported keyword(s): {', '.join(sorted(unknown))}")
+        checks: list[Check] = []
+        for keyword in schema:
+            builder = _BUILDERS.get(keyword)
+            if builder is not None:
+                check = builder(self, schema, where + (keyword,))
+                if check is not None:
+                    checks.append(check)
+        if "if" in schema:
+            checks.append(self._if_then_else(schema, where))
+        return _all_of(checks)
+
+    def _if_then_else(self, schema: dict[str, Any], where: Path) -> Check:
+        condition = self.compile(schema["if"], where + ("if",))
+        then = self.compile(schema.get("then", True), where + ("then",))
+        otherwise = self.compile(schema.get("else", True), where + ("else",))
+
+        def check(value: Any, path: Path, out: Out) -> bool:
+            if condition(value, path, None):
+                return then(value, path, out)
+            return otherwise(value, path, out)
+
+        return check
+
+    def ref(self, target: Any, where: Path) -> Check:
+        if not isinstance(target, str) or not target.startswith("#/$defs/"):
+            raise ConditionError(where, "$ref must point into this condition's $defs: '#/$defs/<name>'")
+        name = target[len("#/$defs/") :]
+        if name not in self.defs:
+            raise ConditionError(where, f"$ref to unknown definition {name!r}")
+        if name not in self.compiled_defs:
+            # Recursion through $ref is allowed: install a forwarder first.
+            slot: list[Check] = []
+            self.compiled_defs[name] = lambda v, p, o: slot[0](v, p, o)
+            slot.append(self.compile(self.defs[name], ("$defs", name)))
+        return self.compiled_defs[name]
+
+
+def _accept(value: Any, path: Path, out: Out) -> bool:
+    return True
+
+
+def _reject(value: Any, path: Path, out: Out) -> bool:
+    if out is not None:
+        out.append(Violation(path, value, "is not allowed"))
+    return False
+
+
+def _all_of(checks: list[Check]) -> Check:
+    if not checks:
+        return _accept
+    if len(checks) == 1:
+        return checks[0]
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        ok = True
+        for sub in checks:
+            if not sub(value, path, out):
+                ok = False
+                if out is None:
+                    return False
+        return ok
+
+    return check
+
+
+def _leaf(test: Callable[[Any], bool], reason: str, applies: Callable[[Any], bool] | None = None) -> Check:
+    """A keyword that judges the value itself, reporting at the value's path."""
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if applies is not None and not applies(value):
+            return True
+        if test(value):
+            return True
+        if out is not None:
+            out.append(Violation(path, value, reason))
+        return False
+
+    return check
+
+
+def _need(cond: bool, where: Path, message: str) -> None:
+    if not cond:
+        raise ConditionError(where, message)
+
+
+def _list_of(value: Any, where: Path, item_type: type | tuple[type, ...], what: str) -> list[Any]:
+    _need(isinstance(value, list) and all(isinstance(v, item_type) for v in value), where, f"must be {what}")
+    return list(value)
+
+
+def _b_type(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    names = s["type"] if isinstance(s["type"], list) else [s["type"]]
+    _need(all(n in _JSON_TYPES for n in names), where, f"unknown type; use {sorted(_JSON_TYPES)}")
+    return _leaf(lambda v: any(_is_type(v, n) for n in names), f"must be of type {' or '.join(names)}")
+
+
+def _b_const(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    expected = s["const"]
+    return _leaf(lambda v: json_equal(v, expected), f"must be {short(expected)}")
+
+
+def _b_enum(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    options = _list_of(s["enum"], where, object, "a list of values")
+    hashable = all(isinstance(o, str) for o in options)
+    if hashable:
+        allowed = frozenset(options)
+        test: Callable[[Any], bool] = lambda v: isinstance(v, str) and v in allowed  # noqa: E731
+    else:
+        test = lambda v: any(json_equal(v, o) for o in options)  # noqa: E731
+    shown = ", ".join(short(o) for o in options[:12]) + (", ..." if len(options) > 12 else "")
+    return _leaf(test, f"must be one of: {shown}" if options else "no value is allowed")
+
+
+def _b_not(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    inner = c.compile(s["not"], where)
+    return _leaf(lambda v: not inner(v, (), None), "is not allowed")
+
+
+def _b_all_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    subs = _list_of(s["allOf"], where, (dict, bool), "a list of conditions")
+    return _all_of([c.compile(sub, where + (i,)) for i, sub in enumerate(subs)])
+
+
+def _b_any_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    subs = [c.compile(sub, where + (i,)) for i, sub in enumerate(_list_of(s["anyOf"], where, (dict, bool), "a list"))]
+    reason = str(s.get("x-message", "does not match any of the allowed forms"))
+    return _leaf(lambda v: any(sub(v, (), None) for sub in subs), reason)
+
+
+def _b_one_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    subs = [c.compile(sub, where + (i,)) for i, sub in enumerate(_list_of(s["oneOf"], where, (dict, bool), "a list"))]
+    return _leaf(lambda v: sum(1 for sub in subs if sub(v, (), None)) == 1, "must match exactly one allowed form")
+
+
+def _b_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    props = s["properties"]
+    _need(isinstance(props, dict), where, "must be a mapping of field name to condition")
+    compiled = [(name, c.compile(sub, where + (name,))) for name, sub in props.items()]
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if not isinstance(value, dict):
+            return True
+        ok = True
+        for name, sub in compiled:
+            item = value.get(name)
+            if item is not None and not sub(item, (*path, name), out):
+                ok = False
+                if out is None:
+                    return False
+        return ok
+
+    return check
+
+
+def _b_pattern_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    props = s["patternProperties"]
+    _need(isinstance(props, dict), where, "must be a mapping of regular expression to condition")
+    compiled = [(_regex(p, where + (p,)), c.compile(sub, where + (p,))) for p, sub in props.items()]
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if not isinstance(value, dict):
+            return True
+        ok = True
+        for key, item in value.items():
+            for regex, sub in compiled:
+                if item is None or not isinstance(key, str) or not regex.search(key):
+                    continue
+                if not sub(item, (*path, key), out):
+                    ok = False
+                    if out is None:
+                        return False
+        return ok
+
+    return check
+
+
+def _b_additional_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    known = set(s.get("properties", {}) or {})
+    patterns = [_regex(p, where) for p in (s.get("patternProperties") or {})]
+    sub = c.compile(s["additionalProperties"], where)
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if not isinstance(value, dict):
+            return True
+        ok = True
+        for key, item in value.items():
+            if item is None or key in known or (isinstance(key, str) and any(p.search(key) for p in patterns)):
+                continue
+            if not sub(item, (*path, key), out):
+                ok = False
+                if out is None:
+                    return False
+        return ok
+
+    return check
+
+
+def _b_required(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    names = _list_of(s["required"], where, str, "a list of field names")
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if not isinstance(value, dict):
+            return True
+        ok = True
+        for name in names:
+            if value.get(name) is None:
+                ok = False
+                if out is None:
+                    return False
+                out.append(Violation((*path, name), MISSING, f"{name} must be set"))
+        return ok
+
+    return check
+
+
+def _b_property_names(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    sub = c.compile(s["propertyNames"], where)
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if not isinstance(value, dict):
+            return True
+        ok = True
+        for key in value:
+            if not sub(key, (), None):
+                ok = False
+                if out is None:
+                    return False
+                out.append(Violation((*path, key), key, f"field name {short(key)} is not allowed"))
+        return ok
+
+    return check
+
+
+def _b_items(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    sub = c.compile(s["items"], where)
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if not isinstance(value, list):
+            return True
+        ok = True
+        for index, item in enumerate(value):
+            if not sub(item, (*path, index), out):
+                ok = False
+                if out is None:
+                    return False
+        return ok
+
+    return check
+
+
+def _b_contains(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    sub = c.compile(s["contains"], where)
+    reason = str(s.get("x-message", "must contain a matching item"))
+    return _leaf(
+        lambda v: any(sub(item, (), None) for item in v), reason, applies=lambda v: isinstance(v, list)
+    )
+
+
+def _number(s: dict[str, Any], key: str, where: Path) -> float:
+    value = s[key]
+    _need(isinstance(value, (int, float)) and not isinstance(value, bool), where, "must be a number")
+    return float(value)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _sized(key: str, kind: Callable[[Any], bool], size: Callable[[Any], int], minimum: bool, what: str) -> Any:
+    def builder(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+        limit = _number(s, key, where)
+        if minimum:
+            return _leaf(lambda v: size(v) >= limit, f"must have at least {int(limit)} {what}", kind)
+        return _leaf(lambda v: size(v) <= limit, f"must have at most {int(limit)} {what}", kind)
+
+    return builder
+
+
+def _bound(key: str, op: Callable[[float, float], bool], words: str) -> Any:
+    def builder(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+        limit = _number(s, key, where)
+        shown = int(limit) if limit.is_integer() else limit
+        return _leaf(lambda v: op(v, limit), f"must be {words} {shown}", _is_num)
+
+    return builder
+
+
+def _b_multiple_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    step = _number(s, "multipleOf", where)
+    _need(step > 0, where, "must be greater than 0")
+    return _leaf(lambda v: math.isclose(v / step, round(v / step)), f"must be a multiple of {step:g}", _is_num)
+
+
+def _b_unique_items(c: _Compiler, s: dict[str, Any], where: Path) -> Check | None:
+    if not s["uniqueItems"]:
+        return None
+
+    def unique(v: list[Any]) -> bool:
+        return all(not json_equal(v[i], v[j]) for i in range(len(v)) for j in range(i + 1, len(v)))
+
+    return _leaf(unique, "must not repeat items", lambda v: isinstance(v, list))
+
+
+def _regex(pattern: Any, where: Path) -> re.Pattern[str]:
+    _need(isinstance(pattern, str), where, "a pattern must be a string")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ConditionError(where, f"invalid regular expression: {exc}") from exc
+
+
+def _b_pattern(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    regex = _regex(s["pattern"], where)
+    return _leaf(lambda v: regex.search(v) is not None, f"must match {s['pattern']}", lambda v: isinstance(v, str))
+
+
+def _b_ref(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
+    return c.ref(s["$ref"], where)
+
+
+def _b_defs(c: _Compiler, s: dict[str, Any], where: Path) -> None:
+    _need(isinstance(s["$defs"], dict), where, "must be a mapping of name to condition")
+    return None
+
+
+def _str_len(v: Any) -> int:
+    return len(v)
+
+
+_BUILDERS: dict[str, Callable[[_Compiler, dict[str, Any], Path], Check | None]] = {
+    "type": _b_type,
+    "const": _b_const,
+    "enum": _b_enum,
+    "not": _b_not,
+    "allOf": _b_all_of,
+    "anyOf": _b_any_of,
+    "oneOf": _b_one_of,
+    "properties": _b_properties,
+    "patternProperties": _b_pattern_properties,
+    "additionalProperties": _b_additional_properties,
+    "required": _b_required,
+    "propertyNames": _b_property_names,
+    "items": _b_items,
+    "contains": _b_contains,
+    "minItems": _sized("minItems", lambda v: isinstance(v, list), _str_len, True, "items"),
+    "maxItems": _sized("maxItems", lambda v: isinstance(v, list), _str_len, False, "items"),
+    "minProperties": _sized("minProperties", lambda v: isinstance(v, dict), _str_len, True, "fields"),
+    "maxProperties": _sized("maxProperties", lambda v: isinstance(v, dict), _str_len, False, "fields"),
+    "minLength": _sized("minLength", lambda v: isinstance(v, str), _str_len, True, "characters"),
+    "maxLength": _sized("maxLength", lambda v: isinstance(v, str), _str_len, False, "characters"),
+    "minimum": _bound("minimum", lambda v, n: v >= n, "at least"),
+    "maximum": _bound("maximum", lambda v, n: v <= n, "at most"),
+    "exclusiveMinimum": _bound("exclusiveMinimum", lambda v, n: v > n, "greater than"),
+    "exclusiveMaximum": _bound("exclusiveMaximum", lambda v, n: v < n, "less than"),
+    "multipleOf": _b_multiple_of,
+    "uniqueItems": _b_unique_items,
+    "pattern": _b_pattern,
+    "$ref": _b_ref,
+    "$defs": _b_defs,
+}
+
+
+def compile_condition(schema: Any) -> Check:
+    """Compile a condition; raises ConditionError naming the schema path at fault."""
+    return _Compiler(schema).compile(schema, ())
+
+
+def violations(check: Check, document: Any) -> list[Violation]:
+    out: list[Violation] = []
+    check(document, (), out)
+    return out
+
+
+def substitute_params(schema: Any, params: dict[str, Any], where: Path = ()) -> Any:
+    """Replace every {"$param": name} with the parameter's value."""
+    if isinstance(schema, dict):
+        if "$param" in schema:
+            name = schema["$param"]
+            if len(schema) != 1 or not isinstance(name, str):
+                raise ConditionError(where, "a parameter reference is exactly {$param: <name>}")
+            if name not in params:
+                raise ConditionError(where, f"unknown parameter {name!r}")
+            return params[name]
+        return {k: substitute_params(v, params, (*where, k)) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [substitute_params(v, params, (*where, i)) for i, v in enumerate(schema)]
+    return schema

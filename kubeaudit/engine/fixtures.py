@@ -1,0 +1,90 @@
+"""Rule fixtures: manifests that must fail a rule (at marked lines) and must pass it.
+
+Layout: <fixtures-dir>/<rule-id>/fail*.yaml and pass*.yaml. In a fail fixture,
+a comment `# ruleid: <rule-id>` marks the next non-comment line as one where the
+rule must report a finding; the rule must report on every marked line and on no
+other. A pass fixture must produce no finding of the rule. The same check runs
+in our test suite and in `kubeaudit rules test` for users' own rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+
+from kubeaudit.engine.rule import Rule
+from kubeaudit.scan import scan_manifests
+
+MARKER = re.compile(r"#\s*ruleid:\s*([a-z0-9-]+)")
+FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(slots=True)
+class FixtureResult:
+    rule_id: str
+    file: str  # fixture file, or the rule's fixture folder for missing fixtures
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def expected_lines(text: str, rule_id: str) -> set[int]:
+    """Lines marked with `# ruleid: <rule_id>`: each marks the next line that is not a comment."""
+    expected: set[int] = set()
+    pending = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        match = MARKER.search(stripped)
+        if match and stripped.startswith("#"):
+            if match.group(1) == rule_id:
+                pending += 1
+            continue
+        if pending and stripped and not stripped.startswith("#"):
+            expected.add(number)
+            pending = 0
+        if match and match.group(1) == rule_id:  # a trailing marker names its own line
+            expected.add(number)
+    return expected
+
+
+def fixture_files(folder: FsPath) -> tuple[list[FsPath], list[FsPath]]:
+    if not folder.is_dir():
+        return [], []
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(FIXTURE_SUFFIXES))
+    return [p for p in files if p.name.startswith("fail")], [p for p in files if p.name.startswith("pass")]
+
+
+def check_rule(rule: Rule, fixtures_dir: FsPath) -> list[FixtureResult]:
+    folder = fixtures_dir / rule.id
+    failing, passing = fixture_files(folder)
+    results: list[FixtureResult] = []
+    if not failing or not passing:
+        missing = " and ".join(w for w, f in (("fail*", failing), ("pass*", passing)) if not f)
+        results.append(FixtureResult(rule.id, folder.as_posix(), [f"no {missing} fixture in {folder.as_posix()}"]))
+    for path in failing + passing:
+        result = FixtureResult(rule.id, path.as_posix())
+        outcome = scan_manifests([str(path)], [rule])
+        result.problems.extend(f"scan error: {e}" for e in outcome.errors)
+        got = {f.line or 0 for f in outcome.findings if f.rule_id == rule.id}
+        if path in failing:
+            want = expected_lines(path.read_text(encoding="utf-8"), rule.id)
+            if not want:
+                result.problems.append(f"no '# ruleid: {rule.id}' marker: a fail fixture must say where it fails")
+            for line in sorted(want - got):
+                result.problems.append(f"expected a finding at line {line}, got none")
+            for line in sorted(got - want):
+                result.problems.append(f"unexpected finding at line {line}")
+        elif got:
+            result.problems.append(f"must pass, but has findings at lines {sorted(got)}")
+        results.append(result)
+    return results
+
+
+def check_rules(rules: list[Rule], fixtures_dir: FsPath) -> list[FixtureResult]:
+    results: list[FixtureResult] = []
+    for rule in rules:
+        results.extend(check_rule(rule, fixtures_dir))
+    return results

@@ -1,0 +1,203 @@
+"""Load rule files: parse safely, validate against rules/schema.json, compile.
+
+A rule file is data. It is parsed with a safe YAML loader (no tags that build
+objects), validated against the published rule schema, and its conditions are
+compiled into closures; nothing in a rule file is ever executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any
+
+import jsonschema
+import yaml
+
+from kubeaudit.engine.condition import ConditionError, compile_condition, substitute_params
+from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Reference, Rule
+from kubeaudit.model import Path, Severity, format_path
+from kubeaudit.sources.yamlnodes import compose_documents, construct, locate, yaml_error
+from kubeaudit.views import VIEW_FIELDS
+
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+class RuleError(Exception):
+    """A rule that cannot be loaded: file, line where known, and what is wrong."""
+
+    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.line = line
+
+
+def builtin_rules_dir() -> FsPath:
+    """The rules shipped with kubeaudit: inside the wheel, or rules/ in a source checkout."""
+    packaged = resources.files("kubeaudit") / "builtin_rules"
+    if packaged.is_dir():
+        return FsPath(str(packaged))
+    return FsPath(__file__).resolve().parents[2] / "rules"
+
+
+@cache
+def rule_schema() -> dict[str, Any]:
+    with open(builtin_rules_dir() / "schema.json", encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@cache
+def _schema_validator() -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(rule_schema())
+    return cls(rule_schema())  # type: ignore[no-any-return]
+
+
+def rule_files(directory: FsPath) -> list[FsPath]:
+    if not directory.is_dir():
+        raise RuleError(str(directory), "rules directory not found")
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(FsPath(root) / f for f in sorted(files) if f.endswith(RULE_SUFFIXES))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class RawRule:
+    source: str
+    data: dict[str, Any]
+    root: Any  # YAML node tree, for line numbers in error messages
+
+    def line_of(self, path: Path) -> int:
+        return locate(self.root, path).line
+
+
+def read_rule_file(path: FsPath) -> RawRule:
+    source = path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(source, f"cannot read rule file: {exc}") from exc
+    try:
+        nodes = [n for n in compose_documents(text) if n is not None]
+    except yaml.YAMLError as exc:
+        err = yaml_error(exc)
+        raise RuleError(source, err.message, err.line) from exc
+    if len(nodes) != 1:
+        raise RuleError(source, f"a rule file holds exactly one rule (one YAML document), found {len(nodes)}")
+    data = construct(nodes[0])
+    if not isinstance(data, dict):
+        raise RuleError(source, "a rule must be a mapping", nodes[0].start_mark.line + 1)
+    return RawRule(source, data, nodes[0])
+
+
+def validate_rule(raw: RawRule) -> None:
+    errors = sorted(_schema_validator().iter_errors(raw.data), key=lambda e: (len(e.absolute_path), str(e.path)))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        path = tuple(error.absolute_path)
+        field = format_path(path) or "(rule)"
+        raise RuleError(raw.source, f"{field}: {_short_error(error)}", raw.line_of(path))
+    stem = FsPath(raw.source).stem
+    if raw.data["id"] != stem:
+        raise RuleError(raw.source, f"id: {raw.data['id']!r} must match the file name ({stem!r})", raw.line_of(("id",)))
+
+
+def _short_error(error: jsonschema.ValidationError) -> str:
+    message = error.message
+    return message if len(message) <= 200 else message[:199] + "…"
+
+
+def compile_rule(raw: RawRule, overrides: dict[str, Any] | None = None, builtin: bool = True) -> Rule:
+    """Validate and compile one rule; `overrides` replaces parameter defaults."""
+    validate_rule(raw)
+    data = raw.data
+    param_specs: dict[str, Any] = data.get("params", {})
+    params = {name: spec["default"] for name, spec in param_specs.items()}
+    for name, value in (overrides or {}).items():
+        if name not in params:
+            raise RuleError(raw.source, f"params: unknown parameter {name!r} (known: {', '.join(params) or 'none'})")
+        params[name] = value
+    view = data["view"]
+
+    def build(key: str, schema: Any, at: Path) -> Any:
+        try:
+            return compile_condition(substitute_params(schema, params))
+        except ConditionError as exc:
+            full = (*at, *exc.schema_path)
+            raise RuleError(raw.source, f"{key}: {exc}", raw.line_of(full)) from exc
+
+    condition = build("condition", data["condition"], ("condition",))
+    match = data.get("match", {})
+    where = build("match.where", match["where"], ("match", "where")) if "where" in match else None
+    for placeholder in PLACEHOLDER.findall(data["message"]):
+        top = placeholder.split(".")[0]
+        if placeholder not in BUILTIN_PLACEHOLDERS and top not in VIEW_FIELDS[view]:
+            raise RuleError(
+                raw.source,
+                f"message: unknown placeholder {{{placeholder}}} for view {view!r}",
+                raw.line_of(("message",)),
+            )
+    return Rule(
+        id=data["id"],
+        title=data["title"],
+        severity=Severity(data["severity"]),
+        category=data["category"],
+        view=view,
+        message=data["message"].strip(),
+        remediation=data["remediation"].strip(),
+        references=tuple(Reference(r["title"], r["url"]) for r in data["references"]),
+        condition=condition,
+        where=where,
+        kinds=frozenset(match["kinds"]) if "kinds" in match else None,
+        profile=data.get("profile"),
+        description=(data.get("description") or "").strip(),
+        enabled_by_default=data.get("enabled", True),
+        tags=tuple(data.get("tags", ())),
+        params=params,
+        param_docs={name: spec["description"] for name, spec in param_specs.items()},
+        source=raw.source,
+        builtin=builtin,
+        raw=data,
+    )
+
+
+def load_rules(
+    extra_dirs: Iterable[str | FsPath] = (),
+    params: dict[str, dict[str, Any]] | None = None,
+    replace: Iterable[str] = (),
+    include_builtin: bool = True,
+) -> list[Rule]:
+    """Every rule, built-in then user rules. A user rule may replace a built-in
+    only when its id is listed in `replace` (the config's say-so)."""
+    params = params or {}
+    replaceable = set(replace)
+    by_id: dict[str, Rule] = {}
+    dirs: list[tuple[FsPath, bool]] = [(builtin_rules_dir(), True)] if include_builtin else []
+    dirs += [(FsPath(d), False) for d in extra_dirs]
+    for directory, builtin in dirs:
+        for path in rule_files(directory):
+            raw = read_rule_file(path)
+            rule_id = raw.data.get("id")
+            rule = compile_rule(raw, params.get(rule_id) if isinstance(rule_id, str) else None, builtin)
+            previous = by_id.get(rule.id)
+            if previous is not None:
+                if not (previous.builtin and not builtin and rule.id in replaceable):
+                    raise RuleError(
+                        rule.source,
+                        f"rule id {rule.id!r} is already defined by {previous.source}; "
+                        "rename it, or list it under replace_rules in the config to replace the built-in",
+                        raw.line_of(("id",)),
+                    )
+            by_id[rule.id] = rule
+    unknown_params = set(params) - set(by_id)
+    if unknown_params:
+        raise RuleError("config", f"parameters given for unknown rule(s): {', '.join(sorted(unknown_params))}")
+    return sorted(by_id.values(), key=lambda r: r.id)

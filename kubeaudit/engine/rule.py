@@ -1,0 +1,110 @@
+"""A compiled rule, and how it turns a view target into findings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubeaudit.engine.condition import MISSING, Check, Violation, short
+from kubeaudit.model import Finding, Path, Resource, Severity, format_path
+from kubeaudit.views.base import Target
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+# Placeholders every message may use, whatever the view.
+BUILTIN_PLACEHOLDERS = frozenset({"value", "field", "reason", "resource", "kind", "name", "namespace", "container"})
+REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    category: str
+    view: str
+    message: str
+    remediation: str
+    references: tuple[Reference, ...]
+    condition: Check = field(repr=False)
+    where: Check | None = field(default=None, repr=False)
+    kinds: frozenset[str] | None = None
+    profile: str | None = None
+    description: str = ""
+    enabled_by_default: bool = True
+    tags: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    param_docs: dict[str, str] = field(default_factory=dict)
+    source: str = ""  # the rule file
+    builtin: bool = True
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def applies_to(self, resource: Resource) -> bool:
+        return self.kinds is None or resource.kind in self.kinds
+
+    def evaluate(self, target: Target) -> list[Finding]:
+        doc = target.doc
+        if self.where is not None and not self.where(doc, (), None):
+            return []
+        out: list[Violation] = []
+        if self.condition(doc, (), out):
+            return []
+        findings: list[Finding] = []
+        seen: set[Path] = set()
+        resource = target.resource
+        for violation in out:
+            path = target.resource_path(violation.path)
+            if path in seen:  # e.g. a pod-level field reached through each container
+                continue
+            seen.add(path)
+            findings.append(
+                Finding(
+                    rule_id=self.id,
+                    severity=self.severity,
+                    title=self.title,
+                    message=self.render(self.message, target, violation, path),
+                    remediation=self.remediation,
+                    resource=resource,
+                    path=path,
+                    position=resource.origin.position(path),
+                    container=target.container,
+                    category=self.category,
+                )
+            )
+        return findings
+
+    def render(self, template: str, target: Target, violation: Violation, path: Path) -> str:
+        resource = target.resource
+        sensitive = resource.kind == "Secret" or "env" in path
+
+        def value_of(name: str) -> str:
+            if name == "value":
+                return REDACTED if sensitive and violation.value is not MISSING else short(violation.value)
+            if name == "field":
+                return format_path(path)
+            if name == "reason":
+                return violation.reason
+            if name == "resource":
+                return f"{resource.kind}/{resource.name}"
+            if name == "kind":
+                return resource.kind
+            if name == "name":
+                return resource.name
+            if name == "namespace":
+                return resource.namespace or "default"
+            if name == "container":
+                return target.container or "?"
+            if resource.kind == "Secret" and not name.startswith("metadata."):
+                return REDACTED
+            node: Any = target.doc
+            for part in name.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            return short(node if node is not None else MISSING)
+
+        return PLACEHOLDER.sub(lambda m: value_of(m.group(1)), template)

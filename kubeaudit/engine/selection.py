@@ -1,0 +1,44 @@
+"""Which rules run: defaults, Pod Security Standards profile, --enable/--disable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+
+from kubeaudit.engine.rule import Rule
+
+PROFILES = ("all", "baseline", "restricted")
+# A profile selects the Pod Security Standards rules of that level; restricted
+# includes baseline, exactly as the standard defines it.
+_PROFILE_LEVELS = {"baseline": {"baseline"}, "restricted": {"baseline", "restricted"}}
+
+
+class SelectionError(ValueError):
+    pass
+
+
+def _matching(rules: Sequence[Rule], pattern: str) -> list[Rule]:
+    found = [r for r in rules if fnmatchcase(r.id, pattern)]
+    if not found:
+        raise SelectionError(f"no rule matches {pattern!r} (see `kubeaudit rules list`)")
+    return found
+
+
+def select_rules(
+    rules: Sequence[Rule],
+    profile: str = "all",
+    enable: Iterable[str] = (),
+    disable: Iterable[str] = (),
+) -> list[Rule]:
+    if profile not in PROFILES:
+        raise SelectionError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    levels = _PROFILE_LEVELS.get(profile)
+    chosen = {
+        r.id: r for r in rules if r.enabled_by_default and (levels is None or r.profile in levels)
+    }
+    for pattern in enable:
+        chosen.update((r.id, r) for r in _matching(rules, pattern))
+    for pattern in disable:
+        for rule in _matching(rules, pattern):
+            chosen.pop(rule.id, None)
+    return sorted(chosen.values(), key=lambda r: r.id)

@@ -1,0 +1,179 @@
+"""The small set of types every stage of the pipeline shares."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+# A path into a document: mapping keys and list indexes, e.g. ("spec", "containers", 0, "image").
+Path = tuple[str | int, ...]
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used for --fail-on and sorting."""
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls(text.strip().lower())
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+def format_path(path: Path) -> str:
+    """Render a path the way kubectl explain and most users write it: a.b[0].c"""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif out and ("." in part or "/" in part):
+            out.append(f"[{part!r}]")
+        else:
+            out.append(f".{part}" if out else part)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+class Locator(Protocol):
+    """Finds where a path inside a resource is written in its source."""
+
+    def position(self, path: Path) -> Position | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a resource came from: a file (with document index) or a cluster context."""
+
+    source: str  # display path of the file ("-" for stdin) or "cluster:<context>"
+    document: int | None = None  # 0-based index of the YAML document in the file
+    base_path: Path = ()  # where the resource sits inside the document (items of a List)
+    locator: Locator | None = field(default=None, compare=False, repr=False)
+    context: str | None = None  # kube context, for cluster resources
+
+    def position(self, path: Path) -> Position | None:
+        if self.locator is None:
+            return None
+        return self.locator.position(self.base_path + path)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    data: dict[str, Any] = field(compare=False, repr=False)
+    origin: Origin = field(compare=False)
+
+    @property
+    def ref(self) -> str:
+        """kind/namespace/name, the identity used in reports and fingerprints."""
+        ns = self.namespace or ""
+        return f"{self.kind}/{ns}/{self.name}" if ns else f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    title: str
+    message: str
+    remediation: str
+    resource: Resource
+    path: Path  # path inside the resource of the offending (or nearest existing) field
+    position: Position | None
+    container: str | None = None
+    category: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across line moves, re-indentation and document reordering.
+
+        List indexes are replaced by the item's name where it has one, so moving a
+        container within the list does not change the fingerprint.
+        """
+        parts = [
+            self.rule_id,
+            self.resource.origin.context or "",
+            self.resource.kind,
+            self.resource.namespace or "",
+            self.resource.name,
+            _stable_path(self.resource.data, self.path),
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    @property
+    def line(self) -> int | None:
+        return self.position.line if self.position else None
+
+
+def _stable_path(data: Any, path: Path) -> str:
+    out: list[str] = []
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            out.append(f"[name={name}]" if isinstance(name, str) else f"[{part}]")
+            node = item
+        else:
+            out.append(f".{part}")
+            node = node.get(part) if isinstance(node, dict) else None
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """Something that could not be read or evaluated. Any error makes the scan incomplete."""
+
+    source: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class ScanStats:
+    files: int = 0
+    documents: int = 0
+    resources: int = 0
+    skipped_documents: int = 0  # documents with no apiVersion/kind (values files, kustomizations...)
+    untargeted_resources: int = 0  # resources of kinds no enabled rule looks at
+
+
+@dataclass(slots=True)
+class ScanResult:
+    findings: list[Finding]
+    errors: list[ScanError]
+    stats: ScanStats
+    inputs: list[str]
+    rules: list[Any]  # the compiled rules that ran (kubeaudit.engine.rule.Rule)
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors

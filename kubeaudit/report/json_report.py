@@ -1,0 +1,69 @@
+"""The JSON report: a stable, versioned shape documented by json-report.schema.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from kubeaudit import __version__
+from kubeaudit.model import Finding, ScanResult, format_path
+from kubeaudit.report.summary import findings_by_severity
+
+SCHEMA_VERSION = "1.0"
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    resource = finding.resource
+    origin = resource.origin
+    location: dict[str, Any] = {"source": origin.source}
+    if origin.context is None:
+        location["document"] = (origin.document or 0) + 1
+        location["line"] = finding.position.line if finding.position else None
+        location["column"] = finding.position.column if finding.position else None
+    else:
+        location["context"] = origin.context
+    return {
+        "ruleId": finding.rule_id,
+        "title": finding.title,
+        "severity": finding.severity.value,
+        "category": finding.category,
+        "message": finding.message,
+        "remediation": finding.remediation,
+        "resource": {
+            "apiVersion": resource.api_version,
+            "kind": resource.kind,
+            "namespace": resource.namespace,
+            "name": resource.name,
+        },
+        "container": finding.container,
+        "path": format_path(finding.path),
+        "location": location,
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def report_dict(result: ScanResult) -> dict[str, Any]:
+    stats = result.stats
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "kubeaudit", "version": __version__},
+        "inputs": result.inputs,
+        "complete": result.complete,
+        "summary": {
+            "files": stats.files,
+            "documents": stats.documents,
+            "resources": stats.resources,
+            "skippedDocuments": stats.skipped_documents,
+            "untargetedResources": stats.untargeted_resources,
+            "rules": len(result.rules),
+            "findings": {"total": len(result.findings), **findings_by_severity(result)},
+            "errors": len(result.errors),
+        },
+        "findings": [finding_to_dict(f) for f in result.findings],
+        "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in result.errors],
+    }
+
+
+def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
+    json.dump(report_dict(result), stream, indent=2, sort_keys=False)
+    stream.write("\n")

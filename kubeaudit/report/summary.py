@@ -1,0 +1,12 @@
+"""Counts every reporter shows the same way."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from kubeaudit.model import ScanResult, Severity
+
+
+def findings_by_severity(result: ScanResult) -> dict[str, int]:
+    counts = Counter(f.severity for f in result.findings)
+    return {s.value: counts.get(s, 0) for s in Severity}

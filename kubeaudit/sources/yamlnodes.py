@@ -1,0 +1,212 @@
+"""YAML parsing that yields plain data and keeps the node tree for line look-ups.
+
+PyYAML's C parser composes a node tree (with line/column marks) quickly; turning
+nodes into Python objects is what its loaders spend most time on, in Python.
+So we compose with the C parser and build plain data with a small constructor
+of our own. The node tree is kept only as long as a caller needs line numbers,
+and a path is resolved to a line only when a finding asks for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from kubeaudit.model import Path, Position
+
+try:  # the C parser is an optional part of PyYAML builds
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+HAS_C_PARSER = _Loader.__name__.startswith("C")
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+_MERGE, _BINARY, _MAP, _SEQ = (_TAG + t for t in ("merge", "binary", "map", "seq"))
+_TRUE_WORDS = frozenset({"yes", "true", "on", "y"})
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+$")
+
+# Aliases let a small document describe a huge one ("billion laughs"). We share
+# constructed objects between aliases (as PyYAML does) so expansion costs nothing,
+# but a document that still has more nodes than this is refused.
+MAX_NODES_PER_DOCUMENT = 2_000_000
+
+
+class YamlDocumentError(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def compose_documents(text: str) -> Iterator[Node | None]:
+    """Yield the root node of each document (None for an empty document)."""
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()
+
+
+def yaml_error(exc: yaml.YAMLError, line_offset: int = 0) -> YamlDocumentError:
+    """A one-line message for a YAML error, with the line where the parser stopped."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"{context}, {problem}" if context else str(problem)
+    line = mark.line + 1 + line_offset if mark is not None else None
+    return YamlDocumentError(f"invalid YAML: {message}", line)
+
+
+def construct(node: Node) -> Any:
+    """Plain Python data (dict, list, str, int, float, bool, None) for a node tree."""
+    return _Constructor().build(node)
+
+
+class _Constructor:
+    __slots__ = ("count", "memo")
+
+    def __init__(self) -> None:
+        self.memo: dict[int, Any] = {}
+        self.count = 0
+
+    def build(self, node: Node) -> Any:
+        if type(node) is ScalarNode:
+            return _scalar(node)
+        key = id(node)
+        if key in self.memo:  # an alias: share the already-built object
+            return self.memo[key]
+        self.count += len(node.value)
+        if self.count > MAX_NODES_PER_DOCUMENT:
+            raise YamlDocumentError(
+                f"document too large: more than {MAX_NODES_PER_DOCUMENT} nodes", node.start_mark.line + 1
+            )
+        if type(node) is SequenceNode:
+            seq: list[Any] = []
+            self.memo[key] = seq
+            build = self.build
+            seq.extend([_scalar(item) if type(item) is ScalarNode else build(item) for item in node.value])
+            return seq
+        if type(node) is MappingNode:
+            mapping: dict[Any, Any] = {}
+            self.memo[key] = mapping
+            self._fill_mapping(node, mapping)
+            return mapping
+        raise YamlDocumentError(f"unsupported YAML node {type(node).__name__}", node.start_mark.line + 1)
+
+    def _fill_mapping(self, node: MappingNode, mapping: dict[Any, Any]) -> None:
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            key = _scalar(key_node) if type(key_node) is ScalarNode else self.build(key_node)
+            if isinstance(key, (dict, list)):
+                raise YamlDocumentError("a mapping key must be a scalar", key_node.start_mark.line + 1)
+            mapping[key] = _scalar(value_node) if type(value_node) is ScalarNode else self.build(value_node)
+        # Merge keys (<<) supply values the mapping does not set itself.
+        for merge in merges:
+            sources = merge.value if type(merge) is SequenceNode else [merge]
+            for source in sources:
+                value = self.build(source)
+                if not isinstance(value, dict):
+                    raise YamlDocumentError("merge key (<<) needs a mapping", source.start_mark.line + 1)
+                for k, v in value.items():
+                    mapping.setdefault(k, v)
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag = node.tag
+    value = node.value
+    if tag == _STR:
+        return value
+    if tag == _INT:
+        return _int(value)
+    if tag == _BOOL:
+        return value.lower() in _TRUE_WORDS
+    if tag == _NULL:
+        return None
+    if tag == _FLOAT:
+        return _float(value)
+    if tag == _BINARY:
+        try:
+            return base64.decodebytes(value.encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError) as exc:
+            raise YamlDocumentError(f"invalid !!binary value: {exc}", node.start_mark.line + 1) from exc
+    # Timestamps and unknown tags stay strings: Kubernetes reads them as strings too.
+    return value
+
+
+def _int(text: str) -> int:
+    value = text.replace("_", "")
+    sign = -1 if value.startswith("-") else 1
+    if value[:1] in "+-":
+        value = value[1:]
+    if value == "0":
+        return 0
+    if value.startswith("0b"):
+        return sign * int(value[2:], 2)
+    if value.startswith("0x"):
+        return sign * int(value[2:], 16)
+    if value.startswith("0o"):
+        return sign * int(value[2:], 8)
+    if value.startswith("0"):
+        return sign * int(value, 8)
+    if ":" in value and _SEXAGESIMAL.match(value):
+        total = 0
+        for part in value.split(":"):
+            total = total * 60 + int(part)
+        return sign * total
+    return sign * int(value)
+
+
+def _float(text: str) -> float:
+    value = text.replace("_", "").lower()
+    sign = -1.0 if value.startswith("-") else 1.0
+    if value[:1] in "+-":
+        value = value[1:]
+    if value == ".inf":
+        return sign * math.inf
+    if value == ".nan":
+        return math.nan
+    if ":" in value:
+        total = 0.0
+        for part in value.split(":"):
+            total = total * 60 + float(part)
+        return sign * total
+    return sign * float(value)
+
+
+def locate(root: Node, path: Path) -> Position:
+    """Line and column of the deepest existing node along path.
+
+    For a mapping entry we point at its key (where a reader's eye goes); for a list
+    item, at the item. A path that leaves the document stops at the nearest parent
+    that exists, which is exactly what a finding about a missing field wants.
+    """
+    mark = root.start_mark
+    node: Node = root
+    for part in path:
+        if type(node) is MappingNode:
+            for key_node, value_node in node.value:
+                if type(key_node) is ScalarNode and key_node.value == part:
+                    mark = key_node.start_mark
+                    node = value_node
+                    break
+            else:
+                break
+        elif type(node) is SequenceNode and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            mark = node.start_mark
+        else:
+            break
+    return Position(mark.line + 1, mark.column + 1)

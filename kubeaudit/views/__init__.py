@@ -1,0 +1,52 @@
+"""Views: the normalised documents rules are written against.
+
+A per-resource view turns one resource into zero or more targets. Views that
+join several resources (RBAC subjects, namespaces with their policies) are built
+once from the whole inventory; they plug in beside these.
+"""
+
+from __future__ import annotations
+
+from kubeaudit.model import Resource
+from kubeaudit.views.base import ShapeError, Target
+from kubeaudit.views.pod import WORKLOAD_KINDS, PodContext, container_targets, pod_targets
+
+# The top-level fields of each view's document, for checking rule messages at load time.
+VIEW_FIELDS: dict[str, frozenset[str]] = {
+    "object": frozenset({"apiVersion", "kind", "metadata", "spec", "data", "rules", "subjects"}),
+    "pod": frozenset({"apiVersion", "kind", "metadata", "podMetadata", "os", "spec", "allContainers"}),
+    "container": frozenset(
+        {
+            "apiVersion", "kind", "metadata", "podMetadata", "os", "pod", "container",
+            "containerType", "effectiveSecurityContext", "hostPathMounts",
+        }
+    ),  # fmt: skip
+}
+VIEWS = frozenset(VIEW_FIELDS)
+# Kinds each view can produce targets for (None: every kind).
+VIEW_KINDS: dict[str, frozenset[str] | None] = {
+    "object": None,
+    "pod": WORKLOAD_KINDS,
+    "container": WORKLOAD_KINDS,
+}
+
+
+def object_targets(resource: Resource) -> list[Target]:
+    return [Target("object", resource, resource.data)]
+
+
+def resource_targets(resource: Resource, views: frozenset[str]) -> dict[str, list[Target]]:
+    """Targets of each wanted view for one resource. Raises ShapeError on malformed pods."""
+    found: dict[str, list[Target]] = {}
+    if "object" in views:
+        found["object"] = object_targets(resource)
+    if resource.kind in WORKLOAD_KINDS and ("pod" in views or "container" in views):
+        ctx = PodContext(resource)
+        if "pod" in views:
+            found["pod"] = pod_targets(resource, ctx)
+        if "container" in views:
+            found["container"] = container_targets(resource, ctx)
+    return found
+
+
+__all__ = ["VIEWS", "VIEW_FIELDS", "VIEW_KINDS", "ShapeError", "Target", "resource_targets"]

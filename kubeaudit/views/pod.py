@@ -1,0 +1,159 @@
+"""The `pod` and `container` views: the pod spec of any workload, normalised.
+
+Rules about pods should not need to know that a CronJob keeps its pod spec five
+levels deep. These views give every workload the same document shape, and map
+each path back into the original object so findings point at the real line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubeaudit.engine.condition import violations
+from kubeaudit.model import Path, Resource
+from kubeaudit.views.base import ShapeError, Target
+from kubeaudit.views.shapes import check_metadata_shape, check_pod_spec_shape
+
+_TEMPLATE: tuple[Path, Path] = (("spec", "template", "spec"), ("spec", "template", "metadata"))
+# kind -> (path of the pod spec, path of the pod's metadata)
+POD_SPEC_LOCATIONS: dict[str, tuple[Path, Path]] = {
+    "Pod": (("spec",), ("metadata",)),
+    "Deployment": _TEMPLATE,
+    "StatefulSet": _TEMPLATE,
+    "DaemonSet": _TEMPLATE,
+    "ReplicaSet": _TEMPLATE,
+    "ReplicationController": _TEMPLATE,
+    "Job": _TEMPLATE,
+    "CronJob": (
+        ("spec", "jobTemplate", "spec", "template", "spec"),
+        ("spec", "jobTemplate", "spec", "template", "metadata"),
+    ),
+    "PodTemplate": (("template", "spec"), ("template", "metadata")),
+}
+WORKLOAD_KINDS = frozenset(POD_SPEC_LOCATIONS)
+CONTAINER_LISTS = (
+    ("containers", "container"),
+    ("initContainers", "initContainer"),
+    ("ephemeralContainers", "ephemeralContainer"),
+)
+# Fields a container's securityContext may set to override the pod-level value.
+INHERITED_SECURITY_FIELDS = (
+    "runAsUser",
+    "runAsGroup",
+    "runAsNonRoot",
+    "seccompProfile",
+    "appArmorProfile",
+    "seLinuxOptions",
+    "windowsOptions",
+)
+
+
+def _get(data: Any, path: Path) -> Any:
+    for part in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+class PodContext:
+    """Everything the pod and container views of one workload share."""
+
+    __slots__ = ("meta", "meta_prefix", "os", "pod_prefix", "resource", "spec")
+
+    def __init__(self, resource: Resource) -> None:
+        spec_path, meta_path = POD_SPEC_LOCATIONS[resource.kind]
+        spec = _get(resource.data, spec_path)
+        if not isinstance(spec, dict):
+            found = "missing" if spec is None else "not a mapping"
+            raise ShapeError(spec_path, f"{resource.kind} has no pod spec: {'.'.join(spec_path)} is {found}")
+        _check_shape(check_pod_spec_shape, spec, spec_path)
+        meta = _get(resource.data, meta_path)
+        meta = meta if isinstance(meta, dict) else {}
+        _check_shape(check_metadata_shape, meta, meta_path)
+        self.resource = resource
+        self.spec: dict[str, Any] = spec
+        self.pod_prefix = spec_path
+        self.meta: dict[str, Any] = meta
+        self.meta_prefix = meta_path
+        os_field = spec.get("os")
+        self.os: str | None = os_field.get("name") if isinstance(os_field, dict) else None
+
+    def base_doc(self) -> dict[str, Any]:
+        data = self.resource.data
+        return {
+            "apiVersion": data.get("apiVersion"),
+            "kind": data.get("kind"),
+            "metadata": data.get("metadata") or {},
+            "podMetadata": self.meta,
+            "os": self.os,
+        }
+
+    def containers(self) -> list[tuple[str, str, int, dict[str, Any]]]:
+        """(list field, container type, index, container) for every container of the pod."""
+        found = []
+        for field, ctype in CONTAINER_LISTS:
+            for index, container in enumerate(self.spec.get(field) or ()):
+                found.append((field, ctype, index, container))
+        return found
+
+
+def _check_shape(check: Any, value: Any, prefix: Path) -> None:
+    problems = violations(check, value)
+    if problems:
+        first = problems[0]
+        found = type(first.value).__name__ if first.value is not None else "null"
+        field = ".".join(str(p) for p in (*prefix, *first.path))
+        raise ShapeError(prefix + first.path, f"{field} {first.reason} (found {found})")
+
+
+def pod_targets(resource: Resource, ctx: PodContext) -> list[Target]:
+    doc = ctx.base_doc()
+    doc["spec"] = ctx.spec
+    prefixes: dict[Path, Path] = {("spec",): ctx.pod_prefix, ("podMetadata",): ctx.meta_prefix}
+    everything = []
+    for position, (field, _ctype, index, container) in enumerate(ctx.containers()):
+        everything.append(container)
+        prefixes[("allContainers", position)] = (*ctx.pod_prefix, field, index)
+    doc["allContainers"] = everything
+    return [Target("pod", resource, doc, prefixes)]
+
+
+def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
+    targets = []
+    pod_security = ctx.spec.get("securityContext") or {}
+    host_path_volumes = {
+        v.get("name")
+        for v in ctx.spec.get("volumes") or ()
+        if isinstance(v, dict) and v.get("hostPath") is not None
+    }
+    for field, ctype, index, container in ctx.containers():
+        container_path: Path = (*ctx.pod_prefix, field, index)
+        doc = ctx.base_doc()
+        doc["pod"] = ctx.spec
+        doc["container"] = container
+        doc["containerType"] = ctype
+        prefixes: dict[Path, Path] = {
+            ("pod",): ctx.pod_prefix,
+            ("podMetadata",): ctx.meta_prefix,
+            ("container",): container_path,
+        }
+        own_security = container.get("securityContext") or {}
+        effective = dict(own_security)
+        for name in INHERITED_SECURITY_FIELDS:
+            source: Path = (*container_path, "securityContext", name)
+            if own_security.get(name) is None and pod_security.get(name) is not None:
+                effective[name] = pod_security[name]
+                source = (*ctx.pod_prefix, "securityContext", name)
+            prefixes[("effectiveSecurityContext", name)] = source
+        prefixes[("effectiveSecurityContext",)] = (*container_path, "securityContext")
+        doc["effectiveSecurityContext"] = effective
+        mounts = []
+        for mount_index, mount in enumerate(container.get("volumeMounts") or ()):
+            if mount.get("name") in host_path_volumes:
+                prefixes[("hostPathMounts", len(mounts))] = (*container_path, "volumeMounts", mount_index)
+                mounts.append(mount)
+        doc["hostPathMounts"] = mounts
+        name = container.get("name")
+        targets.append(Target("container", resource, doc, prefixes, name if isinstance(name, str) else None))
+    return targets

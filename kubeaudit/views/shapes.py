@@ -1,0 +1,98 @@
+"""The expected shape of the pod-spec fields rules read.
+
+Rules are JSON Schema conditions, and JSON Schema skips keywords that do not fit
+a value's type: a `securityContext: "yes"` would quietly pass every check. So
+before any rule runs we check the types of the fields rules rely on, and a
+resource of the wrong shape is reported as not scanned rather than as compliant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubeaudit.engine.condition import Check, compile_condition
+
+
+def _t(*types: str) -> dict[str, Any]:
+    return {"type": [*types, "null"]}
+
+
+def _obj(props: dict[str, Any] | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = _t("object")
+    if props:
+        schema["properties"] = props
+    if values is not None:
+        schema["additionalProperties"] = values
+    return schema
+
+
+def _arr(items: dict[str, Any]) -> dict[str, Any]:
+    return {**_t("array"), "items": items}
+
+
+_STRING_MAP = _obj(values=_t("string"))
+_BOOL, _INT, _STR = _t("boolean"), _t("integer"), _t("string")
+_HOST_ACTION = _obj({"httpGet": _obj({"host": _STR}), "tcpSocket": _obj({"host": _STR})})
+_COMMON_SECURITY = {
+    "runAsUser": _INT,
+    "runAsGroup": _INT,
+    "runAsNonRoot": _BOOL,
+    "seccompProfile": _obj({"type": _STR, "localhostProfile": _STR}),
+    "appArmorProfile": _obj({"type": _STR, "localhostProfile": _STR}),
+    "seLinuxOptions": _obj({"type": _STR, "user": _STR, "role": _STR, "level": _STR}),
+    "windowsOptions": _obj({"hostProcess": _BOOL}),
+}
+_CONTAINER_SECURITY = _obj(
+    {
+        **_COMMON_SECURITY,
+        "privileged": _BOOL,
+        "allowPrivilegeEscalation": _BOOL,
+        "readOnlyRootFilesystem": _BOOL,
+        "procMount": _STR,
+        "capabilities": _obj({"add": _arr({"type": "string"}), "drop": _arr({"type": "string"})}),
+    }
+)
+_POD_SECURITY = _obj(
+    {
+        **_COMMON_SECURITY,
+        "sysctls": _arr({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}),
+    }
+)
+_CONTAINER = {
+    "type": "object",
+    "properties": {
+        "name": _STR,
+        "image": _STR,
+        "securityContext": _CONTAINER_SECURITY,
+        "ports": _arr({"type": "object", "properties": {"hostPort": _INT, "containerPort": _INT}}),
+        "env": _arr({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}),
+        "resources": _obj({"limits": _obj(), "requests": _obj()}),
+        "volumeMounts": _arr(
+            {"type": "object", "properties": {"name": {"type": "string"}, "readOnly": _BOOL, "mountPath": _STR}}
+        ),
+        "livenessProbe": _HOST_ACTION,
+        "readinessProbe": _HOST_ACTION,
+        "startupProbe": _HOST_ACTION,
+        "lifecycle": _obj({"postStart": _HOST_ACTION, "preStop": _HOST_ACTION}),
+    },
+}
+POD_SPEC_SHAPE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "containers": _arr(_CONTAINER),
+        "initContainers": _arr(_CONTAINER),
+        "ephemeralContainers": _arr(_CONTAINER),
+        "volumes": _arr({"type": "object", "properties": {"name": _STR, "hostPath": _obj({"path": _STR})}}),
+        "securityContext": _POD_SECURITY,
+        "hostNetwork": _BOOL,
+        "hostPID": _BOOL,
+        "hostIPC": _BOOL,
+        "automountServiceAccountToken": _BOOL,
+        "serviceAccountName": _STR,
+        "os": _obj({"name": _STR}),
+    },
+}
+METADATA_SHAPE: dict[str, Any] = _obj({"labels": _STRING_MAP, "annotations": _STRING_MAP})
+
+check_pod_spec_shape: Check = compile_condition(POD_SPEC_SHAPE)
+check_metadata_shape: Check = compile_condition(METADATA_SHAPE)
