@@ -64,7 +64,16 @@ SUPPORTED_KEYWORDS = frozenset(
         "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "$ref", "$defs",
     }
 )  # fmt: skip
-_JSON_TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+_JSON_TYPES = frozenset(_TYPE_WORDS)
 
 
 def json_type(value: Any) -> str:
@@ -231,7 +240,9 @@ def _list_of(value: Any, where: Path, item_type: type | tuple[type, ...], what: 
 def _b_type(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     names = s["type"] if isinstance(s["type"], list) else [s["type"]]
     _need(all(n in _JSON_TYPES for n in names), where, f"unknown type; use {sorted(_JSON_TYPES)}")
-    return _leaf(lambda v: any(_is_type(v, n) for n in names), f"must be of type {' or '.join(names)}")
+    # null means "not set" in Kubernetes, so it is not worth naming when other types are allowed.
+    shown = [_TYPE_WORDS[n] for n in names if n != "null" or len(names) == 1]
+    return _leaf(lambda v: any(_is_type(v, n) for n in names), f"must be {' or '.join(shown)}")
 
 
 def _b_const(c: _Compiler, s: dict[str, Any], where: Path) -> Check:

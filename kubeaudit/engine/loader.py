@@ -22,7 +22,7 @@ import yaml
 from kubeaudit.engine.condition import ConditionError, compile_condition, substitute_params
 from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Reference, Rule
 from kubeaudit.model import Path, Severity, format_path
-from kubeaudit.sources.yamlnodes import compose_documents, construct, locate, yaml_error
+from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 from kubeaudit.views import VIEW_FIELDS
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -92,7 +92,10 @@ def read_rule_file(path: FsPath) -> RawRule:
         raise RuleError(source, err.message, err.line) from exc
     if len(nodes) != 1:
         raise RuleError(source, f"a rule file holds exactly one rule (one YAML document), found {len(nodes)}")
-    data = construct(nodes[0])
+    try:
+        data = construct(nodes[0])
+    except YamlDocumentError as exc:
+        raise RuleError(source, exc.message, exc.line) from exc
     if not isinstance(data, dict):
         raise RuleError(source, "a rule must be a mapping", nodes[0].start_mark.line + 1)
     return RawRule(source, data, nodes[0])

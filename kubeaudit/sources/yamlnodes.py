@@ -31,6 +31,11 @@ HAS_C_PARSER = _Loader.__name__.startswith("C")
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
 _MERGE, _BINARY, _MAP, _SEQ = (_TAG + t for t in ("merge", "binary", "map", "seq"))
+# Tags that only build plain data. Anything else (!!python/object, custom !Tags) is
+# refused: Kubernetes would not accept it, and nothing in YAML may make us run code.
+_PLAIN_TAGS = frozenset(
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "binary", "timestamp", "map", "seq", "merge", "set")
+)
 _TRUE_WORDS = frozenset({"yes", "true", "on", "y"})
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+$")
 
@@ -82,6 +87,8 @@ class _Constructor:
     def build(self, node: Node) -> Any:
         if type(node) is ScalarNode:
             return _scalar(node)
+        if node.tag not in _PLAIN_TAGS:
+            raise YamlDocumentError(f"unsupported YAML tag {node.tag}", node.start_mark.line + 1)
         key = id(node)
         if key in self.memo:  # an alias: share the already-built object
             return self.memo[key]
@@ -142,7 +149,9 @@ def _scalar(node: ScalarNode) -> Any:
             return base64.decodebytes(value.encode("ascii"))
         except (binascii.Error, UnicodeEncodeError) as exc:
             raise YamlDocumentError(f"invalid !!binary value: {exc}", node.start_mark.line + 1) from exc
-    # Timestamps and unknown tags stay strings: Kubernetes reads them as strings too.
+    if tag not in _PLAIN_TAGS:
+        raise YamlDocumentError(f"unsupported YAML tag {tag}", node.start_mark.line + 1)
+    # Timestamps stay strings: Kubernetes reads them as strings too.
     return value
 
 

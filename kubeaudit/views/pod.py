@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from kubeaudit.engine.condition import violations
-from kubeaudit.model import Path, Resource
+from kubeaudit.model import Path, Resource, format_path
+from kubeaudit.sources.manifests import describe_type
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.shapes import check_metadata_shape, check_pod_spec_shape
 
@@ -102,9 +103,8 @@ def _check_shape(check: Any, value: Any, prefix: Path) -> None:
     problems = violations(check, value)
     if problems:
         first = problems[0]
-        found = type(first.value).__name__ if first.value is not None else "null"
-        field = ".".join(str(p) for p in (*prefix, *first.path))
-        raise ShapeError(prefix + first.path, f"{field} {first.reason} (found {found})")
+        path = prefix + first.path
+        raise ShapeError(path, f"{format_path(path)} {first.reason}, found {describe_type(first.value)}")
 
 
 def pod_targets(resource: Resource, ctx: PodContext) -> list[Target]:

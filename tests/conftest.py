@@ -1,0 +1,57 @@
+"""Shared helpers: run the real CLI in-process, locate the repository's data."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kubeaudit.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+RULE_FIXTURES = FIXTURES / "rules"
+BAD_INPUT = REPO / "tests" / "data" / "bad-input"
+
+
+@dataclass
+class CliRun:
+    code: int
+    out: str
+    err: str
+
+
+RunCli = Callable[..., CliRun]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """Run `kubeaudit ARGS...` in this process; returns exit code, stdout and stderr."""
+
+    def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> CliRun:
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", _TextStdin(stdin))
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse exits on usage errors and --version
+            code = int(exc.code or 0)
+        return CliRun(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+class _TextStdin(io.StringIO):
+    """A stdin with a .buffer, like the real one."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.buffer = io.BytesIO(text.encode())

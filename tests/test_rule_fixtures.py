@@ -1,0 +1,72 @@
+"""Every built-in rule is proven by fixtures: manifests that must fail it at marked
+lines, and manifests that must pass it. The same runner backs `kubeaudit rules test`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import FIXTURES, REPO, RULE_FIXTURES
+
+from kubeaudit.engine.fixtures import check_rule, expected_lines, fixture_files
+from kubeaudit.engine.loader import load_rules
+from kubeaudit.scan import scan_manifests
+
+RULES = load_rules()
+RULE_IDS = [r.id for r in RULES]
+
+
+def test_builtin_rules_exist_and_cover_every_pss_control() -> None:
+    ids = set(RULE_IDS)
+    baseline = {
+        "host-process", "host-namespaces", "privileged", "capabilities", "host-path-volumes", "host-ports",
+        "host-probes", "apparmor", "selinux", "proc-mount", "seccomp", "sysctls",
+    }  # fmt: skip
+    restricted = {"volume-types", "privilege-escalation", "run-as-non-root", "run-as-user", "seccomp", "capabilities"}
+    assert {f"pss-baseline-{c}" for c in baseline} <= ids
+    assert {f"pss-restricted-{c}" for c in restricted} <= ids
+
+
+@pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
+def test_rule_has_fail_and_pass_fixtures(rule) -> None:  # type: ignore[no-untyped-def]
+    failing, passing = fixture_files(RULE_FIXTURES / rule.id)
+    assert failing, f"{rule.id} has no fixtures/rules/{rule.id}/fail*.yaml"
+    assert passing, f"{rule.id} has no fixtures/rules/{rule.id}/pass*.yaml"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
+def test_rule_fixtures_fail_at_marked_lines_and_pass_elsewhere(rule) -> None:  # type: ignore[no-untyped-def]
+    problems = [f"{r.file}: {p}" for r in check_rule(rule, RULE_FIXTURES) for p in r.problems]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_fixture_folder_belongs_to_a_rule() -> None:
+    orphans = sorted(p.name for p in RULE_FIXTURES.iterdir() if p.is_dir() and p.name not in RULE_IDS)
+    assert not orphans, f"fixture folders without a rule: {orphans}"
+
+
+def test_rule_prose_is_consistent() -> None:
+    """Messages and remediations are sentences; PSS rules name their profile and cite the standard."""
+    for rule in RULES:
+        assert rule.message.endswith("."), f"{rule.id}: message should end with a full stop"
+        assert rule.remediation.rstrip().endswith("."), f"{rule.id}: remediation should end with a full stop"
+        assert rule.source.endswith(f"{rule.id}.yaml")
+        if rule.id.startswith("pss-"):
+            level = rule.id.split("-")[1]
+            assert rule.profile == level, f"{rule.id}: profile should be {level}"
+            assert any("Pod Security Standards" in ref.title for ref in rule.references), rule.id
+
+
+def test_scanning_all_fixtures_reports_every_marked_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kubeaudit scan fixtures/` with every rule finds what the fixture markers say."""
+    monkeypatch.chdir(REPO)
+    result = scan_manifests([str(FIXTURES)], RULES)
+    assert not result.errors, [str(e) for e in result.errors]
+    found = {(f.resource.origin.source, f.line, f.rule_id) for f in result.findings}
+    missing = []
+    for path in sorted(FIXTURES.rglob("*.y*ml")):
+        text = path.read_text(encoding="utf-8")
+        shown = path.relative_to(REPO).as_posix()
+        for rule_id in set(re.findall(r"#\s*ruleid:\s*([a-z0-9-]+)", text)):
+            missing += [(shown, line, rule_id) for line in expected_lines(text, rule_id) if (shown, line, rule_id) not in found]
+    assert not missing, missing
