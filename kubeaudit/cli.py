@@ -55,9 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_rule_options(scan)
     scan.add_argument("--profile", choices=PROFILES, default="all",
                       help="only the Pod Security Standards rules of this level (restricted includes baseline)")
-    scan.add_argument("--enable", action="append", default=[], metavar="RULE",
+    scan.add_argument("--enable", action=_Toggle, dest="toggles", default=[], metavar="RULE",
                       help="also run RULE (glob patterns allowed), even if it is off by default")
-    scan.add_argument("--disable", action="append", default=[], metavar="RULE", help="do not run RULE (globs allowed)")
+    scan.add_argument("--disable", action=_Toggle, dest="toggles", default=[], metavar="RULE",
+                      help="do not run RULE (globs allowed); --enable/--disable apply in the order given")
     scan.add_argument("--no-color", action="store_true", help="never colour the console report")
 
     rules = commands.add_parser("rules", help="list, explain and test rules")
@@ -73,6 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--fixtures", default="fixtures/rules", metavar="DIR",
                       help="folder with one sub-folder of fixtures per rule id (default: fixtures/rules)")
     return parser
+
+
+class _Toggle(argparse.Action):
+    """Records --enable/--disable in command-line order: later ones win."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        toggles = [*getattr(namespace, self.dest, []), (self.option_strings[0].lstrip("-"), str(values))]
+        setattr(namespace, self.dest, toggles)
 
 
 def _add_rule_options(parser: argparse.ArgumentParser) -> None:
@@ -120,7 +130,7 @@ def exit_code(result: ScanResult, fail_on: str) -> int:
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     plan = _report_plan(args.formats, args.outputs)
-    rules = select_rules(load_rules(args.rules), args.profile, args.enable, args.disable)
+    rules = select_rules(load_rules(args.rules), args.profile, args.toggles)
     result = scan_manifests(args.paths, rules)
     for fmt, output in plan:
         with _open_output(output) as stream:

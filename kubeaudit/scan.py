@@ -114,12 +114,11 @@ def scan(
     paths: Iterable[str],
     rules_dirs: Iterable[str] = (),
     profile: str = "all",
-    enable: Iterable[str] = (),
-    disable: Iterable[str] = (),
+    toggles: Iterable[tuple[str, str]] = (),
 ) -> ScanResult:
     """Scan manifest paths with the built-in rules plus any rule directories."""
     from kubeaudit.engine.loader import load_rules
     from kubeaudit.engine.selection import select_rules
 
-    rules = select_rules(load_rules(rules_dirs), profile, enable, disable)
+    rules = select_rules(load_rules(rules_dirs), profile, toggles)
     return scan_manifests(list(paths), rules)

@@ -27,18 +27,20 @@ def _matching(rules: Sequence[Rule], pattern: str) -> list[Rule]:
 def select_rules(
     rules: Sequence[Rule],
     profile: str = "all",
-    enable: Iterable[str] = (),
-    disable: Iterable[str] = (),
+    toggles: Iterable[tuple[str, str]] = (),
 ) -> list[Rule]:
+    """Rules to run. `toggles` are ("enable"|"disable", glob) pairs applied in order,
+    so `--disable '*' --enable X` runs only X and `--enable 'pss-*' --disable Y` all but Y."""
     if profile not in PROFILES:
         raise SelectionError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     levels = _PROFILE_LEVELS.get(profile)
-    chosen = {
-        r.id: r for r in rules if r.enabled_by_default and (levels is None or r.profile in levels)
-    }
-    for pattern in enable:
-        chosen.update((r.id, r) for r in _matching(rules, pattern))
-    for pattern in disable:
-        for rule in _matching(rules, pattern):
-            chosen.pop(rule.id, None)
+    chosen = {r.id: r for r in rules if r.enabled_by_default and (levels is None or r.profile in levels)}
+    for action, pattern in toggles:
+        if action == "enable":
+            chosen.update((r.id, r) for r in _matching(rules, pattern))
+        elif action == "disable":
+            for rule in _matching(rules, pattern):
+                chosen.pop(rule.id, None)
+        else:
+            raise SelectionError(f"unknown rule toggle {action!r}")
     return sorted(chosen.values(), key=lambda r: r.id)

@@ -235,6 +235,9 @@ _TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", int: "a numbe
 
 def _add_document(parsed: ParsedFile, data: Any, index: int, locator: NodeLocator, line: int) -> None:
     display = parsed.file.display
+    if data is None:  # an empty document, e.g. after a trailing ---
+        parsed.skipped_documents += 1
+        return
     if not isinstance(data, dict):
         parsed.errors.append(
             ScanError(display, f"document {index + 1} is {describe_type(data)}, not a Kubernetes object", line)
