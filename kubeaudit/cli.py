@@ -48,17 +48,43 @@ def _parser() -> argparse.ArgumentParser:
         "--format", "-f", action="append", choices=FORMATS, dest="formats",
         help="report format (console by default); repeat with --output to write several reports",
     )  # fmt: skip
-    scan.add_argument("--output", "-o", action="append", dest="outputs", metavar="FILE",
-                      help="write the report to FILE; the n-th --output goes with the n-th --format")
-    scan.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default=DEFAULT_FAIL_ON,
-                      help=f"exit 1 on findings of this severity or higher (default: {DEFAULT_FAIL_ON})")
+    scan.add_argument(
+        "--output",
+        "-o",
+        action="append",
+        dest="outputs",
+        metavar="FILE",
+        help="write the report to FILE; the n-th --output goes with the n-th --format",
+    )
+    scan.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        default=DEFAULT_FAIL_ON,
+        help=f"exit 1 on findings of this severity or higher (default: {DEFAULT_FAIL_ON})",
+    )
     _add_rule_options(scan)
-    scan.add_argument("--profile", choices=PROFILES, default="all",
-                      help="only the Pod Security Standards rules of this level (restricted includes baseline)")
-    scan.add_argument("--enable", action=_Toggle, dest="toggles", default=[], metavar="RULE",
-                      help="also run RULE (glob patterns allowed), even if it is off by default")
-    scan.add_argument("--disable", action=_Toggle, dest="toggles", default=[], metavar="RULE",
-                      help="do not run RULE (globs allowed); --enable/--disable apply in the order given")
+    scan.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="all",
+        help="only the Pod Security Standards rules of this level (restricted includes baseline)",
+    )
+    scan.add_argument(
+        "--enable",
+        action=_Toggle,
+        dest="toggles",
+        default=[],
+        metavar="RULE",
+        help="also run RULE (glob patterns allowed), even if it is off by default",
+    )
+    scan.add_argument(
+        "--disable",
+        action=_Toggle,
+        dest="toggles",
+        default=[],
+        metavar="RULE",
+        help="do not run RULE (globs allowed); --enable/--disable apply in the order given",
+    )
     scan.add_argument("--no-color", action="store_true", help="never colour the console report")
 
     rules = commands.add_parser("rules", help="list, explain and test rules")
@@ -70,23 +96,36 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("rule_id", metavar="RULE")
     _add_rule_options(explain)
     test = rule_commands.add_parser("test", help="check rules against their pass/fail fixtures")
-    test.add_argument("dirs", nargs="*", metavar="RULES_DIR", help="rule directories (default: the built-in rules)")
-    test.add_argument("--fixtures", default="fixtures/rules", metavar="DIR",
-                      help="folder with one sub-folder of fixtures per rule id (default: fixtures/rules)")
+    test.add_argument(
+        "dirs", nargs="*", metavar="RULES_DIR", help="rule directories (default: the built-in rules)"
+    )
+    test.add_argument(
+        "--fixtures",
+        default="fixtures/rules",
+        metavar="DIR",
+        help="folder with one sub-folder of fixtures per rule id (default: fixtures/rules)",
+    )
     return parser
 
 
 class _Toggle(argparse.Action):
     """Records --enable/--disable in command-line order: later ones win."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
-                 option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         toggles = [*getattr(namespace, self.dest, []), (self.option_strings[0].lstrip("-"), str(values))]
         setattr(namespace, self.dest, toggles)
 
 
 def _add_rule_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load rules from DIR")
+    parser.add_argument(
+        "--rules", action="append", default=[], metavar="DIR", help="also load rules from DIR"
+    )
 
 
 def _use_color(stream: TextIO, disabled: bool) -> bool:
@@ -101,7 +140,7 @@ def _open_output(path: str | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     try:
-        handle = open(path, "w", encoding="utf-8")
+        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     with handle:
@@ -158,10 +197,7 @@ def _cmd_rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         ruledocs.print_explain(rule, sys.stdout)
         return EXIT_OK
     if args.rules_command == "test":
-        if args.dirs:
-            rules = load_rules(args.dirs, include_builtin=False)
-        else:
-            rules = load_rules()
+        rules = load_rules(args.dirs, include_builtin=False) if args.dirs else load_rules()
         fixtures = FsPath(args.fixtures)
         if not fixtures.is_dir():
             raise UsageError(f"fixtures folder not found: {args.fixtures}")

@@ -24,9 +24,7 @@ class RuleIndex:
         for rule in self.rules:
             self.by_view[rule.view].append(rule)
         self.views = frozenset(self.by_view)
-        self._all_kinds = any(
-            r.kinds is None and VIEW_KINDS.get(r.view, None) is None for r in self.rules
-        )
+        self._all_kinds = any(r.kinds is None and VIEW_KINDS.get(r.view, None) is None for r in self.rules)
         kinds: set[str] = set()
         for rule in self.rules:
             view_kinds = VIEW_KINDS.get(rule.view)
@@ -57,7 +55,13 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[object, ...]] = set()
     unique = []
     for f in findings:
-        key = (f.rule_id, f.resource.origin.source, f.resource.origin.document, f.resource.origin.base_path, f.path)
+        key = (
+            f.rule_id,
+            f.resource.origin.source,
+            f.resource.origin.document,
+            f.resource.origin.base_path,
+            f.path,
+        )
         if key not in seen:
             seen.add(key)
             unique.append(f)

@@ -57,7 +57,9 @@ def test_good_documents_around_broken_ones_are_still_scanned(run_cli: RunCli) ->
     import json
 
     report = json.loads(result.out)
-    scanned = {(f["location"]["source"], f["resource"]["name"], f["location"]["line"]) for f in report["findings"]}
+    scanned = {
+        (f["location"]["source"], f["resource"]["name"], f["location"]["line"]) for f in report["findings"]
+    }
     # the document after the broken one in malformed-middle.yaml, the good item of a PodList, a tab-indented JSON file
     assert ("tests/data/bad-input/malformed-middle.yaml", "ok-after", 25) in scanned
     assert any(n == "a" and s.endswith("podlist.yaml") for s, n, _ in scanned)
@@ -79,12 +81,19 @@ def test_unreadable_and_missing_paths_are_reported(run_cli: RunCli, tmp_path: Pa
     assert "cannot read file" in result.out and "no such file or directory" in result.out
 
 
-@pytest.mark.parametrize("args", [["scan", "tests/data/bad-input"], ["scan", "tests/data/bad-input", "-f", "json"]])
+@pytest.mark.parametrize(
+    "args", [["scan", "tests/data/bad-input"], ["scan", "tests/data/bad-input", "-f", "json"]]
+)
 def test_no_traceback_reaches_the_user(args: list[str]) -> None:
     """The real command, in its own process, on every bad input at once."""
     env = {**os.environ, "NO_COLOR": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "kubeaudit", *args], cwd=REPO, capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", "kubeaudit", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout

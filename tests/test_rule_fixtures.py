@@ -22,7 +22,14 @@ def test_builtin_rules_exist_and_cover_every_pss_control() -> None:
         "host-process", "host-namespaces", "privileged", "capabilities", "host-path-volumes", "host-ports",
         "host-probes", "apparmor", "selinux", "proc-mount", "seccomp", "sysctls",
     }  # fmt: skip
-    restricted = {"volume-types", "privilege-escalation", "run-as-non-root", "run-as-user", "seccomp", "capabilities"}
+    restricted = {
+        "volume-types",
+        "privilege-escalation",
+        "run-as-non-root",
+        "run-as-user",
+        "seccomp",
+        "capabilities",
+    }
     assert {f"pss-baseline-{c}" for c in baseline} <= ids
     assert {f"pss-restricted-{c}" for c in restricted} <= ids
 
@@ -68,5 +75,9 @@ def test_scanning_all_fixtures_reports_every_marked_line(monkeypatch: pytest.Mon
         text = path.read_text(encoding="utf-8")
         shown = path.relative_to(REPO).as_posix()
         for rule_id in set(re.findall(r"#\s*ruleid:\s*([a-z0-9-]+)", text)):
-            missing += [(shown, line, rule_id) for line in expected_lines(text, rule_id) if (shown, line, rule_id) not in found]
+            missing += [
+                (shown, line, rule_id)
+                for line in expected_lines(text, rule_id)
+                if (shown, line, rule_id) not in found
+            ]
     assert not missing, missing

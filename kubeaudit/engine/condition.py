@@ -101,7 +101,7 @@ def json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
     return type(a) is type(b) and a == b
@@ -143,7 +143,9 @@ class _Compiler:
         if schema is False:
             return _reject
         if not isinstance(schema, dict):
-            raise ConditionError(where, f"a condition must be a mapping or a boolean, not {json_type(schema)}")
+            raise ConditionError(
+                where, f"a condition must be a mapping or a boolean, not {json_type(schema)}"
+            )
         unknown = set(schema) - SUPPORTED_KEYWORDS - ANNOTATION_KEYWORDS
         if unknown:
             raise ConditionError(where, f"unsupported keyword(s): {', '.join(sorted(unknown))}")
@@ -273,14 +275,22 @@ def _b_all_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
 
 
 def _b_any_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
-    subs = [c.compile(sub, where + (i,)) for i, sub in enumerate(_list_of(s["anyOf"], where, (dict, bool), "a list"))]
+    subs = [
+        c.compile(sub, where + (i,))
+        for i, sub in enumerate(_list_of(s["anyOf"], where, (dict, bool), "a list"))
+    ]
     reason = str(s.get("x-message", "does not match any of the allowed forms"))
     return _leaf(lambda v: any(sub(v, (), None) for sub in subs), reason)
 
 
 def _b_one_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
-    subs = [c.compile(sub, where + (i,)) for i, sub in enumerate(_list_of(s["oneOf"], where, (dict, bool), "a list"))]
-    return _leaf(lambda v: sum(1 for sub in subs if sub(v, (), None)) == 1, "must match exactly one allowed form")
+    subs = [
+        c.compile(sub, where + (i,))
+        for i, sub in enumerate(_list_of(s["oneOf"], where, (dict, bool), "a list"))
+    ]
+    return _leaf(
+        lambda v: sum(1 for sub in subs if sub(v, (), None)) == 1, "must match exactly one allowed form"
+    )
 
 
 def _b_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
@@ -335,7 +345,11 @@ def _b_additional_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Ch
             return True
         ok = True
         for key, item in value.items():
-            if item is None or key in known or (isinstance(key, str) and any(p.search(key) for p in patterns)):
+            if (
+                item is None
+                or key in known
+                or (isinstance(key, str) and any(p.search(key) for p in patterns))
+            ):
                 continue
             if not sub(item, (*path, key), out):
                 ok = False
@@ -417,7 +431,9 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _sized(key: str, kind: Callable[[Any], bool], size: Callable[[Any], int], minimum: bool, what: str) -> Any:
+def _sized(
+    key: str, kind: Callable[[Any], bool], size: Callable[[Any], int], minimum: bool, what: str
+) -> Any:
     def builder(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
         limit = _number(s, key, where)
         if minimum:
@@ -439,7 +455,9 @@ def _bound(key: str, op: Callable[[float, float], bool], words: str) -> Any:
 def _b_multiple_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     step = _number(s, "multipleOf", where)
     _need(step > 0, where, "must be greater than 0")
-    return _leaf(lambda v: math.isclose(v / step, round(v / step)), f"must be a multiple of {step:g}", _is_num)
+    return _leaf(
+        lambda v: math.isclose(v / step, round(v / step)), f"must be a multiple of {step:g}", _is_num
+    )
 
 
 def _b_unique_items(c: _Compiler, s: dict[str, Any], where: Path) -> Check | None:
@@ -462,7 +480,9 @@ def _regex(pattern: Any, where: Path) -> re.Pattern[str]:
 
 def _b_pattern(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     regex = _regex(s["pattern"], where)
-    return _leaf(lambda v: regex.search(v) is not None, f"must match {s['pattern']}", lambda v: isinstance(v, str))
+    return _leaf(
+        lambda v: regex.search(v) is not None, f"must match {s['pattern']}", lambda v: isinstance(v, str)
+    )
 
 
 def _b_ref(c: _Compiler, s: dict[str, Any], where: Path) -> Check:

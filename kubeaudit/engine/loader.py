@@ -102,7 +102,9 @@ def read_rule_file(path: FsPath) -> RawRule:
 
 
 def validate_rule(raw: RawRule) -> None:
-    errors = sorted(_schema_validator().iter_errors(raw.data), key=lambda e: (len(e.absolute_path), str(e.path)))
+    errors = sorted(
+        _schema_validator().iter_errors(raw.data), key=lambda e: (len(e.absolute_path), str(e.path))
+    )
     if errors:
         error = jsonschema.exceptions.best_match(errors)
         path = tuple(error.absolute_path)
@@ -110,7 +112,9 @@ def validate_rule(raw: RawRule) -> None:
         raise RuleError(raw.source, f"{field}: {_short_error(error)}", raw.line_of(path))
     stem = FsPath(raw.source).stem
     if raw.data["id"] != stem:
-        raise RuleError(raw.source, f"id: {raw.data['id']!r} must match the file name ({stem!r})", raw.line_of(("id",)))
+        raise RuleError(
+            raw.source, f"id: {raw.data['id']!r} must match the file name ({stem!r})", raw.line_of(("id",))
+        )
 
 
 def _short_error(error: jsonschema.ValidationError) -> str:
@@ -126,7 +130,9 @@ def compile_rule(raw: RawRule, overrides: dict[str, Any] | None = None, builtin:
     params = {name: spec["default"] for name, spec in param_specs.items()}
     for name, value in (overrides or {}).items():
         if name not in params:
-            raise RuleError(raw.source, f"params: unknown parameter {name!r} (known: {', '.join(params) or 'none'})")
+            raise RuleError(
+                raw.source, f"params: unknown parameter {name!r} (known: {', '.join(params) or 'none'})"
+            )
         params[name] = value
     view = data["view"]
 
@@ -164,6 +170,7 @@ def compile_rule(raw: RawRule, overrides: dict[str, Any] | None = None, builtin:
         description=(data.get("description") or "").strip(),
         enabled_by_default=data.get("enabled", True),
         tags=tuple(data.get("tags", ())),
+        supersedes=tuple(data.get("supersedes", ())),
         params=params,
         param_docs={name: spec["description"] for name, spec in param_specs.items()},
         source=raw.source,
@@ -191,16 +198,17 @@ def load_rules(
             rule_id = raw.data.get("id")
             rule = compile_rule(raw, params.get(rule_id) if isinstance(rule_id, str) else None, builtin)
             previous = by_id.get(rule.id)
-            if previous is not None:
-                if not (previous.builtin and not builtin and rule.id in replaceable):
-                    raise RuleError(
-                        rule.source,
-                        f"rule id {rule.id!r} is already defined by {previous.source}; "
-                        "rename it, or list it under replace_rules in the config to replace the built-in",
-                        raw.line_of(("id",)),
-                    )
+            if previous is not None and not (previous.builtin and not builtin and rule.id in replaceable):
+                raise RuleError(
+                    rule.source,
+                    f"rule id {rule.id!r} is already defined by {previous.source}; "
+                    "rename it, or list it under replace_rules in the config to replace the built-in",
+                    raw.line_of(("id",)),
+                )
             by_id[rule.id] = rule
     unknown_params = set(params) - set(by_id)
     if unknown_params:
-        raise RuleError("config", f"parameters given for unknown rule(s): {', '.join(sorted(unknown_params))}")
+        raise RuleError(
+            "config", f"parameters given for unknown rule(s): {', '.join(sorted(unknown_params))}"
+        )
     return sorted(by_id.values(), key=lambda r: r.id)

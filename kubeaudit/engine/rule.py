@@ -12,7 +12,9 @@ from kubeaudit.views.base import Target
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
-BUILTIN_PLACEHOLDERS = frozenset({"value", "field", "reason", "resource", "kind", "name", "namespace", "container"})
+BUILTIN_PLACEHOLDERS = frozenset(
+    {"value", "field", "reason", "resource", "kind", "name", "namespace", "container"}
+)
 REDACTED = "<redacted>"
 
 
@@ -41,6 +43,7 @@ class Rule:
     tags: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     param_docs: dict[str, str] = field(default_factory=dict)
+    supersedes: tuple[str, ...] = ()  # rules this one replaces when both run (restricted over baseline)
     source: str = ""  # the rule file
     builtin: bool = True
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -73,7 +76,7 @@ class Rule:
                     resource=resource,
                     path=path,
                     position=resource.origin.position(path),
-                    container=target.container,
+                    container=target.container_for(violation.path),
                     category=self.category,
                 )
             )
@@ -99,7 +102,7 @@ class Rule:
             if name == "namespace":
                 return resource.namespace or "default"
             if name == "container":
-                return target.container or "?"
+                return target.container_for(violation.path) or "?"
             if resource.kind == "Secret" and not name.startswith("metadata."):
                 return REDACTED
             node: Any = target.doc

@@ -47,7 +47,9 @@ def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
     for source, in_file in groupby(findings, key=lambda f: f.resource.origin.source):
         out.print(Text(source, style="bold underline"))
         by_resource = sorted(in_file, key=lambda f: (f.resource.origin.document or 0, f.line or 0))
-        for _, group in groupby(by_resource, key=lambda f: (f.resource.origin.document, f.resource.origin.base_path)):
+        for _, group in groupby(
+            by_resource, key=lambda f: (f.resource.origin.document, f.resource.origin.base_path)
+        ):
             items = list(group)
             out.print(Text("  " + _resource_heading(items[0]), style="bold"))
             for finding in items:
@@ -93,4 +95,9 @@ def _print_summary(out: Console, result: ScanResult) -> None:
     out.print(Text(scanned))
     out.print(Text(found, style="bold" if total else "bold green"))
     if result.errors:
-        out.print(Text(f"INCOMPLETE: {len(result.errors)} input(s) could not be scanned (listed above).", style="bold red"))
+        out.print(
+            Text(
+                f"INCOMPLETE: {len(result.errors)} input(s) could not be scanned (listed above).",
+                style="bold red",
+            )
+        )

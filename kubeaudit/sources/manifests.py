@@ -17,6 +17,8 @@ from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, co
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
+# API groups of files that configure client tools (kustomize) rather than describe cluster objects.
+CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io/",)
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -208,10 +210,14 @@ def _parse_rest_piecewise(parsed: ParsedFile, text: str, error_line: int | None)
     document separators and parse each piece alone.
     """
     lines = text.split("\n")
-    separators = [i for i, line in enumerate(lines) if line.startswith("---") and line[3:4] in ("", " ", "\t")]
+    separators = [
+        i for i, line in enumerate(lines) if line.startswith("---") and line[3:4] in ("", " ", "\t")
+    ]
     first_bad = (error_line or 1) - 1
     starts = [s for s in separators if s > first_bad]
-    bounds = list(zip(starts, [*starts[1:], len(lines)]))
+    if not starts:
+        return
+    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
     for start, end in bounds:
         chunk_text = _chunk_text(lines, start, end)
         try:
@@ -240,7 +246,9 @@ def _add_document(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
         return
     if not isinstance(data, dict):
         parsed.errors.append(
-            ScanError(display, f"document {index + 1} is {describe_type(data)}, not a Kubernetes object", line)
+            ScanError(
+                display, f"document {index + 1} is {describe_type(data)}, not a Kubernetes object", line
+            )
         )
         return
     if "apiVersion" not in data or "kind" not in data:
@@ -252,7 +260,9 @@ def _add_document(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
         if not isinstance(items, list):
             pos = locator.position(("items",))
             parsed.errors.append(
-                ScanError(display, f"{kind}.items is {describe_type(items)}, expected a list", pos and pos.line)
+                ScanError(
+                    display, f"{kind}.items is {describe_type(items)}, expected a list", pos and pos.line
+                )
             )
             return
         item_kind = kind[: -len("List")] or None
@@ -284,6 +294,9 @@ def _add_resource(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
     api_version, kind = data["apiVersion"], data["kind"]
     if not isinstance(api_version, str) or not isinstance(kind, str) or not kind:
         fail("apiVersion and kind must be non-empty strings", ("kind",))
+        return
+    if api_version.startswith(CLIENT_SIDE_GROUPS):
+        parsed.skipped_documents += 1  # tool configuration, never sent to a cluster
         return
     metadata = data.get("metadata", {})
     if metadata is None:

@@ -34,7 +34,8 @@ _MERGE, _BINARY, _MAP, _SEQ = (_TAG + t for t in ("merge", "binary", "map", "seq
 # Tags that only build plain data. Anything else (!!python/object, custom !Tags) is
 # refused: Kubernetes would not accept it, and nothing in YAML may make us run code.
 _PLAIN_TAGS = frozenset(
-    _TAG + t for t in ("str", "int", "float", "bool", "null", "binary", "timestamp", "map", "seq", "merge", "set")
+    _TAG + t
+    for t in ("str", "int", "float", "bool", "null", "binary", "timestamp", "map", "seq", "merge", "set")
 )
 _TRUE_WORDS = frozenset({"yes", "true", "on", "y"})
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+$")

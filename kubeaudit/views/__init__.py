@@ -17,10 +17,18 @@ VIEW_FIELDS: dict[str, frozenset[str]] = {
     "pod": frozenset({"apiVersion", "kind", "metadata", "podMetadata", "os", "spec", "allContainers"}),
     "container": frozenset(
         {
-            "apiVersion", "kind", "metadata", "podMetadata", "os", "pod", "container",
-            "containerType", "effectiveSecurityContext", "hostPathMounts",
+            "apiVersion",
+            "kind",
+            "metadata",
+            "podMetadata",
+            "os",
+            "pod",
+            "container",
+            "containerType",
+            "effectiveSecurityContext",
+            "hostPathMounts",
         }
-    ),  # fmt: skip
+    ),
 }
 VIEWS = frozenset(VIEW_FIELDS)
 # Kinds each view can produce targets for (None: every kind).

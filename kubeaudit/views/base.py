@@ -27,6 +27,19 @@ class Target:
                 return prefix + view_path[size:]
         return view_path
 
+    def container_for(self, view_path: Path) -> str | None:
+        """The container a violation is about, or None for a pod-level field."""
+        if self.container is not None:
+            own = self.prefixes.get(("container",))
+            resource_path = self.resource_path(view_path)
+            return self.container if own is not None and resource_path[: len(own)] == own else None
+        if len(view_path) >= 2 and view_path[0] == "allContainers" and isinstance(view_path[1], int):
+            containers = self.doc.get("allContainers") or []
+            if view_path[1] < len(containers) and isinstance(containers[view_path[1]], dict):
+                name = containers[view_path[1]].get("name")
+                return name if isinstance(name, str) else None
+        return None
+
 
 class ShapeError(Exception):
     """A resource whose structure is not what Kubernetes accepts (wrong types)."""

@@ -68,7 +68,10 @@ _CONTAINER = {
         "env": _arr({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}),
         "resources": _obj({"limits": _obj(), "requests": _obj()}),
         "volumeMounts": _arr(
-            {"type": "object", "properties": {"name": {"type": "string"}, "readOnly": _BOOL, "mountPath": _STR}}
+            {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "readOnly": _BOOL, "mountPath": _STR},
+            }
         ),
         "livenessProbe": _HOST_ACTION,
         "readinessProbe": _HOST_ACTION,
@@ -87,6 +90,7 @@ POD_SPEC_SHAPE: dict[str, Any] = {
         "hostNetwork": _BOOL,
         "hostPID": _BOOL,
         "hostIPC": _BOOL,
+        "hostUsers": _BOOL,
         "automountServiceAccountToken": _BOOL,
         "serviceAccountName": _STR,
         "os": _obj({"name": _STR}),

@@ -67,7 +67,9 @@ def test_additional_and_pattern_properties_point_at_the_key() -> None:
     schema = {"properties": {"name": True, "emptyDir": True}, "additionalProperties": False}
     assert check(schema, {"name": "v", "hostPath": {"path": "/"}}) == [(("hostPath",), {"path": "/"})]
     annotations = {"patternProperties": {"^apparmor/": {"enum": ["runtime/default"]}}}
-    assert check(annotations, {"apparmor/app": "unconfined", "other": "x"}) == [(("apparmor/app",), "unconfined")]
+    assert check(annotations, {"apparmor/app": "unconfined", "other": "x"}) == [
+        (("apparmor/app",), "unconfined")
+    ]
 
 
 def test_local_refs_and_params() -> None:

@@ -44,12 +44,18 @@ def test_user_rules_load_beside_builtins(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace("severity: low", "severity: hgh"), r"no-latest-tag\.yaml:3: severity: 'hgh' is not one of"),
+        (
+            lambda t: t.replace("severity: low", "severity: hgh"),
+            r"no-latest-tag\.yaml:3: severity: 'hgh' is not one of",
+        ),
         (lambda t: t.replace("view: container", "view: pods"), r":5: view: 'pods' is not one of"),
         (lambda t: t.replace("title: No latest tag\n", ""), r"'title' is a required property"),
         (lambda t: t.replace("image: {not:", "image: {nott:"), r":10: condition.*nott"),
         (lambda t: t.replace('":latest$"', '"(latest"'), r"condition.*invalid regular expression"),
-        (lambda t: t.replace("{container.name}", "{containr.name}"), r"unknown placeholder \{containr.name\}"),
+        (
+            lambda t: t.replace("{container.name}", "{containr.name}"),
+            r"unknown placeholder \{containr.name\}",
+        ),
         (lambda t: t.replace("id: no-latest-tag", "id: other-id"), r"must match the file name"),
         (lambda t: t + "  - [unclosed\n", r"invalid YAML"),
         (lambda t: t.replace("url: https://", "url: http://"), r"references\[0\]\.url"),
@@ -66,7 +72,9 @@ def test_a_rule_file_cannot_execute_code(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     text = GOOD_RULE.format(id="evil") + f"tags: !!python/object/apply:os.system ['touch {marker}']\n"
     write_rule(tmp_path, "evil", text)
-    with pytest.raises(RuleError, match=r"evil\.yaml:\d+: unsupported YAML tag tag:yaml.org,2002:python/object"):
+    with pytest.raises(
+        RuleError, match=r"evil\.yaml:\d+: unsupported YAML tag tag:yaml.org,2002:python/object"
+    ):
         load_rules([tmp_path])
     assert not marker.exists()
 
@@ -81,13 +89,18 @@ def test_user_rule_cannot_silently_shadow_a_builtin(tmp_path: Path) -> None:
 
 
 def test_params_override_defaults_and_unknown_params_are_errors(tmp_path: Path) -> None:
-    text = GOOD_RULE.format(id="allowed-registries").replace(
-        'image: {not: {pattern: ":latest$"}}', "image: {pattern: {$param: registries}}"
-    ) + "params:\n  registries:\n    default: '^registry.example.com/'\n    description: Allowed image prefix.\n"
+    text = (
+        GOOD_RULE.format(id="allowed-registries").replace(
+            'image: {not: {pattern: ":latest$"}}', "image: {pattern: {$param: registries}}"
+        )
+        + "params:\n  registries:\n    default: '^registry.example.com/'\n    description: Allowed image prefix.\n"
+    )
     write_rule(tmp_path, "allowed-registries", text)
     rule = {r.id: r for r in load_rules([tmp_path])}["allowed-registries"]
     assert rule.params == {"registries": "^registry.example.com/"}
-    overridden = {r.id: r for r in load_rules([tmp_path], params={"allowed-registries": {"registries": "^ghcr.io/"}})}
+    overridden = {
+        r.id: r for r in load_rules([tmp_path], params={"allowed-registries": {"registries": "^ghcr.io/"}})
+    }
     assert overridden["allowed-registries"].params == {"registries": "^ghcr.io/"}
     with pytest.raises(RuleError, match="unknown parameter 'nope'"):
         load_rules([tmp_path], params={"allowed-registries": {"nope": 1}})

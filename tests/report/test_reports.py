@@ -34,30 +34,54 @@ def test_json_report_with_errors_validates_too(run_cli: RunCli) -> None:
     assert report["complete"] is False and report["errors"]
 
 
-def _console_text(color: bool) -> str:
-    result = scan_manifests([str(FIXTURES / "rules" / "pss-baseline-privileged")], load_rules())
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: nginx
+          securityContext:
+            privileged: true
+"""
+
+
+def _console_text(tmp_path: Path, color: bool) -> str:
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "values.yaml").write_text("replicas: 2\n")
+    rules = [r for r in load_rules() if r.id in ("pss-baseline-privileged", "readonly-root-filesystem")]
+    result = scan_manifests([str(tmp_path)], rules)
     stream = io.StringIO()
     console.render(result, stream, color)
     return stream.getvalue()
 
 
-def test_console_groups_by_file_and_resource_without_colour_codes() -> None:
-    text = _console_text(color=False)
+def test_console_groups_by_file_and_resource_without_colour_codes(tmp_path: Path) -> None:
+    text = _console_text(tmp_path, color=False)
     assert "\x1b[" not in text
     lines = text.splitlines()
-    file_line = next(i for i, line in enumerate(lines) if line.endswith("pss-baseline-privileged/fail.yaml"))
-    assert lines[file_line + 1].strip().startswith("Deployment/web")
-    assert any("CRITICAL" in line and "pss-baseline-privileged" in line and "line 12" in line for line in lines)
-    assert any(line.strip().startswith("fix: ") for line in lines)
-    assert "Scanned 2 files" in text
+    file_line = next(i for i, line in enumerate(lines) if line.endswith("web.yaml"))
+    assert lines[file_line + 1].strip() == "Deployment/web"
+    # findings in line order: the missing readOnlyRootFilesystem at securityContext, then privileged
+    assert "LOW      line 11" in lines[file_line + 2] and "readonly-root-filesystem" in lines[file_line + 2]
+    assert "CRITICAL line 12" in lines[file_line + 4] and "pss-baseline-privileged" in lines[file_line + 4]
+    assert lines[file_line + 5].strip() == "fix: Remove securityContext.privileged or set it to false."
+    assert "Scanned 2 files, 1 resource with 2 rules; skipped 1 non-Kubernetes document." in text
+    assert "2 findings (1 critical, 1 low)" in text
 
 
-def test_console_colour_only_when_asked() -> None:
-    assert "\x1b[" in _console_text(color=True)
+def test_console_colour_only_when_asked(tmp_path: Path) -> None:
+    assert "\x1b[" in _console_text(tmp_path, color=True)
 
 
 @pytest.mark.parametrize("no_color", ["1", ""])
-def test_no_color_env_and_non_tty_mean_plain_text(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, no_color: str) -> None:
+def test_no_color_env_and_non_tty_mean_plain_text(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, no_color: str
+) -> None:
     if no_color:
         monkeypatch.setenv("NO_COLOR", no_color)
     result = run_cli("scan", str(FIXTURES / "rules" / "pss-baseline-privileged"))

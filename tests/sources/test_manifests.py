@@ -11,6 +11,7 @@ from kubeaudit.model import Finding
 from kubeaudit.scan import scan_manifests
 from kubeaudit.sources.manifests import ManifestFile, parse_file
 
+
 def only(rule_id: str):  # type: ignore[no-untyped-def]
     return [r for r in load_rules() if r.id == rule_id]
 
@@ -67,17 +68,23 @@ def test_lists_are_flattened_and_typed_lists_restore_kind(tmp_path: Path) -> Non
         "- metadata: {name: two}\n  spec:\n    containers:\n    - name: a\n      securityContext:\n"
         "        privileged: true\n"
     )
-    got = sorted((f.resource.kind, f.resource.name, f.line, f.resource.api_version) for f in findings([str(tmp_path)]))
+    got = sorted(
+        (f.resource.kind, f.resource.name, f.line, f.resource.api_version) for f in findings([str(tmp_path)])
+    )
     assert got == [("Pod", "one", 10, "v1"), ("Pod", "two", 9, "v1")]
 
 
 def test_non_kubernetes_documents_are_skipped_and_counted(tmp_path: Path) -> None:
     (tmp_path / "values.yaml").write_text("replicaCount: 2\nimage:\n  tag: latest\n")
     (tmp_path / "kustomization.yaml").write_text("resources:\n- deployment.yaml\n")
+    (tmp_path / "kustomize-v1beta1.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"
+    )
     (tmp_path / "mixed.yaml").write_text(POD.format(name="real") + "---\nfoo: bar\n---\n")
     result = scan_manifests([str(tmp_path)], only("pss-baseline-privileged"))
     assert result.complete
-    assert result.stats.skipped_documents == 4  # two files, a plain mapping, an empty document
+    # three tool files, a plain mapping, an empty document
+    assert result.stats.skipped_documents == 5
     assert result.stats.resources == 1
     assert [f.resource.name for f in result.findings] == ["real"]
 
@@ -113,7 +120,15 @@ def test_values_keep_kubernetes_meaning(tmp_path: Path) -> None:
     )
     parsed = parse_file(ManifestFile(str(path), "types.yaml"))
     data = parsed.resources[0].data["data"]
-    assert data == {"date": "2024-01-01", "octal": 493, True: True, "hex": 31, "big": 1000, "f": 1500.0, "n": None}
+    assert data == {
+        "date": "2024-01-01",
+        "octal": 493,
+        True: True,
+        "hex": 31,
+        "big": 1000,
+        "f": 1500.0,
+        "n": None,
+    }
 
 
 def test_line_lookup_still_works_after_node_trees_are_released(tmp_path: Path) -> None:
