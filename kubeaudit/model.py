@@ -95,6 +95,16 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding does not count for the gate. Suppressed findings stay in reports."""
+
+    kind: str  # "inSource" (an annotation in the manifest) or "external" (config, baseline)
+    source: str  # "annotation", "config" or "baseline"
+    justification: str = ""
+    expires: str | None = None  # ISO date, when the suppression was given one
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     severity: Severity
@@ -106,6 +116,11 @@ class Finding:
     position: Position | None
     container: str | None = None
     category: str = ""
+    suppression: Suppression | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
 
     @property
     def fingerprint(self) -> str:
@@ -157,6 +172,32 @@ class ScanError:
         return f"{where}: {self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class CoverageGap:
+    """Something the scan could not see: a kind it may not list, a namespace it could not read."""
+
+    what: str  # e.g. "secrets" or "namespace kube-system"
+    reason: str  # e.g. "forbidden (403)"
+    context: str | None = None
+
+    def __str__(self) -> str:
+        where = f"[{self.context}] " if self.context else ""
+        return f"{where}{self.what}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something worth telling the user that is not a finding or an error (an expired suppression)."""
+
+    source: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
 @dataclass(slots=True)
 class ScanStats:
     files: int = 0
@@ -173,7 +214,16 @@ class ScanResult:
     stats: ScanStats
     inputs: list[str]
     rules: list[Any]  # the compiled rules that ran (kubeaudit.engine.rule.Rule)
+    gaps: list[CoverageGap] = field(default_factory=list)
+    not_evaluated: dict[str, str] = field(default_factory=dict)  # rule id -> why it could not run
+    notices: list[Notice] = field(default_factory=list)
+    allow_partial: bool = False  # coverage gaps do not make the scan incomplete
 
     @property
     def complete(self) -> bool:
-        return not self.errors
+        return not self.errors and (self.allow_partial or not self.gaps)
+
+    @property
+    def active_findings(self) -> list[Finding]:
+        """Findings that count for the gate: not suppressed."""
+        return [f for f in self.findings if f.suppression is None]

@@ -1,18 +1,21 @@
 """The pipeline as a library call: sources -> resources -> views -> rules -> findings.
 
-The CLI is a thin layer over `scan()`; anything a CI user can do, a Python user
-can do by importing this module.
+The CLI is a thin layer over these functions; anything a CI user can do, a Python
+user can do by importing this module.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from kubeaudit.engine.rule import Rule
 from kubeaudit.model import Finding, Resource, ScanError, ScanResult, ScanStats
-from kubeaudit.sources.manifests import discover, parse_file
+from kubeaudit.sources.base import Source
+from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.views import VIEW_KINDS, ShapeError, resource_targets
+from kubeaudit.views.inventory import INVENTORY_VIEWS, Inventory
 
 
 class RuleIndex:
@@ -23,10 +26,16 @@ class RuleIndex:
         self.by_view: dict[str, list[Rule]] = defaultdict(list)
         for rule in self.rules:
             self.by_view[rule.view].append(rule)
-        self.views = frozenset(self.by_view)
-        self._all_kinds = any(r.kinds is None and VIEW_KINDS.get(r.view, None) is None for r in self.rules)
+        self.resource_views = frozenset(v for v in self.by_view if v not in INVENTORY_VIEWS)
+        self.inventory_views = [INVENTORY_VIEWS[v] for v in sorted(self.by_view) if v in INVENTORY_VIEWS]
+        self.inventory_kinds = frozenset(k for view in self.inventory_views for k in view.kinds)
+        self._all_kinds = any(
+            r.kinds is None and VIEW_KINDS.get(r.view) is None for r in self.rules if r.view in self.resource_views
+        )
         kinds: set[str] = set()
         for rule in self.rules:
+            if rule.view not in self.resource_views:
+                continue
             view_kinds = VIEW_KINDS.get(rule.view)
             if rule.kinds is not None:
                 kinds |= rule.kinds if view_kinds is None else (rule.kinds & view_kinds)
@@ -35,13 +44,22 @@ class RuleIndex:
         self.kinds = frozenset(kinds)
 
     def targets_kind(self, kind: str) -> bool:
-        return self._all_kinds or kind in self.kinds
+        return self._all_kinds or kind in self.kinds or kind in self.inventory_kinds
+
+    def depends_on(self, rule: Rule) -> frozenset[str] | None:
+        """Kinds a rule needs to see to be fully evaluated (None: any kind)."""
+        if rule.view in INVENTORY_VIEWS:
+            return INVENTORY_VIEWS[rule.view].kinds
+        view_kinds = VIEW_KINDS.get(rule.view)
+        if rule.kinds is not None:
+            return rule.kinds if view_kinds is None else rule.kinds & view_kinds
+        return view_kinds
 
 
 def evaluate_resource(resource: Resource, index: RuleIndex) -> list[Finding]:
-    """Every finding of every applicable rule on one resource. Raises ShapeError."""
+    """Every finding of every applicable per-resource rule on one resource. Raises ShapeError."""
     findings: list[Finding] = []
-    for view, targets in resource_targets(resource, index.views).items():
+    for view, targets in resource_targets(resource, index.resource_views).items():
         rules = [r for r in index.by_view[view] if r.applies_to(resource)]
         if not rules:
             continue
@@ -55,13 +73,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[object, ...]] = set()
     unique = []
     for f in findings:
-        key = (
-            f.rule_id,
-            f.resource.origin.source,
-            f.resource.origin.document,
-            f.resource.origin.base_path,
-            f.path,
-        )
+        origin = f.resource.origin
+        key = (f.rule_id, origin.source, origin.document, origin.base_path, f.resource.ref, f.path)
         if key not in seen:
             seen.add(key)
             unique.append(f)
@@ -70,48 +83,91 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 def sort_key(finding: Finding) -> tuple[object, ...]:
     origin = finding.resource.origin
-    return (origin.source, finding.line or 0, origin.document or 0, finding.rule_id, finding.path.__repr__())
+    return (
+        origin.source,
+        finding.resource.namespace or "",
+        origin.document or 0,
+        finding.line or 0,
+        finding.resource.ref,
+        finding.rule_id,
+        repr(finding.path),
+    )
+
+
+FindingFilter = Callable[[list[Finding], ScanResult], list[Finding]]
+
+
+def run_scan(
+    sources: Sequence[Source],
+    rules: Sequence[Rule],
+    *,
+    settings: dict[str, Any] | None = None,
+    postprocess: FindingFilter | None = None,
+    allow_partial: bool = False,
+) -> ScanResult:
+    """Read every source batch by batch, evaluate per-resource rules as batches come,
+    then build cross-resource views once and evaluate their rules."""
+    index = RuleIndex(rules)
+    inventory = Inventory(index.inventory_kinds)
+    inventory.settings = dict(settings or {})
+    errors: list[ScanError] = []
+    stats = ScanStats()
+    findings: list[Finding] = []
+    result = ScanResult(findings, errors, stats, [], list(rules), allow_partial=allow_partial)
+    for source in sources:
+        result.inputs.extend(source.describe())
+        for batch in source.batches():
+            errors.extend(batch.errors)
+            result.gaps.extend(batch.gaps)
+            stats.files += batch.files
+            stats.documents += batch.documents
+            stats.skipped_documents += batch.skipped_documents
+            for resource in batch.resources:
+                stats.resources += 1
+                if not index.targets_kind(resource.kind):
+                    stats.untargeted_resources += 1
+                    continue
+                if inventory.wants(resource.kind):
+                    inventory.add(resource)
+                try:
+                    findings.extend(evaluate_resource(resource, index))
+                except ShapeError as exc:
+                    position = resource.origin.position(exc.path)
+                    errors.append(
+                        ScanError(
+                            resource.origin.source,
+                            f"{resource.kind}/{resource.name} not scanned: {exc.message}",
+                            position.line if position else None,
+                        )
+                    )
+            if batch.release is not None:
+                batch.release()  # this batch's lines are resolved; its node trees can go
+        for kind, reason in source.unavailable_kinds().items():
+            for rule in rules:
+                needs = index.depends_on(rule)
+                if needs is None or kind in needs:
+                    result.not_evaluated.setdefault(rule.id, f"{kind} could not be read: {reason}")
+    for view in index.inventory_views:
+        targets = view.build(inventory)
+        for rule in index.by_view[view.name]:
+            for target in targets:
+                if rule.applies_to(target.resource):
+                    findings.extend(rule.evaluate(target))
+    result.findings = _dedupe(findings)
+    if postprocess is not None:
+        result.findings = postprocess(result.findings, result)
+    result.findings.sort(key=sort_key)
+    return result
 
 
 def scan_manifests(
     paths: Sequence[str],
     rules: Sequence[Rule],
     excluded: Callable[[str], bool] | None = None,
-    on_file: Callable[[str], None] | None = None,
+    **options: Any,
 ) -> ScanResult:
-    index = RuleIndex(rules)
-    errors: list[ScanError] = []
-    stats = ScanStats()
-    findings: list[Finding] = []
-    for file in discover(paths, errors, excluded):
-        if on_file is not None:
-            on_file(file.display)
-        stats.files += 1
-        parsed = parse_file(file)
-        errors.extend(parsed.errors)
-        stats.documents += parsed.documents
-        stats.skipped_documents += parsed.skipped_documents
-        for resource in parsed.resources:
-            stats.resources += 1
-            if not index.targets_kind(resource.kind):
-                stats.untargeted_resources += 1
-                continue
-            try:
-                findings.extend(evaluate_resource(resource, index))
-            except ShapeError as exc:
-                position = resource.origin.position(exc.path)
-                errors.append(
-                    ScanError(
-                        resource.origin.source,
-                        f"{resource.kind}/{resource.name} not scanned: {exc.message}",
-                        position.line if position else None,
-                    )
-                )
-        # Lines for this file's findings are resolved above; the node trees can go.
-        parsed.release_nodes()
-    findings = _dedupe(findings)
-    findings.sort(key=sort_key)
-    return ScanResult(findings, errors, stats, list(paths), list(rules))
+    """Scan manifest files and folders ("-" for stdin) with the given compiled rules."""
+    return run_scan([ManifestSource(paths, excluded)], rules, **options)
 
 
 def scan(

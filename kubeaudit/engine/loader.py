@@ -23,7 +23,7 @@ from kubeaudit.engine.condition import ConditionError, compile_condition, substi
 from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Reference, Rule
 from kubeaudit.model import Path, Severity, format_path
 from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
-from kubeaudit.views import VIEW_FIELDS
+from kubeaudit.views import known_views, view_fields
 
 RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -135,6 +135,11 @@ def compile_rule(raw: RawRule, overrides: dict[str, Any] | None = None, builtin:
             )
         params[name] = value
     view = data["view"]
+    fields = view_fields(view)
+    if fields is None:
+        raise RuleError(
+            raw.source, f"view: unknown view {view!r}; known views: {', '.join(known_views())}", raw.line_of(("view",))
+        )
 
     def build(key: str, schema: Any, at: Path) -> Any:
         try:
@@ -148,7 +153,7 @@ def compile_rule(raw: RawRule, overrides: dict[str, Any] | None = None, builtin:
     where = build("match.where", match["where"], ("match", "where")) if "where" in match else None
     for placeholder in PLACEHOLDER.findall(data["message"]):
         top = placeholder.split(".")[0]
-        if placeholder not in BUILTIN_PLACEHOLDERS and top not in VIEW_FIELDS[view]:
+        if placeholder not in BUILTIN_PLACEHOLDERS and top not in fields:
             raise RuleError(
                 raw.source,
                 f"message: unknown placeholder {{{placeholder}}} for view {view!r}",

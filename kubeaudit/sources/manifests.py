@@ -13,6 +13,7 @@ import yaml
 from yaml.nodes import Node
 
 from kubeaudit.model import Origin, Path, Position, Resource, ScanError
+from kubeaudit.sources.base import Batch
 from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -311,3 +312,33 @@ def _add_resource(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
         return
     origin = Origin(parsed.file.display, index, base, locator)
     parsed.resources.append(Resource(api_version, kind, name, namespace or None, data, origin))
+
+
+class ManifestSource:
+    """Manifest files and folders (and stdin), one batch per file."""
+
+    def __init__(self, paths: Iterable[str], excluded: Any = None) -> None:
+        self.paths = list(paths)
+        self.excluded = excluded
+
+    def describe(self) -> list[str]:
+        return list(self.paths)
+
+    def unavailable_kinds(self) -> dict[str, str]:
+        return {}  # a file either parses (errors say where not) or it does not
+
+    def batches(self) -> Iterator[Batch]:
+        errors: list[ScanError] = []
+        files = discover(self.paths, errors, self.excluded)
+        if errors:
+            yield Batch(errors=errors)
+        for file in files:
+            parsed = parse_file(file)
+            yield Batch(
+                resources=parsed.resources,
+                errors=parsed.errors,
+                files=1,
+                documents=parsed.documents,
+                skipped_documents=parsed.skipped_documents,
+                release=parsed.release_nodes,
+            )

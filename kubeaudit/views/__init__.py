@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kubeaudit.model import Resource
 from kubeaudit.views.base import ShapeError, Target
+from kubeaudit.views.inventory import INVENTORY_VIEWS
 from kubeaudit.views.pod import WORKLOAD_KINDS, PodContext, container_targets, pod_targets
 
 # The top-level fields of each view's document, for checking rule messages at load time.
@@ -31,6 +32,18 @@ VIEW_FIELDS: dict[str, frozenset[str]] = {
     ),
 }
 VIEWS = frozenset(VIEW_FIELDS)
+
+
+def view_fields(view: str) -> frozenset[str] | None:
+    """Top-level fields of a view's documents, or None for an unknown view."""
+    if view in VIEW_FIELDS:
+        return VIEW_FIELDS[view]
+    inventory_view = INVENTORY_VIEWS.get(view)
+    return inventory_view.fields if inventory_view is not None else None
+
+
+def known_views() -> list[str]:
+    return sorted({*VIEW_FIELDS, *INVENTORY_VIEWS})
 # Kinds each view can produce targets for (None: every kind).
 VIEW_KINDS: dict[str, frozenset[str] | None] = {
     "object": None,
@@ -57,4 +70,13 @@ def resource_targets(resource: Resource, views: frozenset[str]) -> dict[str, lis
     return found
 
 
-__all__ = ["VIEWS", "VIEW_FIELDS", "VIEW_KINDS", "ShapeError", "Target", "resource_targets"]
+__all__ = [
+    "VIEWS",
+    "VIEW_FIELDS",
+    "VIEW_KINDS",
+    "ShapeError",
+    "Target",
+    "known_views",
+    "resource_targets",
+    "view_fields",
+]

@@ -486,14 +486,17 @@ def _managed_fields(obj: JSON, manager: str, ts: str) -> list[JSON]:
     for top in ("spec", "data", "rules", "subjects", "roleRef", "type", "stringData"):
         if top in obj:
             fields[f"f:{top}"] = keys(obj[top])
-    entries = [{"manager": manager, "operation": "Update", "apiVersion": obj.get("apiVersion", "v1"),
-                "time": ts, "fieldsType": "FieldsV1", "fieldsV1": fields}]
-    if "status" in obj:
-        entries.append({"manager": "kubelet" if obj.get("kind") == "Pod" else "kube-controller-manager",
-                        "operation": "Update", "apiVersion": obj.get("apiVersion", "v1"), "time": ts,
-                        "fieldsType": "FieldsV1", "fieldsV1": {"f:status": keys(obj["status"])},
-                        "subresource": "status"})
-    return entries
+    return [{"manager": manager, "operation": "Update", "apiVersion": obj.get("apiVersion", "v1"),
+             "time": ts, "fieldsType": "FieldsV1", "fieldsV1": fields}]
+
+
+def _status_managed_fields(obj: JSON, ts: str) -> JSON:
+    status = obj.get("status")
+    return {"manager": "kubelet" if obj.get("kind") == "Pod" else "kube-controller-manager",
+            "operation": "Update", "apiVersion": obj.get("apiVersion", "v1"), "time": ts,
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:status": {f"f:{k}": {} for k in status} if isinstance(status, dict) else {}},
+            "subresource": "status"}
 
 
 class Cluster:
@@ -609,15 +612,19 @@ class Cluster:
                     uid = by_owner_key.get((meta.get("namespace"), str(ref.get("kind")), str(ref.get("name"))))
                     uid = uid or by_owner_key.get((None, str(ref.get("kind")), str(ref.get("name"))))
                     ref["uid"] = uid or str(uuid.uuid5(UID_NAMESPACE, f"missing-owner/{ref}"))
+            # managedFields describe what the client sent: computed before defaulting
+            needs_managed = "managedFields" not in meta
+            if needs_managed:
+                manager = "kube-controller-manager" if meta.get("ownerReferences") else "kubectl-client-side-apply"
+                meta["managedFields"] = _managed_fields(obj, manager, str(meta["creationTimestamp"]))
             if defaulting:
                 apply_defaults(obj)
+            if needs_managed and "status" in obj:
+                meta["managedFields"].append(_status_managed_fields(obj, str(meta["creationTimestamp"])))
             if isinstance(obj.get("spec"), dict) and rt.kind not in ("Pod", "Namespace", "Node"):
                 meta.setdefault("generation", 1)
             self.resource_version += 1
             meta["resourceVersion"] = str(meta.get("resourceVersion") or self.resource_version)
-            if "managedFields" not in meta:
-                manager = "kube-controller-manager" if meta.get("ownerReferences") else "kubectl-client-side-apply"
-                meta["managedFields"] = _managed_fields(obj, manager, str(meta["creationTimestamp"]))
             self._store(rt, obj)
         for rt, entries in self.entries.items():
             entries.sort(key=lambda e: e.key)
@@ -755,6 +762,8 @@ class Faults:
     expire: list[CountedFault] = field(default_factory=list)
     delay: list[tuple[str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Bumped by every injected 410, like an etcd compaction: continue tokens issued before it stay dead.
+    compactions: int = 0
 
     @staticmethod
     def parse(forbid: list[str], fail: list[str], throttle: list[str], expire: list[str],
@@ -808,6 +817,7 @@ class Faults:
         with self.lock:
             for fault in self.expire:
                 if resource_matches(fault.pattern, rt) and page >= int(fault.value) and fault.take():
+                    self.compactions += 1
                     return True
         return False
 
@@ -837,19 +847,19 @@ def encode_continue(rv: int, start_key: str, page: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_continue(token: str, prefix: str) -> tuple[str, int]:
-    """Returns (start key, page number) or raises BadRequest."""
+def decode_continue(token: str, prefix: str) -> tuple[str, int, int]:
+    """Returns (start key, page number, resource version) or raises BadRequest."""
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        start, page = data["start"], int(data.get("p", 1))
-        if data.get("v") != "meta.k8s.io/v1" or not isinstance(start, str) or not isinstance(data["rv"], int):
+        start, page, rv = data["start"], int(data.get("p", 1)), data["rv"]
+        if data.get("v") != "meta.k8s.io/v1" or not isinstance(start, str) or not isinstance(rv, int):
             raise ValueError
     except Exception as exc:
         raise BadRequest("continue key is not valid: incorrect encoded start resourceVersion "
                          "(version meta.k8s.io/v1)") from exc
     if not start.startswith(prefix):
         raise BadRequest(f"continue key is not valid: key {start.rstrip(chr(0))!r} is not in prefix {prefix!r}")
-    return start, page
+    return start, page, rv
 
 
 def negotiate(accept: str | None, want: str) -> tuple[str, str] | None:
@@ -1196,14 +1206,17 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.config.max_limit and (limit <= 0 or limit > self.server.config.max_limit):
             limit = self.server.config.max_limit
         prefix = rt.key_prefix(namespace)
+        faults = self.server.config.faults
+        list_rv = cluster.resource_version + faults.compactions
         start, page = 0, 0
         token = q.get("continue")
         if token:
             if q.get("resourceVersion"):
                 raise BadRequest("specifying resource version is not allowed when using continue")
-            start_key, page = decode_continue(token, prefix)
-            if self.server.config.faults.take_expire(rt, page):
-                fresh = encode_continue(cluster.resource_version + 1, start_key.rstrip("\x00"), page)
+            start_key, page, token_rv = decode_continue(token, prefix)
+            if token_rv < list_rv or faults.take_expire(rt, page):
+                list_rv = cluster.resource_version + faults.compactions
+                fresh = encode_continue(list_rv, start_key.rstrip("\x00"), page)
                 self._send_status(status_object(
                     410, "Expired",
                     "The provided continue parameter is too old to display a consistent list result. You can "
@@ -1216,10 +1229,9 @@ class Handler(BaseHTTPRequestHandler):
             start = bisect.bisect_left(keys, start_key)
         end = min(len(entries), start + limit) if limit > 0 else len(entries)
         page_entries = entries[start:end]
-        list_meta: JSON = {"resourceVersion": str(cluster.resource_version)}
+        list_meta: JSON = {"resourceVersion": str(list_rv)}
         if end < len(entries):
-            list_meta["continue"] = encode_continue(cluster.resource_version, keys[end - 1] if end > 0 else prefix,
-                                                    page + 1)
+            list_meta["continue"] = encode_continue(list_rv, keys[end - 1] if end > 0 else prefix, page + 1)
             if not filtered:
                 list_meta["remainingItemCount"] = len(entries) - end
         if rep[0] == "partial":

@@ -48,7 +48,7 @@ def test_user_rules_load_beside_builtins(tmp_path: Path) -> None:
             lambda t: t.replace("severity: low", "severity: hgh"),
             r"no-latest-tag\.yaml:3: severity: 'hgh' is not one of",
         ),
-        (lambda t: t.replace("view: container", "view: pods"), r":5: view: 'pods' is not one of"),
+        (lambda t: t.replace("view: container", "view: pods"), r":5: view: unknown view 'pods'"),
         (lambda t: t.replace("title: No latest tag\n", ""), r"'title' is a required property"),
         (lambda t: t.replace("image: {not:", "image: {nott:"), r":10: condition.*nott"),
         (lambda t: t.replace('":latest$"', '"(latest"'), r"condition.*invalid regular expression"),
