@@ -16,17 +16,19 @@ from pathlib import Path as FsPath
 from typing import TextIO
 
 from kubeaudit import __version__
+from kubeaudit.api import DEFAULT_FAIL_ON, ScanOptions, fail_on_threshold, gate, load_effective_config, run
+from kubeaudit.config import ConfigError
 from kubeaudit.engine.fixtures import check_rules
 from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.rule import Rule
-from kubeaudit.engine.selection import PROFILES, SelectionError, select_rules
-from kubeaudit.model import ScanResult, Severity
+from kubeaudit.engine.selection import PROFILES, SelectionError
+from kubeaudit.model import Severity
 from kubeaudit.report import FORMATS, REPORTERS
-from kubeaudit.scan import scan_manifests
+from kubeaudit.report import console as console_report
+from kubeaudit.suppress import BaselineError, write_baseline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
-DEFAULT_FAIL_ON = "low"
 
 
 class UsageError(Exception):
@@ -44,48 +46,21 @@ def _parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="scan manifests for security problems")
     scan.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to scan; - for stdin")
+    _add_report_options(scan)
     scan.add_argument(
-        "--format", "-f", action="append", choices=FORMATS, dest="formats",
-        help="report format (console by default); repeat with --output to write several reports",
+        "--fail-on", choices=FAIL_ON_CHOICES, default=None,
+        help=f"exit 1 on findings of this severity or higher (default: the config's, else {DEFAULT_FAIL_ON})",
     )  # fmt: skip
-    scan.add_argument(
-        "--output",
-        "-o",
-        action="append",
-        dest="outputs",
-        metavar="FILE",
-        help="write the report to FILE; the n-th --output goes with the n-th --format",
-    )
-    scan.add_argument(
-        "--fail-on",
-        choices=FAIL_ON_CHOICES,
-        default=DEFAULT_FAIL_ON,
-        help=f"exit 1 on findings of this severity or higher (default: {DEFAULT_FAIL_ON})",
-    )
-    _add_rule_options(scan)
-    scan.add_argument(
-        "--profile",
-        choices=PROFILES,
-        default="all",
-        help="only the Pod Security Standards rules of this level (restricted includes baseline)",
-    )
-    scan.add_argument(
-        "--enable",
-        action=_Toggle,
-        dest="toggles",
-        default=[],
-        metavar="RULE",
-        help="also run RULE (glob patterns allowed), even if it is off by default",
-    )
-    scan.add_argument(
-        "--disable",
-        action=_Toggle,
-        dest="toggles",
-        default=[],
-        metavar="RULE",
-        help="do not run RULE (globs allowed); --enable/--disable apply in the order given",
-    )
-    scan.add_argument("--no-color", action="store_true", help="never colour the console report")
+    scan.add_argument("--baseline", metavar="FILE", help="findings recorded in this baseline do not fail the scan")
+    scan.add_argument("--show-suppressed", action="store_true", help="list suppressed findings in the console report")
+    _add_selection_options(scan)
+
+    baseline = commands.add_parser("baseline", help="record current findings so only new ones fail the gate")
+    baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="ACTION")
+    create = baseline_commands.add_parser("create", help="scan PATHs and write their findings to a baseline file")
+    create.add_argument("paths", nargs="+", metavar="PATH")
+    create.add_argument("--output", "-o", required=True, metavar="FILE", help="baseline file to write")
+    _add_selection_options(create)
 
     rules = commands.add_parser("rules", help="list, explain and test rules")
     rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
@@ -123,9 +98,41 @@ class _Toggle(argparse.Action):
 
 
 def _add_rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load rules from DIR")
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--rules", action="append", default=[], metavar="DIR", help="also load rules from DIR"
-    )
+        "--format", "-f", action="append", choices=FORMATS, dest="formats",
+        help="report format (console by default); repeat with --output to write several reports",
+    )  # fmt: skip
+    parser.add_argument(
+        "--output", "-o", action="append", dest="outputs", metavar="FILE",
+        help="write the report to FILE; the n-th --output goes with the n-th --format",
+    )  # fmt: skip
+    parser.add_argument("--no-color", action="store_true", help="never colour the console report")
+
+
+def _add_selection_options(parser: argparse.ArgumentParser) -> None:
+    _add_rule_options(parser)
+    parser.add_argument("--config", metavar="FILE", help="config file (default: .kubeaudit.yaml here or above)")
+    parser.add_argument("--no-config", action="store_true", help="ignore any .kubeaudit.yaml")
+    parser.add_argument(
+        "--profile", choices=PROFILES, default=None,
+        help="only the Pod Security Standards rules of this level (restricted includes baseline)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--enable", action=_Toggle, dest="toggles", default=[], metavar="RULE",
+        help="also run RULE (glob patterns allowed), even if it is off by default",
+    )  # fmt: skip
+    parser.add_argument(
+        "--disable", action=_Toggle, dest="toggles", default=[], metavar="RULE",
+        help="do not run RULE (globs allowed); --enable/--disable apply in the order given, after the config's",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allow-partial", action="store_true",
+        help="coverage gaps (kinds a cluster would not let us list) do not make the scan incomplete",
+    )  # fmt: skip
 
 
 def _use_color(stream: TextIO, disabled: bool) -> bool:
@@ -158,24 +165,44 @@ def _report_plan(formats: list[str] | None, outputs: list[str] | None) -> list[t
     return plan
 
 
-def exit_code(result: ScanResult, fail_on: str) -> int:
-    if not result.complete:
-        return EXIT_ERROR
-    if fail_on == "none":
-        return EXIT_OK
-    threshold = Severity(fail_on).rank
-    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in result.findings) else EXIT_OK
+def _scan_options(args: argparse.Namespace) -> ScanOptions:
+    return ScanOptions(
+        paths=list(args.paths),
+        config_path=args.config,
+        use_config=not args.no_config,
+        rule_dirs=list(args.rules),
+        profile=args.profile,
+        toggles=list(args.toggles),
+        baseline_path=getattr(args, "baseline", None),
+        allow_partial=args.allow_partial,
+    )
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     plan = _report_plan(args.formats, args.outputs)
-    rules = select_rules(load_rules(args.rules), args.profile, args.toggles)
-    result = scan_manifests(args.paths, rules)
+    options = _scan_options(args)
+    config = load_effective_config(options)
+    fail_on = fail_on_threshold(args.fail_on, config)
+    result = run(options, config)
     for fmt, output in plan:
         with _open_output(output) as stream:
             color = output in (None, "-") and _use_color(stream, args.no_color)
-            REPORTERS[fmt](result, stream, color)
-    return exit_code(result, args.fail_on)
+            if fmt == "console":
+                console_report.render(result, stream, color, show_suppressed=args.show_suppressed)
+            else:
+                REPORTERS[fmt](result, stream, color)
+    return gate(result, fail_on)
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    if args.baseline_command != "create":
+        raise UsageError("usage: kubeaudit baseline create -o FILE PATH...")
+    result = run(_scan_options(args))
+    count = write_baseline(result, FsPath(args.output))
+    for error in result.errors:
+        print(f"kubeaudit: not scanned: {error}", file=sys.stderr)
+    print(f"kubeaudit: wrote {count} finding(s) to {args.output}", file=sys.stderr)
+    return EXIT_OK if result.complete else EXIT_ERROR
 
 
 def _find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
@@ -215,9 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scan(args)
         if args.command == "rules":
             return _cmd_rules(args, parser)
+        if args.command == "baseline":
+            return _cmd_baseline(args)
         parser.print_help(sys.stderr)
         return EXIT_ERROR
-    except (UsageError, RuleError, SelectionError) as exc:
+    except (UsageError, RuleError, SelectionError, ConfigError, BaselineError) as exc:
         print(f"kubeaudit: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -119,6 +119,7 @@ def run_scan(
         for batch in source.batches():
             errors.extend(batch.errors)
             result.gaps.extend(batch.gaps)
+            inventory.facts.update(batch.facts)
             stats.files += batch.files
             stats.documents += batch.documents
             stats.skipped_documents += batch.skipped_documents

@@ -41,22 +41,40 @@ def _resource_heading(finding: Finding) -> str:
     return f"{resource.kind}/{resource.name}{where}{context}"
 
 
-def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
+def _resource_key(finding: Finding) -> tuple[object, ...]:
+    origin = finding.resource.origin
+    return (origin.document, origin.base_path, finding.resource.ref)
+
+
+def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppressed: bool = False) -> None:
     out = make_console(stream, color)
-    findings = result.findings
-    for source, in_file in groupby(findings, key=lambda f: f.resource.origin.source):
+    _print_findings(out, result.active_findings)
+    suppressed = [f for f in result.findings if f.suppression is not None]
+    if show_suppressed and suppressed:
+        out.print(Text(f"Suppressed ({len(suppressed)}):", style="bold"))
+        for finding in suppressed:
+            assert finding.suppression is not None
+            sup = finding.suppression
+            until = f", until {sup.expires}" if sup.expires else ""
+            where = f"{finding.resource.origin.source}:{finding.line}" if finding.line else finding.resource.origin.source
+            out.print(
+                Text(f"  {where} {finding.resource.ref} {finding.rule_id} [{sup.source}: {sup.justification}{until}]"),
+                style="dim",
+            )
+        out.print()
+    _print_problems(out, result)
+    _print_summary(out, result, len(suppressed), show_suppressed)
+
+
+def _print_findings(out: Console, findings: list[Finding]) -> None:
+    for source, in_source in groupby(findings, key=lambda f: f.resource.origin.source):
         out.print(Text(source, style="bold underline"))
-        by_resource = sorted(in_file, key=lambda f: (f.resource.origin.document or 0, f.line or 0))
-        for _, group in groupby(
-            by_resource, key=lambda f: (f.resource.origin.document, f.resource.origin.base_path)
-        ):
+        for _, group in groupby(in_source, key=_resource_key):
             items = list(group)
             out.print(Text("  " + _resource_heading(items[0]), style="bold"))
             for finding in items:
                 _print_finding(out, finding)
         out.print()
-    _print_errors(out, result)
-    _print_summary(out, result)
 
 
 def _print_finding(out: Console, finding: Finding) -> None:
@@ -71,33 +89,48 @@ def _print_finding(out: Console, finding: Finding) -> None:
     out.print(Text(f"{'':23}fix: {fix}", style="green"))
 
 
-def _print_errors(out: Console, result: ScanResult) -> None:
-    if not result.errors:
+def _print_section(out: Console, title: str, lines: list[str], style: str) -> None:
+    if not lines:
         return
-    out.print(Text(f"Not scanned ({len(result.errors)}):", style="bold red"))
-    for error in result.errors:
-        out.print(Text(f"  {error}", style="red"))
+    out.print(Text(f"{title} ({len(lines)}):", style=f"bold {style}"))
+    for line in lines:
+        out.print(Text(f"  {line}", style=style))
     out.print()
 
 
-def _print_summary(out: Console, result: ScanResult) -> None:
+def _print_problems(out: Console, result: ScanResult) -> None:
+    _print_section(out, "Not scanned", [str(e) for e in result.errors], "red")
+    _print_section(out, "Coverage gaps", [str(g) for g in result.gaps], "red" if not result.allow_partial else "yellow")
+    _print_section(
+        out, "Rules not fully evaluated", [f"{rule}: {why}" for rule, why in sorted(result.not_evaluated.items())], "yellow"
+    )
+    _print_section(out, "Notes", [str(n) for n in result.notices], "yellow")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _print_summary(out: Console, result: ScanResult, suppressed: int, listed: bool) -> None:
     stats = result.stats
     counts = findings_by_severity(result)
     parts = [f"{counts[s.value]} {s.value}" for s in Severity if counts[s.value]]
-    total = len(result.findings)
-    found = f"{total} finding{'s' if total != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
+    total = len(result.active_findings)
+    found = _plural(total, "finding") + (f" ({', '.join(parts)})" if parts else "")
+    if suppressed:
+        found += f"; {suppressed} suppressed" + ("" if listed else " (--show-suppressed lists them)")
     scanned = (
-        f"Scanned {stats.files} file{'s' if stats.files != 1 else ''}, "
-        f"{stats.resources} resource{'s' if stats.resources != 1 else ''} "
-        f"with {len(result.rules)} rules; "
-        f"skipped {stats.skipped_documents} non-Kubernetes document{'s' if stats.skipped_documents != 1 else ''}."
+        f"Scanned {_plural(stats.files, 'file')}, {_plural(stats.resources, 'resource')} "
+        f"with {len(result.rules)} rules; skipped {_plural(stats.skipped_documents, 'non-Kubernetes document')}."
     )
+    if stats.files == 0 and stats.resources:
+        scanned = f"Scanned {_plural(stats.resources, 'resource')} with {len(result.rules)} rules."
     out.print(Text(scanned))
     out.print(Text(found, style="bold" if total else "bold green"))
-    if result.errors:
-        out.print(
-            Text(
-                f"INCOMPLETE: {len(result.errors)} input(s) could not be scanned (listed above).",
-                style="bold red",
-            )
-        )
+    if not result.complete:
+        problems = []
+        if result.errors:
+            problems.append(f"{len(result.errors)} input(s) could not be scanned")
+        if result.gaps and not result.allow_partial:
+            problems.append(f"{_plural(len(result.gaps), 'coverage gap')}")
+        out.print(Text(f"INCOMPLETE: {'; '.join(problems)} (listed above).", style="bold red"))

@@ -20,6 +20,7 @@ class Batch:
     files: int = 0
     documents: int = 0
     skipped_documents: int = 0
+    facts: dict[str, object] = field(default_factory=dict)  # cluster facts: server version, nodes...
     release: Callable[[], None] | None = None
 
 

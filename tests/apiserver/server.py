@@ -28,6 +28,7 @@ import os
 import re
 import signal
 import socket
+import socketserver
 import ssl
 import sys
 import threading
@@ -605,7 +606,7 @@ class Cluster:
                 meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
                 obj.setdefault("spec", {"finalizers": ["kubernetes"]})
                 obj.setdefault("status", {"phase": "Active"})
-        for n, (rt, obj) in enumerate(typed):
+        for rt, obj in typed:
             meta = obj["metadata"]
             for ref in meta.get("ownerReferences") or []:
                 if isinstance(ref, dict) and not ref.get("uid"):
@@ -878,11 +879,9 @@ def negotiate(accept: str | None, want: str) -> tuple[str, str] | None:
         as_ = params.get("as")
         if as_ is None:
             return ("json", "")
-        if params.get("g") == META_V1 and params.get("v") in ("v1", "v1beta1"):
-            if (as_ == "PartialObjectMetadataList" and want == "list") or (
-                as_ == "PartialObjectMetadata" and want == "object"
-            ):
-                return ("partial", params["v"])
+        wanted_as = "PartialObjectMetadataList" if want == "list" else "PartialObjectMetadata"
+        if as_ == wanted_as and params.get("g") == META_V1 and params.get("v") in ("v1", "v1beta1"):
+            return ("partial", params["v"])
     return None
 
 
@@ -923,6 +922,12 @@ class ApiServer(ThreadingHTTPServer):
         self._log_lock = threading.Lock()
         self._log_file = open(config.request_log, "a", encoding="utf-8") if config.request_log else None  # noqa: SIM115
 
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (socket.getfqdn), which can hang in sandboxes.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = str(self.server_address[0])
+        self.server_port = int(self.server_address[1])
+
     @property
     def port(self) -> int:
         return int(self.server_address[1])
@@ -961,6 +966,9 @@ class Handler(BaseHTTPRequestHandler):
         if name.startswith("do_"):
             return self._dispatch
         raise AttributeError(name)
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -1010,7 +1018,8 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _send_json(self, value: JSON, code: int = 200, content_type: str = "application/json") -> None:
         self._send(code, dumps(value), content_type)
@@ -1192,7 +1201,7 @@ class Handler(BaseHTTPRequestHandler):
         if self._query.get("fieldSelector"):
             selectors.append(field_matcher(self._query["fieldSelector"]))
         if selectors:
-            pairs = [(e, k) for e, k in zip(entries, keys) if all(s(e.obj) for s in selectors)]
+            pairs = [(e, k) for e, k in zip(entries, keys, strict=True) if all(s(e.obj) for s in selectors)]
             return [p[0] for p in pairs], [p[1] for p in pairs], True
         return entries, keys, False
 

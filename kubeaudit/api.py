@@ -1,0 +1,88 @@
+"""One scan, from options to result: config, rules, sources, suppressions.
+
+This is the library entry point the CLI is a thin layer over:
+
+    from kubeaudit.api import ScanOptions, run
+    result = run(ScanOptions(paths=["deploy/"], profile="restricted"))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path as FsPath
+
+from kubeaudit.config import Config, ConfigError, find_config, load_config
+from kubeaudit.engine.loader import RuleError, load_rules
+from kubeaudit.engine.rule import Rule
+from kubeaudit.engine.selection import select_rules
+from kubeaudit.model import ScanResult, Severity
+from kubeaudit.scan import run_scan
+from kubeaudit.sources.base import Source
+from kubeaudit.sources.manifests import ManifestSource
+from kubeaudit.suppress import Suppressor, read_baseline
+
+DEFAULT_FAIL_ON = "low"
+
+
+@dataclass(slots=True)
+class ScanOptions:
+    paths: list[str] = field(default_factory=list)
+    config_path: str | None = None  # None: look for .kubeaudit.yaml from the working directory up
+    use_config: bool = True
+    rule_dirs: list[str] = field(default_factory=list)
+    profile: str | None = None  # None: the config's, else "all"
+    toggles: list[tuple[str, str]] = field(default_factory=list)
+    baseline_path: str | None = None
+    allow_partial: bool = False
+    sources: list[Source] | None = None  # instead of paths (e.g. live clusters)
+
+
+def load_effective_config(options: ScanOptions) -> Config:
+    if not options.use_config:
+        return Config()
+    if options.config_path is not None:
+        path = FsPath(options.config_path)
+        if not path.is_file():
+            raise ConfigError(f"{options.config_path}: config file not found")
+        return load_config(path)
+    found = find_config()
+    return load_config(found) if found is not None else Config()
+
+
+def effective_rules(options: ScanOptions, config: Config) -> list[Rule]:
+    rules = load_rules([*config.rule_dirs, *options.rule_dirs], params=config.params, replace=config.replace_rules)
+    known = {r.id for r in rules}
+    unknown = sorted(set(config.severity) - known)
+    if unknown:
+        raise RuleError(config.path or "config", f"rules.severity names unknown rule(s): {', '.join(unknown)}")
+    rules = [replace(r, severity=config.severity[r.id]) if r.id in config.severity else r for r in rules]
+    profile = options.profile or config.profile or "all"
+    return select_rules(rules, profile, [*config.toggles, *options.toggles])
+
+
+def fail_on_threshold(cli_value: str | None, config: Config) -> str:
+    return cli_value or config.fail_on or DEFAULT_FAIL_ON
+
+
+def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
+    config = config if config is not None else load_effective_config(options)
+    rules = effective_rules(options, config)
+    baseline = read_baseline(FsPath(options.baseline_path)) if options.baseline_path else None
+    sources = options.sources if options.sources is not None else [ManifestSource(options.paths, config.is_excluded)]
+    return run_scan(
+        sources,
+        rules,
+        settings=config.settings,
+        postprocess=Suppressor(config, baseline),
+        allow_partial=options.allow_partial,
+    )
+
+
+def gate(result: ScanResult, fail_on: str) -> int:
+    """Exit code: 2 incomplete, 1 active findings at or above fail_on, else 0."""
+    if not result.complete:
+        return 2
+    if fail_on == "none":
+        return 0
+    threshold = Severity(fail_on).rank
+    return 1 if any(f.severity.rank >= threshold for f in result.active_findings) else 0
