@@ -124,7 +124,9 @@ def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:
     rules = data.get("rules", {})
     config = Config(path=path.as_posix(), profile=data.get("profile"), fail_on=data.get("fail-on"))
     config.rule_dirs = [str(base / p) for p in rules.get("paths", [])]
-    config.toggles = [("enable", p) for p in rules.get("enable", [])] + [("disable", p) for p in rules.get("disable", [])]
+    config.toggles = [("enable", p) for p in rules.get("enable", [])] + [
+        ("disable", p) for p in rules.get("disable", [])
+    ]
     config.replace_rules = list(rules.get("replace", []))
     config.severity = {rule_id: Severity(s) for rule_id, s in rules.get("severity", {}).items()}
     config.params = {rule_id: dict(p) for rule_id, p in rules.get("params", {}).items()}

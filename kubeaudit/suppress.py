@@ -33,7 +33,12 @@ def _annotation_sources(finding: Finding) -> list[tuple[dict[str, Any], tuple[st
     """Annotation maps that may suppress a finding: the object's own and its pod template's."""
     data = finding.resource.data
     found = []
-    for prefix in (("metadata",), ("spec", "template", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata"), ("template", "metadata")):
+    for prefix in (
+        ("metadata",),
+        ("spec", "template", "metadata"),
+        ("spec", "jobTemplate", "spec", "template", "metadata"),
+        ("template", "metadata"),
+    ):
         node: Any = data
         for part in prefix:
             node = node.get(part) if isinstance(node, dict) else None
@@ -74,8 +79,8 @@ class Suppressor:
         return out
 
     def _annotation(self, finding: Finding, notices: dict[tuple[str, str], Notice]) -> Suppression | None:
-        for annotations, prefix in _annotation_sources(finding):
-            rules = str(annotations.get(IGNORE, "")).split(",")
+        for notes, prefix in _annotation_sources(finding):
+            rules = str(notes.get(IGNORE, "")).split(",")
             if not _matches(finding.rule_id, rules):
                 continue
             resource = finding.resource
@@ -83,7 +88,7 @@ class Suppressor:
             position = resource.origin.position((*prefix, "annotations", IGNORE))
             line = position.line if position else None
             key = (resource.origin.source + resource.ref, where)
-            reason = str(annotations.get(IGNORE_REASON, "")).strip()
+            reason = str(notes.get(IGNORE_REASON, "")).strip()
             if not reason:
                 notices[key] = Notice(
                     resource.origin.source,
@@ -91,7 +96,7 @@ class Suppressor:
                     line,
                 )
                 return None
-            until = annotations.get(IGNORE_UNTIL)
+            until = notes.get(IGNORE_UNTIL)
             expires = None
             if until is not None:
                 try:
@@ -106,7 +111,8 @@ class Suppressor:
                 if expires < self.today:
                     notices[key] = Notice(
                         resource.origin.source,
-                        f"{resource.ref}: suppression in {where} expired on {expires.isoformat()}; its findings count again",
+                        f"{resource.ref}: suppression in {where} expired on {expires.isoformat()}; "
+                        "its findings count again",
                         line,
                     )
                     return None
@@ -120,7 +126,8 @@ class Suppressor:
             if exemption.expires is not None and exemption.expires < self.today:
                 notices[("config", str(exemption.line))] = Notice(
                     self.config.path or "config",
-                    f"exemption ({exemption.reason}) expired on {exemption.expires.isoformat()}; its findings count again",
+                    f"exemption ({exemption.reason}) expired on {exemption.expires.isoformat()}; "
+                    "its findings count again",
                     exemption.line,
                 )
                 continue
@@ -134,7 +141,11 @@ def _exempts(exemption: Exemption, finding: Finding) -> bool:
     resource = finding.resource
     if exemption.rules and not _matches(finding.rule_id, exemption.rules):
         return False
-    checks = ((exemption.namespace, resource.namespace or "default"), (exemption.kind, resource.kind), (exemption.name, resource.name))
+    checks = (
+        (exemption.namespace, resource.namespace or "default"),
+        (exemption.kind, resource.kind),
+        (exemption.name, resource.name),
+    )
     return all(pattern is None or fnmatchcase(value, pattern) for pattern, value in checks)
 
 
@@ -169,6 +180,8 @@ def read_baseline(path: FsPath) -> set[str]:
     if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:
         raise BaselineError(f"{path}: not a kubeaudit baseline of version {BASELINE_VERSION}")
     entries = document.get("findings")
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
+    ):
         raise BaselineError(f"{path}: baseline findings must be a list of objects with a fingerprint")
     return {e["fingerprint"] for e in entries}

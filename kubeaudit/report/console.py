@@ -56,7 +56,9 @@ def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppres
             assert finding.suppression is not None
             sup = finding.suppression
             until = f", until {sup.expires}" if sup.expires else ""
-            where = f"{finding.resource.origin.source}:{finding.line}" if finding.line else finding.resource.origin.source
+            where = (
+                f"{finding.resource.origin.source}:{finding.line}" if finding.line else finding.resource.origin.source
+            )
             out.print(
                 Text(f"  {where} {finding.resource.ref} {finding.rule_id} [{sup.source}: {sup.justification}{until}]"),
                 style="dim",
@@ -102,7 +104,10 @@ def _print_problems(out: Console, result: ScanResult) -> None:
     _print_section(out, "Not scanned", [str(e) for e in result.errors], "red")
     _print_section(out, "Coverage gaps", [str(g) for g in result.gaps], "red" if not result.allow_partial else "yellow")
     _print_section(
-        out, "Rules not fully evaluated", [f"{rule}: {why}" for rule, why in sorted(result.not_evaluated.items())], "yellow"
+        out,
+        "Rules not fully evaluated",
+        [f"{rule}: {why}" for rule, why in sorted(result.not_evaluated.items())],
+        "yellow",
     )
     _print_section(out, "Notes", [str(n) for n in result.notices], "yellow")
 

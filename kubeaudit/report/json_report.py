@@ -39,7 +39,15 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "path": format_path(finding.path),
         "location": location,
         "fingerprint": finding.fingerprint,
+        "suppression": _suppression(finding),
     }
+
+
+def _suppression(finding: Finding) -> dict[str, Any] | None:
+    sup = finding.suppression
+    if sup is None:
+        return None
+    return {"kind": sup.kind, "source": sup.source, "justification": sup.justification, "expires": sup.expires}
 
 
 def report_dict(result: ScanResult) -> dict[str, Any]:
@@ -56,11 +64,16 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
             "skippedDocuments": stats.skipped_documents,
             "untargetedResources": stats.untargeted_resources,
             "rules": len(result.rules),
-            "findings": {"total": len(result.findings), **findings_by_severity(result)},
+            "findings": {"total": len(result.active_findings), **findings_by_severity(result)},
+            "suppressed": len(result.findings) - len(result.active_findings),
             "errors": len(result.errors),
+            "gaps": len(result.gaps),
         },
         "findings": [finding_to_dict(f) for f in result.findings],
         "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in result.errors],
+        "gaps": [{"what": g.what, "reason": g.reason, "context": g.context} for g in result.gaps],
+        "notEvaluated": [{"ruleId": rule, "reason": why} for rule, why in sorted(result.not_evaluated.items())],
+        "notices": [{"source": n.source, "line": n.line, "message": n.message} for n in result.notices],
     }
 
 
