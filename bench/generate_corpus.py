@@ -1,0 +1,1401 @@
+"""Generate a deterministic corpus of realistic Kubernetes manifests for benchmarking.
+
+The corpus mimics a mono-repo of many teams' deployment manifests: app bundles
+(Deployment + Service + ConfigMap + ...) in nested folders, single-resource files,
+large all-in-one files, `kind: List` files, a few JSON files, Helm values files and
+kustomizations (YAML that is not a Kubernetes object), comments, and the odd YAML
+anchor. Pod specs carry a spread of good and bad security settings so that rules
+find something to report, and take both their passing and failing paths.
+
+The same --seed and --resources always produce byte-identical files.
+
+    python bench/generate_corpus.py --resources 10000 --out bench/corpus --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Doc = dict[str, Any]
+
+# ---------------------------------------------------------------------------
+# YAML output: kubectl-like block style, literal blocks for multi-line strings,
+# and optionally indented sequences (both styles are common in the wild).
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+for _d in (_Dumper, _IndentedDumper):
+    _d.add_representer(str, _str_presenter)
+
+
+_ANCHOR = re.compile(r"([&*])id(\d{3})\b")
+
+
+def dump_yaml(doc: Any, indented: bool) -> str:
+    text = yaml.dump(
+        doc,
+        Dumper=_IndentedDumper if indented else _Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        width=120,
+        allow_unicode=True,
+    )
+    # PyYAML names anchors id001...; people name them.
+    return _ANCHOR.sub(lambda m: f"{m.group(1)}{('labels', 'common', 'defaults')[int(m.group(2)) % 3]}", text)
+
+
+_COMMENTS = (
+    "# TODO: tighten this once the migration is done",
+    "# managed by platform team, do not edit by hand",
+    "# see runbook in the wiki",
+    "# keep in sync with the staging overlay",
+    "# FIXME: remove after 2024-Q3",
+    "# required by the service mesh",
+    "# tuned after the load test",
+    "# security review: accepted risk, ticket SEC-1234",
+)
+_KEY_LINE = re.compile(r"^(\s*)(- )?[A-Za-z][\w./-]*:( |$)")
+
+
+def sprinkle_comments(text: str, rng: random.Random, rate: float) -> str:
+    """Insert comment lines above some keys, never inside a literal block."""
+    if rate <= 0:
+        return text
+    out: list[str] = []
+    block_indent: int | None = None
+    for line in text.split("\n"):
+        indent = len(line) - len(line.lstrip(" "))
+        if block_indent is not None:
+            if line.strip() and indent <= block_indent:
+                block_indent = None
+            else:
+                out.append(line)
+                continue
+        m = _KEY_LINE.match(line)
+        if m and rng.random() < rate:
+            out.append(" " * indent + rng.choice(_COMMENTS))
+        if line.rstrip().endswith(("|", "|-", "|+", ">")):
+            block_indent = indent
+        out.append(line)
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Vocabulary
+
+TEAMS = (
+    "payments",
+    "search",
+    "identity",
+    "platform",
+    "data",
+    "growth",
+    "mobile-api",
+    "observability",
+    "billing",
+    "catalog",
+    "checkout",
+    "messaging",
+    "ml",
+    "infra",
+    "security",
+    "web",
+)
+WORDS = (
+    "api",
+    "worker",
+    "gateway",
+    "frontend",
+    "backend",
+    "sync",
+    "indexer",
+    "scheduler",
+    "cache",
+    "auth",
+    "ledger",
+    "notifier",
+    "exporter",
+    "proxy",
+    "ingest",
+    "reporter",
+    "webhook",
+    "store",
+    "router",
+    "batch",
+    "stream",
+    "admin",
+    "metrics",
+    "config",
+    "token",
+    "session",
+    "queue",
+)
+ENVS = ("dev", "staging", "prod", "qa")
+REGISTRIES = (
+    "ghcr.io/acme",
+    "registry.acme.internal",
+    "docker.io/library",
+    "quay.io/acme",
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    "gcr.io/acme-prod",
+)
+SIDECARS = (
+    ("envoy", "envoyproxy/envoy:v1.29.1"),
+    ("fluent-bit", "fluent/fluent-bit:2.2.2"),
+    ("oauth2-proxy", "quay.io/oauth2-proxy/oauth2-proxy:v7.5.1"),
+    ("statsd-exporter", "prom/statsd-exporter:v0.26.0"),
+    ("cloud-sql-proxy", "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8.2"),
+)
+INIT_IMAGES = (
+    ("wait-for-db", "busybox:1.36"),
+    ("migrate", "{app_image}"),
+    ("fix-perms", "alpine:3.19"),
+    ("fetch-config", "curlimages/curl:8.5.0"),
+)
+CAPS_BAD = ("NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE", "NET_RAW", "SYS_MODULE", "ALL", "DAC_READ_SEARCH")
+CAPS_OK = ("NET_BIND_SERVICE", "CHOWN", "SETUID", "SETGID", "KILL", "AUDIT_WRITE")
+HOST_PATHS = (
+    "/var/log",
+    "/var/run/docker.sock",
+    "/",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/var/lib/kubelet",
+    "/run/containerd/containerd.sock",
+    "/dev",
+)
+ENV_VALUES = {
+    "LOG_LEVEL": "info",
+    "PORT": "8080",
+    "HTTP_TIMEOUT": "30s",
+    "FEATURE_FLAGS": "new-checkout,beta-search",
+    "REGION": "eu-west-1",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4317",
+    "JAVA_OPTS": "-Xms512m -Xmx1g",
+    "GOMAXPROCS": "2",
+    "CACHE_TTL": "300",
+    "MAX_CONNECTIONS": "100",
+    "TZ": "UTC",
+    "APP_ENV": "",
+    "WORKERS": "4",
+}
+SECRET_ENV = (
+    "DATABASE_PASSWORD",
+    "API_KEY",
+    "AWS_SECRET_ACCESS_KEY",
+    "JWT_SIGNING_KEY",
+    "REDIS_PASSWORD",
+    "STRIPE_TOKEN",
+    "SMTP_PASSWORD",
+    "OAUTH_CLIENT_SECRET",
+)
+
+
+@dataclass
+class Ctx:
+    rng: random.Random
+    team: str
+    app: str
+    env: str
+    namespace: str
+
+    def labels(self, component: str | None = None) -> dict[str, str]:
+        labels = {"app.kubernetes.io/name": self.app, "app.kubernetes.io/part-of": self.team}
+        if component or self.rng.random() < 0.5:
+            labels["app.kubernetes.io/component"] = component or self.rng.choice(("server", "worker", "api"))
+        if self.rng.random() < 0.6:
+            labels["app.kubernetes.io/managed-by"] = self.rng.choice(("kustomize", "Helm", "argocd"))
+        if self.rng.random() < 0.4:
+            labels["env"] = self.env
+        if self.rng.random() < 0.3:
+            labels["app.kubernetes.io/version"] = f"{self.rng.randint(0, 9)}.{self.rng.randint(0, 40)}.0"
+        return labels
+
+    def meta(self, name: str, labels: dict[str, str] | None = None, namespaced: bool = True) -> Doc:
+        meta: Doc = {"name": name}
+        if namespaced and self.rng.random() < 0.9:
+            meta["namespace"] = self.namespace
+        meta["labels"] = labels if labels is not None else self.labels()
+        if self.rng.random() < 0.35:
+            meta["annotations"] = self.annotations()
+        return meta
+
+    def annotations(self) -> dict[str, str]:
+        pool = {
+            "kubernetes.io/change-cause": f"deploy {self.rng.randint(1000, 9999)} by ci",
+            "argocd.argoproj.io/sync-wave": str(self.rng.randint(-2, 5)),
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(self.rng.choice((8080, 9090, 9102))),
+            "owner": f"{self.team}@acme.example",
+            "description": f"{self.app} for the {self.team} team in {self.env}",
+        }
+        keys = self.rng.sample(sorted(pool), self.rng.randint(1, 4))
+        return {k: pool[k] for k in keys}
+
+
+def pick(rng: random.Random, weighted: Sequence[tuple[Any, float]]) -> Any:
+    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
+
+
+# ---------------------------------------------------------------------------
+# Pod specs
+
+
+def image_ref(ctx: Ctx, name: str) -> str:
+    rng = ctx.rng
+    repo = f"{rng.choice(REGISTRIES)}/{name}"
+    style = pick(rng, (("semver", 0.6), ("sha", 0.15), ("latest", 0.12), ("untagged", 0.05), ("digest", 0.08)))
+    if style == "semver":
+        return f"{repo}:{rng.randint(0, 4)}.{rng.randint(0, 30)}.{rng.randint(0, 20)}"
+    if style == "sha":
+        return f"{repo}:{rng.getrandbits(28):07x}"
+    if style == "latest":
+        return f"{repo}:latest"
+    if style == "untagged":
+        return repo
+    return f"{repo}@sha256:{rng.getrandbits(256):064x}"
+
+
+def resources(rng: random.Random) -> Doc | None:
+    kind = pick(rng, (("full", 0.55), ("requests", 0.2), ("limits", 0.08), ("none", 0.12), ("empty", 0.05)))
+    cpu = rng.choice(("50m", "100m", "250m", "500m", "1", "2"))
+    mem = rng.choice(("64Mi", "128Mi", "256Mi", "512Mi", "1Gi", "2Gi", "4Gi"))
+    if kind == "none":
+        return None
+    if kind == "empty":
+        return {}
+    out: Doc = {}
+    if kind in ("full", "requests"):
+        out["requests"] = {"cpu": cpu, "memory": mem}
+    if kind in ("full", "limits"):
+        limits: Doc = {"memory": mem}
+        if rng.random() < 0.5:
+            limits["cpu"] = cpu
+        if rng.random() < 0.05:
+            limits["ephemeral-storage"] = "1Gi"
+        out["limits"] = limits
+    return out
+
+
+def probe(rng: random.Random, port: int) -> Doc:
+    style = pick(rng, (("http", 0.65), ("tcp", 0.2), ("exec", 0.1), ("grpc", 0.05)))
+    if style == "http":
+        p: Doc = {
+            "httpGet": {
+                "path": rng.choice(("/healthz", "/readyz", "/health", "/-/ready", "/ping")),
+                "port": rng.choice((port, "http")),
+            }
+        }
+    elif style == "tcp":
+        p = {"tcpSocket": {"port": port}}
+    elif style == "exec":
+        p = {
+            "exec": {
+                "command": [
+                    "/bin/sh",
+                    "-c",
+                    rng.choice(("pg_isready -U app", "test -f /tmp/healthy", "redis-cli ping")),
+                ]
+            }
+        }
+    else:
+        p = {"grpc": {"port": port}}
+    if rng.random() < 0.7:
+        p["initialDelaySeconds"] = rng.choice((0, 5, 10, 15, 30, 60))
+    if rng.random() < 0.6:
+        p["periodSeconds"] = rng.choice((5, 10, 15, 30))
+    if rng.random() < 0.4:
+        p["timeoutSeconds"] = rng.choice((1, 2, 3, 5))
+    if rng.random() < 0.3:
+        p["failureThreshold"] = rng.choice((3, 5, 10, 30))
+    return p
+
+
+def env_list(ctx: Ctx, app: str) -> list[Doc]:
+    rng = ctx.rng
+    env: list[Doc] = []
+    for name in rng.sample(sorted(ENV_VALUES), rng.randint(1, 4)):
+        env.append({"name": name, "value": ENV_VALUES[name] or ctx.env})
+    for name in rng.sample(SECRET_ENV, pick(rng, ((0, 0.4), (1, 0.35), (2, 0.2), (3, 0.05)))):
+        if rng.random() < 0.12:  # hard-coded secret: a classic finding
+            env.append({"name": name, "value": f"s3cr3t-{rng.getrandbits(40):010x}"})
+        else:
+            env.append(
+                {
+                    "name": name,
+                    "valueFrom": {"secretKeyRef": {"name": f"{app}-secrets", "key": name.lower().replace("_", "-")}},
+                }
+            )
+    if rng.random() < 0.3:
+        env.append({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
+        env.append({"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}})
+    if rng.random() < 0.2:
+        env.append(
+            {
+                "name": "CONFIG_CHECKSUM",
+                "valueFrom": {"configMapKeyRef": {"name": f"{app}-config", "key": "checksum", "optional": True}},
+            }
+        )
+    return env
+
+
+def container_security(rng: random.Random, posture: str) -> Doc | None:
+    if posture == "none" or (posture == "mixed" and rng.random() < 0.35):
+        return None
+    sc: Doc = {}
+    if posture == "hardened":
+        sc = {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        }
+        if rng.random() < 0.5:
+            sc["runAsNonRoot"] = True
+        if rng.random() < 0.3:
+            sc["runAsUser"] = rng.choice((1000, 10001, 65532))
+        if rng.random() < 0.4:
+            sc["seccompProfile"] = {"type": "RuntimeDefault"}
+        if rng.random() < 0.1:
+            sc["capabilities"]["add"] = [rng.choice(CAPS_OK)]
+        return sc
+    if posture == "bad":
+        choice = rng.random()
+        if choice < 0.35:
+            sc["privileged"] = True
+        if rng.random() < 0.4:
+            sc["capabilities"] = {"add": rng.sample(CAPS_BAD, rng.randint(1, 2))}
+        if rng.random() < 0.4:
+            sc["allowPrivilegeEscalation"] = True
+        if rng.random() < 0.3:
+            sc["runAsUser"] = 0
+        if rng.random() < 0.08:
+            sc["procMount"] = "Unmasked"
+        if rng.random() < 0.1:
+            sc["seccompProfile"] = {"type": "Unconfined"}
+        if rng.random() < 0.05:
+            sc["seLinuxOptions"] = {"type": "spc_t"}
+        if rng.random() < 0.05:
+            sc["appArmorProfile"] = {"type": "Unconfined"}
+        return sc or {"privileged": True}
+    # mixed: a few settings, some good some not
+    if rng.random() < 0.5:
+        sc["allowPrivilegeEscalation"] = rng.random() < 0.2
+    if rng.random() < 0.4:
+        sc["runAsNonRoot"] = rng.random() < 0.85
+    if rng.random() < 0.3:
+        sc["readOnlyRootFilesystem"] = rng.random() < 0.7
+    if rng.random() < 0.35:
+        caps: Doc = {"drop": [rng.choice(("ALL", "NET_RAW"))]}
+        if rng.random() < 0.3:
+            caps["add"] = [rng.choice(CAPS_OK + CAPS_BAD[:2])]
+        sc["capabilities"] = caps
+    if rng.random() < 0.15:
+        sc["seccompProfile"] = {"type": rng.choice(("RuntimeDefault", "Localhost", "RuntimeDefault"))}
+        if sc["seccompProfile"]["type"] == "Localhost":
+            sc["seccompProfile"]["localhostProfile"] = "profiles/audit.json"
+    if rng.random() < 0.1:
+        sc["runAsUser"] = rng.choice((0, 1000, 1001))
+    if rng.random() < 0.03:
+        sc["windowsOptions"] = {"hostProcess": False}
+    return sc
+
+
+def container(ctx: Ctx, name: str, image: str, posture: str, main: bool, mounts: list[str]) -> Doc:
+    rng = ctx.rng
+    c: Doc = {"name": name, "image": image}
+    if rng.random() < 0.4:
+        c["imagePullPolicy"] = rng.choice(("IfNotPresent", "Always", "IfNotPresent"))
+    if rng.random() < 0.25:
+        c["command"] = rng.choice(
+            (["/app/server"], ["python", "-m", "app"], ["java", "-jar", "/app.jar"], ["/bin/sh", "-c"])
+        )
+    if rng.random() < (0.3 if main else 0.15):
+        c["args"] = rng.sample(
+            [
+                "--port=8080",
+                "--log-format=json",
+                "--metrics",
+                "--config=/etc/app/app.yaml",
+                "--v=2",
+                "--leader-elect",
+            ],
+            rng.randint(1, 4),
+        )
+    port = rng.choice((8080, 8000, 3000, 9000, 5000, 8443))
+    if main:
+        ports: list[Doc] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+        if rng.random() < 0.4:
+            ports.append({"name": "metrics", "containerPort": 9090})
+        if rng.random() < 0.04:
+            ports[0]["hostPort"] = port
+        c["ports"] = ports
+    if main or rng.random() < 0.4:
+        c["env"] = env_list(ctx, ctx.app)
+    if rng.random() < 0.15:
+        env_from: list[Doc] = [{"configMapRef": {"name": f"{ctx.app}-config"}}]
+        if rng.random() < 0.5:
+            env_from.append({"secretRef": {"name": f"{ctx.app}-secrets"}})
+        c["envFrom"] = env_from
+    res = resources(rng)
+    if res is not None:
+        c["resources"] = res
+    if main and rng.random() < 0.7:
+        c["livenessProbe"] = probe(rng, port)
+    if main and rng.random() < 0.75:
+        c["readinessProbe"] = probe(rng, port)
+    if main and rng.random() < 0.15:
+        c["startupProbe"] = probe(rng, port)
+    if mounts and (main or rng.random() < 0.4):
+        c["volumeMounts"] = [
+            {
+                "name": m,
+                "mountPath": f"/{'etc' if 'config' in m else 'var/lib'}/{m}",
+                **({"readOnly": True} if rng.random() < 0.5 else {}),
+            }
+            for m in rng.sample(mounts, rng.randint(1, len(mounts)))
+        ]
+    sc = container_security(rng, posture)
+    if sc is not None:
+        c["securityContext"] = sc
+    if main and rng.random() < 0.08:
+        c["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "15"]}}}
+    if rng.random() < 0.05:
+        c["terminationMessagePolicy"] = "FallbackToLogsOnError"
+    return c
+
+
+def pod_spec(ctx: Ctx, host_heavy: bool = False, restart: str | None = None) -> Doc:
+    rng = ctx.rng
+    posture = pick(rng, (("hardened", 0.25), ("mixed", 0.4), ("none", 0.2), ("bad", 0.15 + 0.2 * host_heavy)))
+    volumes: list[Doc] = []
+    if rng.random() < 0.55:
+        volumes.append({"name": "config", "configMap": {"name": f"{ctx.app}-config"}})
+    if rng.random() < 0.3:
+        volumes.append({"name": "tls", "secret": {"secretName": f"{ctx.app}-tls", "defaultMode": 0o440}})
+    if rng.random() < 0.35:
+        volumes.append({"name": "tmp", "emptyDir": {} if rng.random() < 0.5 else {"sizeLimit": "256Mi"}})
+    if rng.random() < 0.08:
+        volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": f"{ctx.app}-data"}})
+    if rng.random() < 0.06:
+        volumes.append(
+            {
+                "name": "token",
+                "projected": {
+                    "sources": [
+                        {
+                            "serviceAccountToken": {
+                                "path": "token",
+                                "expirationSeconds": 3600,
+                                "audience": "vault",
+                            }
+                        }
+                    ]
+                },
+            }
+        )
+    if rng.random() < (0.6 if host_heavy else 0.06):
+        for i, path in enumerate(rng.sample(HOST_PATHS, rng.randint(1, 3))):
+            hp: Doc = {"path": path}
+            if rng.random() < 0.5:
+                hp["type"] = rng.choice(("Directory", "Socket", "DirectoryOrCreate", "File"))
+            volumes.append({"name": f"host-{i}", "hostPath": hp})
+    mounts = [v["name"] for v in volumes]
+
+    spec: Doc = {}
+    if rng.random() < 0.75:
+        spec["serviceAccountName"] = rng.choice((ctx.app, ctx.app, "default", f"{ctx.team}-runner"))
+    if rng.random() < 0.2:
+        spec["automountServiceAccountToken"] = rng.random() < 0.6
+    if host_heavy or rng.random() < 0.04:
+        if rng.random() < 0.6:
+            spec["hostNetwork"] = True
+        if rng.random() < 0.3:
+            spec["hostPID"] = True
+        if rng.random() < 0.1:
+            spec["hostIPC"] = True
+        if spec.get("hostNetwork") and rng.random() < 0.5:
+            spec["dnsPolicy"] = "ClusterFirstWithHostNet"
+    if rng.random() < 0.05:
+        spec["shareProcessNamespace"] = True
+    pod_sc: Doc = {}
+    if posture != "none" and rng.random() < 0.6:
+        if rng.random() < 0.7:
+            pod_sc["runAsNonRoot"] = posture != "bad" or rng.random() < 0.3
+        if rng.random() < 0.6:
+            pod_sc["runAsUser"] = rng.choice((1000, 10001, 65532, 0 if posture == "bad" else 1001))
+        if rng.random() < 0.4:
+            pod_sc["runAsGroup"] = rng.choice((1000, 3000))
+        if rng.random() < 0.5:
+            pod_sc["fsGroup"] = rng.choice((1000, 2000, 65532))
+        if rng.random() < 0.45:
+            pod_sc["seccompProfile"] = {
+                "type": "Unconfined" if posture == "bad" and rng.random() < 0.4 else "RuntimeDefault"
+            }
+        if rng.random() < 0.05:
+            pod_sc["sysctls"] = [
+                {
+                    "name": rng.choice(
+                        ("net.core.somaxconn", "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range")
+                    ),
+                    "value": rng.choice(("1024", "1", "1024 65535")),
+                }
+            ]
+        if rng.random() < 0.05:
+            pod_sc["supplementalGroups"] = [4000]
+    if pod_sc or rng.random() < 0.1:
+        spec["securityContext"] = pod_sc
+
+    app_image = image_ref(ctx, ctx.app)
+    if rng.random() < 0.2:
+        spec["initContainers"] = [
+            container(ctx, n, img.format(app_image=app_image) if "{" in img else img, posture, False, mounts)
+            for n, img in rng.sample(INIT_IMAGES, pick(rng, ((1, 0.8), (2, 0.2))))
+        ]
+    n_containers = pick(rng, ((1, 0.7), (2, 0.22), (3, 0.08)))
+    containers = [container(ctx, ctx.app, app_image, posture, True, mounts)]
+    for name, img in rng.sample(SIDECARS, n_containers - 1):
+        side_posture = posture if rng.random() < 0.7 else rng.choice(("hardened", "none", "mixed"))
+        containers.append(container(ctx, name, img, side_posture, False, mounts))
+    spec["containers"] = containers
+    if volumes:
+        spec["volumes"] = volumes
+    if restart:
+        spec["restartPolicy"] = restart
+    if rng.random() < 0.25:
+        spec["nodeSelector"] = {
+            rng.choice(("kubernetes.io/os", "node.kubernetes.io/instance-type", "pool")): rng.choice(
+                ("linux", "m5.xlarge", "general")
+            )
+        }
+    if rng.random() < 0.2 or host_heavy:
+        spec["tolerations"] = [
+            {
+                "key": rng.choice(("dedicated", "node-role.kubernetes.io/control-plane")),
+                "operator": "Exists",
+                "effect": "NoSchedule",
+            }
+        ]
+    if rng.random() < 0.15:
+        spec["affinity"] = {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "podAffinityTerm": {
+                            "topologyKey": "kubernetes.io/hostname",
+                            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": ctx.app}},
+                        },
+                    }
+                ]
+            }
+        }
+    if rng.random() < 0.1:
+        spec["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": ctx.app}},
+            }
+        ]
+    if rng.random() < 0.2:
+        spec["terminationGracePeriodSeconds"] = rng.choice((10, 30, 60, 120))
+    if rng.random() < 0.1:
+        spec["priorityClassName"] = rng.choice(("high-priority", "system-cluster-critical"))
+    if rng.random() < 0.1:
+        spec["imagePullSecrets"] = [{"name": "regcred"}]
+    return spec
+
+
+def template(ctx: Ctx, labels: dict[str, str], **kw: Any) -> Doc:
+    meta: Doc = {"labels": labels}
+    if ctx.rng.random() < 0.35:
+        ann = {"prometheus.io/scrape": "true"}
+        if ctx.rng.random() < 0.08:  # legacy AppArmor annotation
+            ann[f"container.apparmor.security.beta.kubernetes.io/{ctx.app}"] = ctx.rng.choice(
+                ("runtime/default", "unconfined")
+            )
+        meta["annotations"] = ann
+    return {"metadata": meta, "spec": pod_spec(ctx, **kw)}
+
+
+def selector_labels(ctx: Ctx, share: bool) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Labels for metadata, selector and template; shared (YAML anchors) when asked."""
+    sel = {"app.kubernetes.io/name": ctx.app}
+    if share:
+        return sel, sel, sel
+    meta_labels = ctx.labels()
+    return meta_labels, dict(sel), {**sel, **{k: v for k, v in meta_labels.items() if ctx.rng.random() < 0.5}}
+
+
+# ---------------------------------------------------------------------------
+# Resource builders
+
+
+def deployment(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    share = rng.random() < 0.03
+    meta_l, sel_l, tpl_l = selector_labels(ctx, share)
+    spec: Doc = {"replicas": rng.choice((1, 2, 3, 3, 5, 10))}
+    if rng.random() < 0.4:
+        spec["revisionHistoryLimit"] = rng.choice((3, 5, 10))
+    spec["selector"] = {"matchLabels": sel_l}
+    if rng.random() < 0.35:
+        spec["strategy"] = {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
+        }
+    spec["template"] = template(ctx, tpl_l)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": ctx.meta(ctx.app, meta_l),
+        "spec": spec,
+    }
+
+
+def statefulset(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    meta_l, sel_l, tpl_l = selector_labels(ctx, rng.random() < 0.03)
+    name = f"{ctx.app}-{rng.choice(('db', 'store', 'kafka', 'redis', 'zk'))}"
+    spec: Doc = {
+        "serviceName": name,
+        "replicas": rng.choice((1, 3, 5)),
+        "selector": {"matchLabels": sel_l},
+        "template": template(ctx, tpl_l),
+        "volumeClaimTemplates": [
+            {
+                "metadata": {"name": "data"},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": rng.choice(("gp3", "standard-rwo")),
+                    "resources": {"requests": {"storage": rng.choice(("10Gi", "50Gi", "200Gi"))}},
+                },
+            }
+        ],
+    }
+    if rng.random() < 0.3:
+        spec["podManagementPolicy"] = "Parallel"
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": ctx.meta(name, meta_l), "spec": spec}
+
+
+def daemonset(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    meta_l, sel_l, tpl_l = selector_labels(ctx, rng.random() < 0.03)
+    name = f"{ctx.app}-{rng.choice(('agent', 'node-exporter', 'log-shipper', 'cni', 'csi-node'))}"
+    spec: Doc = {"selector": {"matchLabels": sel_l}, "template": template(ctx, tpl_l, host_heavy=True)}
+    if rng.random() < 0.5:
+        spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": ctx.meta(name, meta_l), "spec": spec}
+
+
+def job_spec(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    spec: Doc = {}
+    if rng.random() < 0.5:
+        spec["backoffLimit"] = rng.choice((0, 1, 3, 6))
+    if rng.random() < 0.3:
+        spec["activeDeadlineSeconds"] = rng.choice((600, 3600))
+    if rng.random() < 0.3:
+        spec["ttlSecondsAfterFinished"] = rng.choice((100, 3600, 86400))
+    spec["template"] = template(ctx, ctx.labels("job"), restart=rng.choice(("OnFailure", "Never")))
+    return spec
+
+
+def job(ctx: Ctx) -> Doc:
+    name = f"{ctx.app}-{ctx.rng.choice(('migrate', 'backfill', 'seed', 'reindex'))}"
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": ctx.meta(name), "spec": job_spec(ctx)}
+
+
+def cronjob(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    name = f"{ctx.app}-{rng.choice(('cleanup', 'report', 'rotate', 'sync', 'backup'))}"
+    spec: Doc = {"schedule": rng.choice(("*/5 * * * *", "0 * * * *", "0 3 * * *", "30 2 * * 0", "@daily"))}
+    if rng.random() < 0.5:
+        spec["concurrencyPolicy"] = rng.choice(("Forbid", "Replace", "Allow"))
+    if rng.random() < 0.4:
+        spec["successfulJobsHistoryLimit"] = 3
+        spec["failedJobsHistoryLimit"] = 1
+    spec["jobTemplate"] = {"spec": job_spec(ctx)}
+    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": ctx.meta(name), "spec": spec}
+
+
+def pod(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    name = f"{ctx.app}-{rng.choice(('debug', 'test', 'toolbox', 'shell', 'canary'))}"
+    spec = pod_spec(ctx, host_heavy=rng.random() < 0.15, restart=rng.choice((None, "Never", "Always")))
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": ctx.meta(name), "spec": spec}
+
+
+def service(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    stype = pick(rng, (("ClusterIP", 0.7), ("LoadBalancer", 0.12), ("NodePort", 0.08), ("headless", 0.1)))
+    ports: list[Doc] = [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+    if rng.random() < 0.3:
+        ports.append({"name": "metrics", "port": 9090, "targetPort": 9090})
+    spec: Doc = {"selector": {"app.kubernetes.io/name": ctx.app}, "ports": ports}
+    if stype == "headless":
+        spec["clusterIP"] = "None"
+    elif stype != "ClusterIP" or rng.random() < 0.3:
+        spec["type"] = stype
+    if stype == "NodePort":
+        ports[0]["nodePort"] = rng.randint(30000, 32767)
+    if stype == "LoadBalancer" and rng.random() < 0.5:
+        spec["loadBalancerSourceRanges"] = ["10.0.0.0/8"] if rng.random() < 0.5 else ["0.0.0.0/0"]
+    if rng.random() < 0.03:
+        spec["externalIPs"] = ["203.0.113.10"]
+    return {"apiVersion": "v1", "kind": "Service", "metadata": ctx.meta(ctx.app), "spec": spec}
+
+
+def configmap(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    data: Doc = {}
+    for key in rng.sample(("LOG_LEVEL", "REGION", "FEATURE_X", "CACHE_TTL", "UPSTREAM_URL"), rng.randint(0, 4)):
+        data[key] = rng.choice(("debug", "eu-west-1", "enabled", "300", f"http://{rng.choice(WORDS)}.svc:8080"))
+    if rng.random() < 0.7:
+        lines = [f"server:\n  port: 8080\n  timeout: {rng.choice((10, 30, 60))}s"]
+        for w in rng.sample(WORDS, rng.randint(1, 4)):
+            lines.append(
+                f"{w}:\n  enabled: {str(rng.random() < 0.5).lower()}\n  endpoint: http://{w}.{ctx.namespace}.svc"
+                f":{rng.choice((80, 8080, 9000))}\n  retries: {rng.randint(0, 5)}"
+            )
+        data[rng.choice(("app.yaml", "config.yaml", "settings.yaml"))] = "\n".join(lines) + "\n"
+    if rng.random() < 0.15:
+        data["nginx.conf"] = (
+            "server {\n  listen 8080;\n  location / {\n    proxy_pass http://127.0.0.1:3000;\n"
+            "    proxy_set_header Host $host;\n  }\n}\n"
+        )
+    if rng.random() < 0.06:
+        data["DB_PASSWORD"] = f"hunter{rng.randint(1, 99)}"  # a secret in a ConfigMap
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": ctx.meta(f"{ctx.app}-config"), "data": data}
+
+
+def secret(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    doc: Doc = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": ctx.meta(f"{ctx.app}-secrets"),
+        "type": rng.choice(("Opaque", "Opaque", "kubernetes.io/tls")),
+    }
+    if doc["type"] == "kubernetes.io/tls":
+        doc["data"] = {
+            "tls.crt": "LS0tLS1CRUdJTi" + "Q0VSVElGSUNBVEUtLS0t" * 6,
+            "tls.key": "LS0tLS1CRUdJTi" * 4,
+        }
+    else:
+        doc["stringData"] = {"username": "app", "password": f"changeme-{rng.getrandbits(32):08x}"}
+    return doc
+
+
+def serviceaccount(ctx: Ctx) -> Doc:
+    doc: Doc = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": ctx.meta(ctx.app)}
+    if ctx.rng.random() < 0.3:
+        doc["automountServiceAccountToken"] = ctx.rng.random() < 0.5
+    if ctx.rng.random() < 0.2:
+        doc["metadata"].setdefault("annotations", {})["eks.amazonaws.com/role-arn"] = (
+            f"arn:aws:iam::123456789012:role/{ctx.team}-{ctx.app}"
+        )
+    return doc
+
+
+def _rules(rng: random.Random, cluster: bool) -> list[Doc]:
+    rules: list[Doc] = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}]
+    if rng.random() < 0.4:
+        rules.append(
+            {
+                "apiGroups": [""],
+                "resources": ["secrets"],
+                "verbs": ["get"] if rng.random() < 0.7 else ["get", "list", "watch"],
+            }
+        )
+    if rng.random() < 0.3:
+        rules.append(
+            {
+                "apiGroups": ["apps"],
+                "resources": ["deployments", "statefulsets"],
+                "verbs": ["get", "list", "patch", "update"],
+            }
+        )
+    if rng.random() < 0.1:
+        rules.append({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]})  # wildcard: a finding
+    if rng.random() < 0.06:
+        rules.append({"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]})
+    if cluster and rng.random() < 0.2:
+        rules.append({"nonResourceURLs": ["/metrics"], "verbs": ["get"]})
+    if rng.random() < 0.1:
+        rules.append(
+            {
+                "apiGroups": ["coordination.k8s.io"],
+                "resources": ["leases"],
+                "verbs": ["get", "create", "update"],
+            }
+        )
+    return rules
+
+
+def role(ctx: Ctx) -> Doc:
+    cluster = ctx.rng.random() < 0.2
+    kind = "ClusterRole" if cluster else "Role"
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": kind,
+        "metadata": ctx.meta(f"{ctx.app}-{'reader' if ctx.rng.random() < 0.6 else 'operator'}", namespaced=not cluster),
+        "rules": _rules(ctx.rng, cluster),
+    }
+
+
+def rolebinding(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    cluster = rng.random() < 0.2
+    role_ref_kind = "ClusterRole" if cluster or rng.random() < 0.3 else "Role"
+    role_name = rng.choice((f"{ctx.app}-reader", "view", "edit", "cluster-admin" if rng.random() < 0.3 else "view"))
+    subjects: list[Doc] = [{"kind": "ServiceAccount", "name": ctx.app, "namespace": ctx.namespace}]
+    if rng.random() < 0.1:
+        subjects.append(
+            {
+                "kind": "Group",
+                "name": rng.choice((f"{ctx.team}-devs", "system:authenticated")),
+                "apiGroup": "rbac.authorization.k8s.io",
+            }
+        )
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding" if cluster else "RoleBinding",
+        "metadata": ctx.meta(f"{ctx.app}-{role_name}", namespaced=not cluster),
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole" if cluster else role_ref_kind,
+            "name": role_name,
+        },
+        "subjects": subjects,
+    }
+
+
+def networkpolicy(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    if rng.random() < 0.2:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": ctx.meta("default-deny"),
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        }
+    ingress: list[Doc] = [
+        {
+            "from": [
+                {"podSelector": {"matchLabels": {"app.kubernetes.io/name": rng.choice(WORDS)}}},
+                {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": rng.choice(TEAMS)}}},
+            ],
+            "ports": [{"protocol": "TCP", "port": 8080}],
+        }
+    ]
+    spec: Doc = {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": ctx.app}},
+        "policyTypes": ["Ingress"],
+        "ingress": ingress,
+    }
+    if rng.random() < 0.4:
+        spec["policyTypes"].append("Egress")
+        spec["egress"] = [
+            {"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.0.5.0/24"]}}]},
+            {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+        ]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": ctx.meta(ctx.app),
+        "spec": spec,
+    }
+
+
+def ingress(ctx: Ctx) -> Doc:
+    rng = ctx.rng
+    host = f"{ctx.app}.{ctx.env}.acme.example"
+    doc: Doc = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": ctx.meta(ctx.app)}
+    if rng.random() < 0.5:
+        doc["metadata"].setdefault("annotations", {}).update(
+            {
+                "cert-manager.io/cluster-issuer": "letsencrypt",
+                "nginx.ingress.kubernetes.io/proxy-body-size": "8m",
+            }
+        )
+    spec: Doc = {"ingressClassName": rng.choice(("nginx", "alb", "traefik"))}
+    if rng.random() < 0.7:
+        spec["tls"] = [{"hosts": [host], "secretName": f"{ctx.app}-tls"}]
+    spec["rules"] = [
+        {
+            "host": host,
+            "http": {
+                "paths": [
+                    {
+                        "path": p,
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": ctx.app, "port": {"number": 80}}},
+                    }
+                    for p in rng.sample(["/", "/api", "/v1", "/static", "/healthz"], rng.randint(1, 3))
+                ]
+            },
+        }
+    ]
+    doc["spec"] = spec
+    return doc
+
+
+def hpa(ctx: Ctx) -> Doc:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": ctx.meta(ctx.app),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": ctx.app},
+            "minReplicas": 2,
+            "maxReplicas": ctx.rng.choice((5, 10, 20)),
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": ctx.rng.choice((60, 70, 80))},
+                    },
+                }
+            ],
+        },
+    }
+
+
+def pdb(ctx: Ctx) -> Doc:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": ctx.meta(ctx.app),
+        "spec": {
+            "minAvailable" if ctx.rng.random() < 0.5 else "maxUnavailable": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": ctx.app}},
+        },
+    }
+
+
+def namespace(ctx: Ctx) -> Doc:
+    labels = {"kubernetes.io/metadata.name": ctx.namespace}
+    if ctx.rng.random() < 0.5:
+        level = ctx.rng.choice(("baseline", "restricted", "privileged"))
+        labels["pod-security.kubernetes.io/enforce"] = level
+        labels["pod-security.kubernetes.io/warn"] = "restricted"
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ctx.namespace, "labels": labels}}
+
+
+def pvc(ctx: Ctx) -> Doc:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": ctx.meta(f"{ctx.app}-data"),
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "20Gi"}}},
+    }
+
+
+Builder = Callable[[Ctx], Doc]
+BUILDERS: dict[str, Builder] = {
+    "Deployment": deployment,
+    "StatefulSet": statefulset,
+    "DaemonSet": daemonset,
+    "CronJob": cronjob,
+    "Job": job,
+    "Pod": pod,
+    "Service": service,
+    "ConfigMap": configmap,
+    "Secret": secret,
+    "ServiceAccount": serviceaccount,
+    "Role": role,
+    "RoleBinding": rolebinding,
+    "NetworkPolicy": networkpolicy,
+    "Ingress": ingress,
+    "HorizontalPodAutoscaler": hpa,
+    "PodDisruptionBudget": pdb,
+    "Namespace": namespace,
+    "PersistentVolumeClaim": pvc,
+}
+# Share of resources of each kind, for resources not part of an app bundle.
+KIND_WEIGHTS: tuple[tuple[str, float], ...] = (
+    ("Deployment", 13),
+    ("StatefulSet", 3),
+    ("DaemonSet", 2),
+    ("CronJob", 4),
+    ("Job", 3),
+    ("Pod", 3),
+    ("Service", 12),
+    ("ConfigMap", 12),
+    ("Secret", 3),
+    ("ServiceAccount", 8),
+    ("Role", 6),
+    ("RoleBinding", 6),
+    ("NetworkPolicy", 6),
+    ("Ingress", 5),
+    ("HorizontalPodAutoscaler", 3),
+    ("PodDisruptionBudget", 3),
+    ("Namespace", 1),
+    ("PersistentVolumeClaim", 1),
+)
+CORPUS_META = ".corpus-meta"  # JSON: resources, files, bytes, kinds, seed
+
+
+# ---------------------------------------------------------------------------
+# Non-Kubernetes YAML
+
+
+def helm_values(ctx: Ctx) -> str:
+    rng = ctx.rng
+    values: Doc = {
+        "replicaCount": rng.choice((1, 2, 3)),
+        "image": {
+            "repository": f"{rng.choice(REGISTRIES)}/{ctx.app}",
+            "tag": "",
+            "pullPolicy": "IfNotPresent",
+        },
+        "serviceAccount": {"create": True, "annotations": {}, "name": ""},
+        "podSecurityContext": {"fsGroup": 2000} if rng.random() < 0.5 else {},
+        "securityContext": {
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 1000,
+        }
+        if rng.random() < 0.5
+        else {},
+        "service": {"type": "ClusterIP", "port": 80},
+        "ingress": {
+            "enabled": rng.random() < 0.5,
+            "className": "nginx",
+            "hosts": [
+                {
+                    "host": f"{ctx.app}.acme.example",
+                    "paths": [{"path": "/", "pathType": "ImplementationSpecific"}],
+                }
+            ],
+        },
+        "resources": {
+            "limits": {"cpu": "500m", "memory": "512Mi"},
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+        },
+        "autoscaling": {
+            "enabled": False,
+            "minReplicas": 1,
+            "maxReplicas": 100,
+            "targetCPUUtilizationPercentage": 80,
+        },
+        "nodeSelector": {},
+        "tolerations": [],
+        "affinity": {},
+    }
+    header = (
+        f"# Default values for {ctx.app}.\n# This is a YAML-formatted file.\n"
+        "# Declare variables to be passed into your templates.\n\n"
+    )
+    return header + sprinkle_comments(dump_yaml(values, rng.random() < 0.5), rng, 0.15)
+
+
+def kustomization(ctx: Ctx, resources_: list[str]) -> str:
+    rng = ctx.rng
+    doc: Doc = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "namespace": ctx.namespace,
+        "resources": resources_ or ["../../base"],
+    }
+    if rng.random() < 0.5:
+        doc["commonLabels"] = {"env": ctx.env}
+    if rng.random() < 0.5:
+        doc["images"] = [{"name": ctx.app, "newTag": f"{rng.randint(1, 9)}.{rng.randint(0, 30)}.0"}]
+    if rng.random() < 0.3:
+        doc["patches"] = [{"path": "replicas-patch.yaml", "target": {"kind": "Deployment", "name": ctx.app}}]
+    return dump_yaml(doc, False)
+
+
+def other_yaml(ctx: Ctx) -> str:
+    """Files a repository keeps next to manifests: CI config, docs metadata."""
+    rng = ctx.rng
+    if rng.random() < 0.5:
+        doc: Doc = {
+            "stages": ["lint", "test", "deploy"],
+            "deploy": {
+                "stage": "deploy",
+                "script": [f"kubectl apply -k overlays/{ctx.env}"],
+                "only": ["main"],
+            },
+        }
+    else:
+        doc = {
+            "name": ctx.app,
+            "owners": [f"{ctx.team}@acme.example"],
+            "tier": rng.randint(1, 3),
+            "dashboards": [f"https://grafana.acme.example/d/{rng.getrandbits(24):06x}"],
+        }
+    return dump_yaml(doc, rng.random() < 0.5)
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+@dataclass
+class Corpus:
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> text
+    resources: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def count(self, docs: Sequence[Doc]) -> None:
+        for d in docs:
+            self.resources += 1
+            self.kinds[d["kind"]] = self.kinds.get(d["kind"], 0) + 1
+
+    def add(self, path: str, text: str) -> None:
+        base, dot, ext = path.rpartition(".")
+        n = 2
+        while path in self.files:
+            path = f"{base}-{n}{dot}{ext}"
+            n += 1
+        self.files[path] = text
+
+
+def render_docs(docs: Sequence[Doc], rng: random.Random) -> str:
+    indented = rng.random() < 0.35
+    comment_rate = pick(rng, ((0.0, 0.5), (0.02, 0.35), (0.08, 0.15)))
+    parts: list[str] = []
+    for i, d in enumerate(docs):
+        text = sprinkle_comments(dump_yaml(d, indented), rng, comment_rate)
+        if rng.random() < 0.15:
+            text = f"# {d['kind']} {d['metadata'].get('name', '')}\n" + text
+        parts.append(text)
+        if i < len(docs) - 1 or rng.random() < 0.05:
+            parts.append("---\n")
+    lead = "---\n" if rng.random() < 0.2 else ""
+    return lead + "".join(parts)
+
+
+def build_corpus(n_resources: int, seed: int) -> Corpus:
+    rng = random.Random(seed)
+    corpus = Corpus()
+    app_serial = 0
+
+    def new_ctx() -> Ctx:
+        nonlocal app_serial
+        app_serial += 1
+        team = rng.choice(TEAMS)
+        app = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{app_serial}"
+        env = rng.choice(ENVS)
+        return Ctx(rng, team, app, env, f"{team}-{env}" if rng.random() < 0.7 else team)
+
+    while corpus.resources < n_resources:
+        left = n_resources - corpus.resources
+        ctx = new_ctx()
+        root = f"teams/{ctx.team}" if rng.random() < 0.8 else f"clusters/{rng.choice(ENVS)}-{rng.randint(1, 3)}"
+        layout = pick(
+            rng,
+            (
+                ("bundle", 0.42),
+                ("split", 0.06),
+                ("single", 0.22),
+                ("allinone", 0.04),
+                ("list", 0.04),
+                ("json", 0.04),
+                ("helm", 0.02),
+                ("kustomize", 0.05),
+            ),
+        )
+        if layout == "bundle":  # one app per file: workload + its satellites
+            docs = bundle(ctx, min(left, rng.randint(2, 5)))
+            corpus.count(docs)
+            corpus.add(
+                f"{root}/{ctx.app}/{rng.choice(('manifest', 'deploy', ctx.app, 'k8s'))}."
+                f"{'yml' if rng.random() < 0.15 else 'yaml'}",
+                render_docs(docs, rng),
+            )
+        elif layout == "split":  # one resource per file, one folder per app
+            docs = bundle(ctx, min(left, rng.randint(2, 5)))
+            corpus.count(docs)
+            for d in docs:
+                corpus.add(f"{root}/{ctx.app}/{d['kind'].lower()}.yaml", render_docs([d], rng))
+        elif layout == "single":
+            d = BUILDERS[pick(rng, KIND_WEIGHTS)](ctx)
+            corpus.count([d])
+            corpus.add(f"{root}/{d['kind'].lower()}-{d['metadata']['name']}.yaml", render_docs([d], rng))
+        elif layout == "allinone":  # a big generated file: many apps, 10-25 resources
+            docs = []
+            for _ in range(rng.randint(3, 8)):
+                docs += bundle(new_ctx(), rng.randint(2, 4))
+            docs = docs[: max(1, left)]
+            corpus.count(docs)
+            corpus.add(f"{root}/all-in-one-{app_serial}.yaml", render_docs(docs, rng))
+        elif layout == "list":  # kubectl get -o yaml output
+            docs = [BUILDERS[pick(rng, KIND_WEIGHTS)](ctx) for _ in range(min(left, rng.randint(2, 12)))]
+            corpus.count(docs)
+            lst = {"apiVersion": "v1", "kind": "List", "items": docs, "metadata": {"resourceVersion": ""}}
+            corpus.add(f"{root}/exports/{ctx.app}-list.yaml", render_docs([lst], rng))
+        elif layout == "json":
+            if rng.random() < 0.7:
+                docs = [BUILDERS[pick(rng, KIND_WEIGHTS)](ctx)]
+                body: Doc = docs[0]
+            else:
+                docs = bundle(ctx, min(left, rng.randint(2, 4)))
+                body = {"apiVersion": "v1", "kind": "List", "items": docs}
+            corpus.count(docs)
+            corpus.add(
+                f"{root}/{ctx.app}/{docs[0]['kind'].lower()}.json",
+                json.dumps(body, indent=rng.choice((2, 4))) + "\n",
+            )
+        elif layout == "helm":  # a chart: values files only (templates are not YAML until rendered)
+            chart = f"{root}/charts/{ctx.app}"
+            corpus.add(
+                f"{chart}/Chart.yaml",
+                dump_yaml(
+                    {
+                        "apiVersion": "v2",
+                        "name": ctx.app,
+                        "version": "0.1.0",
+                        "appVersion": "1.16.0",
+                        "type": "application",
+                    },
+                    False,
+                ),
+            )
+            corpus.add(f"{chart}/values.yaml", helm_values(ctx))
+            if rng.random() < 0.5:
+                corpus.add(f"{chart}/values-{ctx.env}.yaml", helm_values(ctx))
+            corpus.add(f"{chart}/ci.yaml", other_yaml(ctx))
+        else:  # kustomize: base + overlays, nested
+            base = f"{root}/{ctx.app}/base"
+            docs = bundle(ctx, min(left, rng.randint(2, 4)))
+            corpus.count(docs)
+            names = []
+            for d in docs:
+                names.append(f"{d['kind'].lower()}.yaml")
+                corpus.add(f"{base}/{names[-1]}", render_docs([d], rng))
+            corpus.add(f"{base}/kustomization.yaml", kustomization(ctx, names))
+            for env in rng.sample(ENVS, rng.randint(1, 2)):
+                overlay = f"{root}/{ctx.app}/overlays/{env}"
+                corpus.add(f"{overlay}/kustomization.yaml", kustomization(ctx, ["../../base"]))
+                if rng.random() < 0.5 and corpus.resources < n_resources:
+                    patch = BUILDERS[rng.choice(("ConfigMap", "NetworkPolicy", "Service"))](ctx)
+                    corpus.count([patch])
+                    corpus.add(f"{overlay}/{patch['kind'].lower()}-{env}.yaml", render_docs([patch], rng))
+    return corpus
+
+
+def bundle(ctx: Ctx, size: int) -> list[Doc]:
+    """An app's resources: a workload (usually) and the things around it."""
+    rng = ctx.rng
+    kinds: list[str] = []
+    if rng.random() < 0.72:
+        kinds.append(
+            pick(
+                rng,
+                (
+                    ("Deployment", 0.68),
+                    ("StatefulSet", 0.1),
+                    ("DaemonSet", 0.06),
+                    ("CronJob", 0.1),
+                    ("Job", 0.06),
+                ),
+            )
+        )
+    satellites = [
+        "Service",
+        "ConfigMap",
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+        "NetworkPolicy",
+        "Ingress",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Secret",
+        "Pod",
+    ]
+    weights = [18, 16, 12, 6, 6, 7, 6, 4, 4, 3, 2]
+    while len(kinds) < size:
+        kinds.append(rng.choices(satellites, weights)[0])
+    return [BUILDERS[k](ctx) for k in kinds[:size]]
+
+
+def write_corpus(corpus: Corpus, out: str, seed: int) -> tuple[int, int]:
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    total = 0
+    for rel, text in sorted(corpus.files.items()):
+        path = os.path.join(out, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = text.encode("utf-8")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        total += len(data)
+    meta = {
+        "resources": corpus.resources,
+        "files": len(corpus.files),
+        "bytes": total,
+        "kinds": corpus.kinds,
+        "seed": seed,
+    }
+    # No manifest suffix, so neither kubeaudit nor the parse baseline reads it.
+    with open(os.path.join(out, CORPUS_META), "w", encoding="utf-8") as handle:
+        json.dump(meta, handle, indent=2, sort_keys=True)
+    return len(corpus.files), total
+
+
+def generate(n_resources: int, out: str, seed: int) -> dict[str, Any]:
+    corpus = build_corpus(n_resources, seed)
+    files, total = write_corpus(corpus, out, seed)
+    return {
+        "resources": corpus.resources,
+        "files": files,
+        "bytes": total,
+        "kinds": corpus.kinds,
+        "seed": seed,
+        "out": out,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--resources", type=int, default=10_000, help="Kubernetes resources to generate")
+    parser.add_argument(
+        "--out",
+        default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus"),
+        help="output folder (replaced if it exists)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    info = generate(args.resources, args.out, args.seed)
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(info["kinds"].items(), key=lambda kv: -kv[1]))
+    print(f"{info['resources']} resources in {info['files']} files, {info['bytes'] / 1e6:.1f} MB -> {args.out}")
+    print(f"kinds: {kinds}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
