@@ -6,8 +6,10 @@ user can do by importing this module.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from kubeaudit.engine.rule import Rule
@@ -97,6 +99,19 @@ def sort_key(finding: Finding) -> tuple[object, ...]:
 FindingFilter = Callable[[list[Finding], ScanResult], list[Finding]]
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A scan allocates millions of small, acyclic objects (YAML nodes, dicts) while the
+    heap of kept findings grows; Python's default thresholds then run ever costlier full
+    collections, measured at a quarter of scan time. Collect less often, then restore."""
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def run_scan(
     sources: Sequence[Source],
     rules: Sequence[Rule],
@@ -107,6 +122,17 @@ def run_scan(
 ) -> ScanResult:
     """Read every source batch by batch, evaluate per-resource rules as batches come,
     then build cross-resource views once and evaluate their rules."""
+    with _fewer_collections():
+        return _run_scan(sources, rules, settings, postprocess, allow_partial)
+
+
+def _run_scan(
+    sources: Sequence[Source],
+    rules: Sequence[Rule],
+    settings: dict[str, Any] | None,
+    postprocess: FindingFilter | None,
+    allow_partial: bool,
+) -> ScanResult:
     index = RuleIndex(rules)
     inventory = Inventory(index.inventory_kinds)
     inventory.settings = dict(settings or {})

@@ -53,9 +53,37 @@ class YamlDocumentError(Exception):
         self.line = line
 
 
+class _ComposeLoader(_Loader):  # type: ignore[misc,valid-type]
+    """The C parser with a memoised implicit-tag resolver.
+
+    Manifests repeat the same plain scalars (keys like `name`, values like `true`)
+    thousands of times, and PyYAML resolves each one with regular expressions in
+    Python. A plain scalar's tag depends only on its text, so we remember it.
+    We use no path resolvers, so the per-node resolver bookkeeping is skipped too.
+    """
+
+    _plain_tags: dict[str, str] = {}
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._plain_tags) < 200_000:  # bounded: hostile input cannot grow it forever
+                    self._plain_tags[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
+
 def compose_documents(text: str) -> Iterator[Node | None]:
     """Yield the root node of each document (None for an empty document)."""
-    loader = _Loader(text)
+    loader = _ComposeLoader(text)
     try:
         while loader.check_node():
             yield loader.get_node()
