@@ -9,12 +9,14 @@ from collections.abc import Callable
 from typing import TextIO
 
 from kubeaudit.model import ScanResult
-from kubeaudit.report import console, json_report
+from kubeaudit.report import console, json_report, junit, sarif
 
 Render = Callable[[ScanResult, TextIO, bool], None]
 
 REPORTERS: dict[str, Render] = {
     "console": console.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
 }
 FORMATS = tuple(REPORTERS)

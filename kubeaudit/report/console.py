@@ -8,7 +8,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from kubeaudit.model import Finding, ScanResult, Severity
+from kubeaudit.model import Finding, ScanResult, Severity, format_path
 from kubeaudit.report.summary import findings_by_severity
 
 SEVERITY_STYLE = {
@@ -36,9 +36,21 @@ def make_console(stream: TextIO, color: bool) -> Console:
 
 def _resource_heading(finding: Finding) -> str:
     resource = finding.resource
+    if resource.origin.context is not None:  # cluster findings: the group heading names context and namespace
+        pods = getattr(resource.origin, "owned_pods", None)  # owner folding (kubeaudit/sources/cluster/owners.py)
+        owned = f" ({pods} pod{'' if pods == 1 else 's'})" if pods else ""
+        return f"{resource.kind}/{resource.name}{owned}"
     where = f" in namespace {resource.namespace}" if resource.namespace else ""
-    context = f" [context {resource.origin.context}]" if resource.origin.context else ""
-    return f"{resource.kind}/{resource.name}{where}{context}"
+    return f"{resource.kind}/{resource.name}{where}"
+
+
+def _group_heading(finding: Finding) -> str:
+    """Files group by file; a cluster's findings group by namespace within their context."""
+    origin = finding.resource.origin
+    if origin.context is None:
+        return origin.source
+    namespace = finding.resource.namespace
+    return f"{origin.source} namespace {namespace}" if namespace else f"{origin.source} (cluster-scoped)"
 
 
 def _resource_key(finding: Finding) -> tuple[object, ...]:
@@ -69,8 +81,8 @@ def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppres
 
 
 def _print_findings(out: Console, findings: list[Finding]) -> None:
-    for source, in_source in groupby(findings, key=lambda f: f.resource.origin.source):
-        out.print(Text(source, style="bold underline"))
+    for heading, in_source in groupby(findings, key=_group_heading):
+        out.print(Text(heading, style="bold underline"))
         for _, group in groupby(in_source, key=_resource_key):
             items = list(group)
             out.print(Text("  " + _resource_heading(items[0]), style="bold"))
@@ -86,6 +98,8 @@ def _print_finding(out: Console, finding: Finding) -> None:
     line.append(f" {where:<9} ", style="dim")
     line.append(finding.rule_id, style="magenta")
     line.append("  " + finding.message)
+    if finding.resource.origin.context is not None and finding.path:  # no line to point at: name the field
+        line.append(f"  [{format_path(finding.path)}]", style="dim")
     out.print(line)
     fix = finding.remediation.splitlines()[0] if finding.remediation else ""
     out.print(Text(f"{'':23}fix: {fix}", style="green"))

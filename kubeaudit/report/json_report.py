@@ -22,6 +22,15 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         location["column"] = finding.position.column if finding.position else None
     else:
         location["context"] = origin.context
+    resource_dict: dict[str, Any] = {
+        "apiVersion": resource.api_version,
+        "kind": resource.kind,
+        "namespace": resource.namespace,
+        "name": resource.name,
+    }
+    owned_pods = getattr(origin, "owned_pods", None)  # cluster owner folding (sources/cluster/owners.py)
+    if owned_pods is not None:
+        resource_dict["ownedPods"] = owned_pods
     return {
         "ruleId": finding.rule_id,
         "title": finding.title,
@@ -29,12 +38,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "category": finding.category,
         "message": finding.message,
         "remediation": finding.remediation,
-        "resource": {
-            "apiVersion": resource.api_version,
-            "kind": resource.kind,
-            "namespace": resource.namespace,
-            "name": resource.name,
-        },
+        "resource": resource_dict,
         "container": finding.container,
         "path": format_path(finding.path),
         "location": location,

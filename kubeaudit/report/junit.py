@@ -1,0 +1,182 @@
+"""JUnit XML, for CI systems that show test results (GitLab, Jenkins, Azure Pipelines...).
+
+One <testsuite> per rule that ran. Each resource a rule found something on is a
+<testcase> that fails (or is skipped, when every finding on it is suppressed); a rule
+with no findings has one passing testcase, so CI shows what passed as well. Rules that
+could not be evaluated are skipped testcases. Inputs that could not be read are
+<error> testcases in the "kubeaudit.inputs" suite.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from kubeaudit.model import Finding, ScanResult, format_path
+
+INPUTS_SUITE = "kubeaudit.inputs"
+PASSED_NAME = "no findings"
+INPUTS_PASSED_NAME = "all inputs read"
+
+# Characters XML 1.0 cannot carry, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
+
+
+@dataclass
+class _Case:
+    classname: str
+    name: str
+    outcome: str | None = None  # None (passed), "failure", "error" or "skipped"
+    message: str = ""
+    type: str = ""
+    body: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+def _where(finding: Finding) -> str:
+    origin = finding.resource.origin
+    return f"{origin.source}:{finding.line}" if finding.line else origin.source
+
+
+def _finding_text(finding: Finding) -> str:
+    lines = [f"{_where(finding)}  {format_path(finding.path)}", f"  {finding.message}"]
+    if finding.suppression is not None:
+        reason = finding.suppression.justification or finding.suppression.source
+        lines.append(f"  suppressed ({finding.suppression.source}): {reason}")
+    else:
+        lines.append(f"  fix: {finding.remediation}")
+    return "\n".join(lines)
+
+
+def _resource_case(rule_id: str, findings: Sequence[Finding]) -> _Case:
+    first = findings[0]
+    resource = first.resource
+    case = _Case(classname=rule_id, name=f"{resource.ref} ({resource.origin.source})")
+    if resource.origin.context is None:
+        case.attrs["file"] = resource.origin.source
+        if first.line:
+            case.attrs["line"] = str(first.line)
+    active = [f for f in findings if f.suppression is None]
+    body = "\n\n".join(_finding_text(f) for f in findings)
+    if active:
+        more = f" (and {len(active) - 1} more)" if len(active) > 1 else ""
+        case.outcome, case.message, case.type = "failure", active[0].message + more, active[0].severity.value
+    else:
+        suppression = first.suppression
+        reason = (suppression.justification or suppression.source) if suppression else ""
+        case.outcome, case.message = "skipped", f"suppressed: {reason}"
+    case.body = body
+    return case
+
+
+def _finding_order(finding: Finding) -> tuple[Any, ...]:
+    origin = finding.resource.origin
+    return (origin.source, origin.document or 0, finding.line or 0, finding.position.column if finding.position else 0)
+
+
+def _rule_cases(rule_id: str, findings: Sequence[Finding], not_evaluated: str | None) -> list[_Case]:
+    if not_evaluated is not None and not findings:
+        return [
+            _Case(classname=rule_id, name=PASSED_NAME, outcome="skipped", message=f"not evaluated: {not_evaluated}")
+        ]
+    if not findings:
+        return [_Case(classname=rule_id, name=PASSED_NAME)]
+    groups: dict[tuple[Any, ...], list[Finding]] = {}
+    for finding in sorted(findings, key=_finding_order):
+        origin = finding.resource.origin
+        key = (origin.source, origin.document, origin.context, finding.resource.ref)
+        groups.setdefault(key, []).append(finding)
+    return [_resource_case(rule_id, group) for group in groups.values()]
+
+
+def _input_cases(result: ScanResult) -> list[_Case]:
+    cases = [
+        _Case(
+            classname=INPUTS_SUITE,
+            name=str(error),
+            outcome="error",
+            message=error.message,
+            type="ScanError",
+            body=str(error),
+            attrs={"file": error.source, **({"line": str(error.line)} if error.line else {})},
+        )
+        for error in result.errors
+    ]
+    for gap in result.gaps:
+        outcome = "skipped" if result.allow_partial else "error"
+        cases.append(
+            _Case(
+                classname=INPUTS_SUITE,
+                name=f"not scanned: {gap}",
+                outcome=outcome,
+                message=str(gap),
+                type="CoverageGap",
+                body=str(gap),
+            )
+        )
+    return cases or [_Case(classname=INPUTS_SUITE, name=INPUTS_PASSED_NAME)]
+
+
+def _suite(name: str, cases: Iterable[_Case]) -> ET.Element:
+    cases = list(cases)
+    counts = {outcome: sum(1 for c in cases if c.outcome == outcome) for outcome in ("failure", "error", "skipped")}
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": _text(name),
+            "tests": str(len(cases)),
+            "failures": str(counts["failure"]),
+            "errors": str(counts["error"]),
+            "skipped": str(counts["skipped"]),
+        },
+    )
+    for case in cases:
+        element = ET.SubElement(
+            suite,
+            "testcase",
+            {
+                key: _text(value)
+                for key, value in {"classname": case.classname, "name": case.name, **case.attrs}.items()
+            },
+        )
+        if case.outcome is None:
+            continue
+        attrs = {"message": _text(case.message)}
+        if case.type:
+            attrs["type"] = case.type
+        child = ET.SubElement(element, case.outcome, attrs)
+        if case.body:
+            child.text = _text(case.body)
+    return suite
+
+
+def report_tree(result: ScanResult) -> ET.Element:
+    by_rule: dict[str, list[Finding]] = {rule.id: [] for rule in result.rules}
+    for rule_id in result.not_evaluated:
+        by_rule.setdefault(rule_id, [])
+    for finding in result.findings:
+        by_rule.setdefault(finding.rule_id, []).append(finding)
+    suites = [_suite(INPUTS_SUITE, _input_cases(result))]
+    suites += [
+        _suite(rule_id, _rule_cases(rule_id, by_rule[rule_id], result.not_evaluated.get(rule_id)))
+        for rule_id in sorted(by_rule)
+    ]
+    totals = {key: sum(int(s.get(key, "0")) for s in suites) for key in ("tests", "failures", "errors", "skipped")}
+    root = ET.Element("testsuites", {"name": "kubeaudit", **{k: str(v) for k, v in totals.items()}})
+    root.extend(suites)
+    return root
+
+
+def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
+    root = report_tree(result)
+    ET.indent(root)
+    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    stream.write(ET.tostring(root, encoding="unicode"))
+    stream.write("\n")

@@ -1,0 +1,436 @@
+"""SARIF 2.1.0 for GitHub code scanning, built with the `sarif-om` object model.
+
+The log validates against the official OASIS schema and carries what GitHub code
+scanning reads: rules with help and a numeric `security-severity`, results with
+a level, a repository-relative artifact URI and the start line of the offending
+field, and `partialFingerprints` with our stable fingerprint. Suppressed findings
+stay in the log with a `suppressions` entry (GitHub code scanning ignores it; other
+SARIF tools show them as suppressed). Files that could not be read become tool execution notifications, and the
+invocation is marked unsuccessful.
+
+sarif-om has no serialiser; `to_json` below turns its attrs objects into JSON
+using each field's `schema_property_name`, leaving out values equal to the
+field's default. Rules are sorted by id and results by location, so the same
+scan gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+import attr
+import sarif_om as om
+
+from kubeaudit import __version__
+from kubeaudit.model import Finding, Position, ScanResult, Severity
+from kubeaudit.model import Suppression as KubeauditSuppression
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+TOOL_NAME = "kubeaudit"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "kubeaudit/v1"
+K8S_SCHEME = "k8s"
+STDIN_DISPLAY = "<stdin>"  # what kubeaudit.sources.manifests shows for "-"
+CLUSTER_PREFIX = "cluster:"  # Origin.source (and error sources) of what was read from a cluster
+DESCRIPTION_LIMIT = 1024  # GitHub's limit for shortDescription.text and fullDescription.text
+
+# GitHub reads `security-severity` as: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
+LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+# -- object model additions ---------------------------------------------------------------------
+
+_ADDITIONAL = "kubeaudit_additional_properties"
+
+
+@attr.s
+class PropertyBag(om.PropertyBag):  # type: ignore[misc]
+    """sarif-om's property bag declares only `tags`; SARIF allows any property in it."""
+
+    additional: dict[str, Any] = attr.ib(factory=dict, metadata={_ADDITIONAL: True})
+
+
+@attr.s
+class Suppression(om.Suppression):  # type: ignore[misc]
+    """sarif-om follows a pre-release schema where this property was `state`; SARIF 2.1.0 says `status`."""
+
+    status: str | None = attr.ib(default=None, metadata={"schema_property_name": "status"})
+
+
+# Fields written even when they hold their default: GitHub's docs list them, and a reader
+# should not have to know that a missing level means "warning".
+_ALWAYS_WRITTEN = {
+    (om.Result, "level"),
+    (om.ReportingConfiguration, "level"),
+    (om.Notification, "level"),
+}
+
+
+def to_json(value: Any) -> Any:
+    """Turn sarif-om objects into plain JSON data, in a stable key order.
+
+    Object keys come in the order the attrs fields are declared (required first, then
+    alphabetical); a field equal to its default is left out unless listed in
+    `_ALWAYS_WRITTEN`. Mappings are written with sorted keys.
+    """
+    if attr.has(type(value)):
+        out: dict[str, Any] = {}
+        for name, json_name, default in _fields(type(value)):
+            item = getattr(value, name)
+            if json_name is None:  # additional properties
+                for key in sorted(item):
+                    out[key] = to_json(item[key])
+            elif default is attr.NOTHING or not _equal(item, default):
+                out[json_name] = to_json(item)
+        return out
+    if isinstance(value, dict):
+        return {str(key): to_json(value[key]) for key in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_json(item) for item in value]
+    return value
+
+
+@cache
+def _fields(cls: type) -> tuple[tuple[str, str | None, Any], ...]:
+    """(attribute, JSON name or None for additional properties, default or NOTHING when always written)."""
+    plan = []
+    for field in attr.fields(cls):
+        if field.metadata.get(_ADDITIONAL):
+            plan.append((field.name, None, attr.NOTHING))
+            continue
+        default = field.default
+        if isinstance(default, attr.Factory):
+            default = default.factory()
+        if any(issubclass(cls, base) and field.name == name for base, name in _ALWAYS_WRITTEN):
+            default = attr.NOTHING
+        plan.append((field.name, field.metadata["schema_property_name"], default))
+    return tuple(plan)
+
+
+def _equal(value: Any, default: Any) -> bool:
+    return isinstance(value, bool) == isinstance(default, bool) and bool(value == default)
+
+
+# -- locations ----------------------------------------------------------------------------------
+
+
+def artifact_location(source: str, cwd: Path | None = None) -> om.ArtifactLocation | None:
+    """Where a file is, for GitHub: relative to the repository root (the working directory).
+
+    Paths under the working directory become relative URIs with uriBaseId %SRCROOT%
+    (symbolic links resolved, as GitHub cannot show results in a link); other paths
+    become absolute file:// URIs. Standard input and clusters ("cluster:<context>") have no file.
+    """
+    if not source or source in (STDIN_DISPLAY, "-") or source.startswith(CLUSTER_PREFIX):
+        return None
+    cwd = cwd or Path.cwd()
+    path = Path(os.path.normpath(cwd / source))
+    for candidate, root in ((Path(os.path.realpath(path)), Path(os.path.realpath(cwd))), (path, cwd)):
+        try:
+            relative = candidate.relative_to(root)
+        except ValueError:
+            continue
+        return om.ArtifactLocation(uri=quote(relative.as_posix(), safe="/"), uri_base_id=SRCROOT)
+    return om.ArtifactLocation(uri=path.as_uri())
+
+
+def cluster_uri(context: str, namespace: str | None, kind: str, name: str) -> str:
+    parts = [context, *([namespace] if namespace else []), kind, name]
+    return f"{K8S_SCHEME}://" + "/".join(quote(part, safe="") for part in parts)
+
+
+def _region(position: Position | None) -> om.Region | None:
+    if position is None:
+        return None
+    return om.Region(start_line=position.line, start_column=position.column)
+
+
+def _logical_locations(finding: Finding) -> list[om.LogicalLocation]:
+    resource = finding.resource
+    qualified = "/".join([*([resource.namespace] if resource.namespace else []), resource.kind, resource.name])
+    locations = [om.LogicalLocation(name=resource.name, fully_qualified_name=qualified, kind="resource")]
+    if finding.container:
+        locations.append(
+            om.LogicalLocation(
+                name=finding.container,
+                fully_qualified_name=f"{qualified}/{finding.container}",
+                kind="container",
+            )
+        )
+    return locations
+
+
+Artifacts = Callable[[str], "om.ArtifactLocation | None"]
+
+
+def _artifacts(cwd: Path) -> Artifacts:
+    """artifact_location for one log, computed once per file."""
+    known: dict[str, om.ArtifactLocation | None] = {}
+
+    def locate(source: str) -> om.ArtifactLocation | None:
+        if source not in known:
+            known[source] = artifact_location(source, cwd)
+        return known[source]
+
+    return locate
+
+
+def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
+    resource = finding.resource
+    origin = resource.origin
+    physical = None
+    if origin.context is not None:
+        uri = cluster_uri(origin.context, resource.namespace, resource.kind, resource.name)
+        physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri))
+    else:
+        artifact = artifacts(origin.source)
+        if artifact is not None:
+            physical = om.PhysicalLocation(artifact_location=artifact, region=_region(finding.position))
+    return om.Location(physical_location=physical, logical_locations=_logical_locations(finding))
+
+
+def _source_location(source: str, line: int | None, artifacts: Artifacts) -> list[om.Location] | None:
+    artifact = artifacts(source)
+    if artifact is None:
+        return None
+    region = om.Region(start_line=line) if line else None
+    return [om.Location(physical_location=om.PhysicalLocation(artifact_location=artifact, region=region))]
+
+
+# -- rules --------------------------------------------------------------------------------------
+
+
+def rule_name(rule_id: str) -> str:
+    """The PascalCase name SARIF recommends: pss-baseline-privileged -> PssBaselinePrivileged."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", rule_id) if part)
+
+
+def precision(rule: Any) -> str:
+    """Pod Security Standards rules follow the upstream controls exactly; other rules are best practice."""
+    return "very-high" if getattr(rule, "profile", None) else "high"
+
+
+def _limit(text: str, size: int = DESCRIPTION_LIMIT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def _markdown_link_text(text: str) -> str:
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
+def _help(description: str, remediation: str, references: Sequence[Any]) -> om.MultiformatMessageString:
+    text = [description, f"Remediation: {remediation}"]
+    markdown = [description, f"**Remediation:** {remediation}"]
+    if references:
+        text.append("References:\n" + "\n".join(f"- {ref.title}: {ref.url}" for ref in references))
+        markdown.append(
+            "**References:**\n\n" + "\n".join(f"- [{_markdown_link_text(ref.title)}]({ref.url})" for ref in references)
+        )
+    return om.MultiformatMessageString(text="\n\n".join(text), markdown="\n\n".join(markdown))
+
+
+def _tags(rule: Any, finding: Finding) -> list[str]:
+    tags: list[str] = []
+    for tag in ("security", getattr(rule, "category", "") or finding.category, getattr(rule, "profile", None)):
+        if tag and tag not in tags:
+            tags.append(tag)
+    for tag in getattr(rule, "tags", ()):
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def reporting_descriptor(rule: Any, finding: Finding) -> om.ReportingDescriptor:
+    """The rule as GitHub shows it. `rule` is a compiled Rule, or None when only the finding is known."""
+    title = getattr(rule, "title", None) or finding.title or finding.rule_id
+    description = " ".join((getattr(rule, "description", "") or "").split()) or title
+    remediation = getattr(rule, "remediation", None) or finding.remediation
+    references = tuple(getattr(rule, "references", ()))
+    severity = getattr(rule, "severity", None) or finding.severity
+    return om.ReportingDescriptor(
+        id=finding.rule_id,
+        name=rule_name(finding.rule_id),
+        short_description=om.MultiformatMessageString(text=_limit(title)),
+        full_description=om.MultiformatMessageString(text=_limit(description)),
+        help=_help(description, remediation, references),
+        help_uri=references[0].url if references else None,
+        default_configuration=om.ReportingConfiguration(level=LEVEL[severity]),
+        properties=PropertyBag(
+            tags=_tags(rule, finding),
+            additional={"precision": precision(rule), "security-severity": SECURITY_SEVERITY[severity]},
+        ),
+    )
+
+
+# -- results and notifications ------------------------------------------------------------------
+
+
+def _suppression(suppression: KubeauditSuppression) -> Suppression:
+    extra: dict[str, Any] = {"source": suppression.source}
+    if suppression.expires:
+        extra["expires"] = suppression.expires
+    return Suppression(
+        kind=suppression.kind,
+        justification=suppression.justification or None,
+        status="accepted",
+        properties=PropertyBag(additional=extra),
+    )
+
+
+def _result(finding: Finding, rule_index: int, artifacts: Artifacts) -> om.Result:
+    return om.Result(
+        rule_id=finding.rule_id,
+        rule_index=rule_index,
+        level=LEVEL[finding.severity],
+        message=om.Message(text=finding.message),
+        locations=[_finding_location(finding, artifacts)],
+        partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
+        suppressions=[_suppression(finding.suppression)] if finding.suppression else None,
+    )
+
+
+def _sort_key(result: om.Result) -> tuple[Any, ...]:
+    physical = result.locations[0].physical_location
+    uri = physical.artifact_location.uri if physical else ""
+    region = physical.region if physical else None
+    line = region.start_line if region else 0
+    column = region.start_column if region else 0
+    fqn = result.locations[0].logical_locations[0].fully_qualified_name
+    return (uri, line, column, result.rule_id, fqn, result.partial_fingerprints[FINGERPRINT_KEY], result.message.text)
+
+
+def _notifications(result: ScanResult, rule_ids: Sequence[str], artifacts: Artifacts) -> list[om.Notification]:
+    notes: list[om.Notification] = []
+    for error in result.errors:
+        locations = _source_location(error.source, error.line, artifacts)
+        notes.append(
+            om.Notification(
+                level="error",
+                message=om.Message(text=error.message if locations else str(error)),
+                locations=locations,
+            )
+        )
+    for gap in result.gaps:
+        notes.append(om.Notification(level="warning", message=om.Message(text=f"Not scanned: {gap}")))
+    for rule_id in sorted(result.not_evaluated):
+        reference = om.ReportingDescriptorReference(
+            id=rule_id, index=rule_ids.index(rule_id) if rule_id in rule_ids else -1
+        )
+        notes.append(
+            om.Notification(
+                level="warning",
+                message=om.Message(text=f"Rule {rule_id} was not evaluated: {result.not_evaluated[rule_id]}"),
+                associated_rule=reference,
+            )
+        )
+    for notice in result.notices:
+        locations = _source_location(notice.source, notice.line, artifacts)
+        notes.append(
+            om.Notification(
+                level="note",
+                message=om.Message(text=notice.message if locations else str(notice)),
+                locations=locations,
+            )
+        )
+    return notes
+
+
+def information_uri() -> str | None:
+    """The project's home page, from the package metadata ([project.urls] in pyproject.toml)."""
+    try:
+        urls = metadata.metadata("kubeaudit").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    by_label = {}
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        by_label[label.strip().lower()] = url.strip()
+    for label in ("homepage", "repository", "source", "documentation"):
+        if by_label.get(label):
+            return by_label[label]
+    return next((url for url in by_label.values() if url), None)
+
+
+def _driver(rules: list[om.ReportingDescriptor]) -> om.ToolComponent:
+    return om.ToolComponent(
+        name=TOOL_NAME,
+        version=__version__,
+        semantic_version=__version__ if _SEMVER.match(__version__) else None,
+        information_uri=information_uri(),
+        rules=rules,
+    )
+
+
+def _directory_uri(path: Path) -> str:
+    uri = path.as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def sarif_log(result: ScanResult, cwd: Path | None = None) -> om.SarifLog:
+    cwd = cwd or Path.cwd()
+    known = {rule.id: rule for rule in result.rules}
+    first_finding: dict[str, Finding] = {}
+    for finding in result.findings:
+        first_finding.setdefault(finding.rule_id, finding)
+    rule_ids = sorted(first_finding)
+    descriptors = [reporting_descriptor(known.get(rule_id), first_finding[rule_id]) for rule_id in rule_ids]
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    artifacts = _artifacts(cwd)
+    results = sorted((_result(f, index[f.rule_id], artifacts) for f in result.findings), key=_sort_key)
+    run = om.Run(
+        tool=om.Tool(driver=_driver(descriptors)),
+        invocations=[
+            om.Invocation(
+                execution_successful=result.complete,
+                tool_execution_notifications=_notifications(result, rule_ids, artifacts) or None,
+            )
+        ],
+        original_uri_base_ids={
+            SRCROOT: om.ArtifactLocation(
+                uri=_directory_uri(cwd),
+                description=om.Message(text="The repository root: the directory kubeaudit ran in."),
+            )
+        },
+        column_kind="unicodeCodePoints",
+        results=results,
+    )
+    return om.SarifLog(runs=[run], version=SARIF_VERSION, schema_uri=SARIF_SCHEMA)
+
+
+def report_dict(result: ScanResult, cwd: Path | None = None) -> dict[str, Any]:
+    log: dict[str, Any] = to_json(sarif_log(result, cwd))
+    head = {key: log.pop(key) for key in ("$schema", "version")}
+    return {**head, **log}
+
+
+def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
+    stream.write(json.dumps(report_dict(result), indent=2) + "\n")
