@@ -107,7 +107,9 @@ def test_config_exemptions_match_namespace_kind_and_name_globs(run_cli: RunCli, 
 
 def test_expired_config_exemption_stops_applying(run_cli: RunCli, tmp_path: Path) -> None:
     write_pod(tmp_path)
-    (tmp_path / ".kubeaudit.yaml").write_text(f"exemptions:\n  - namespace: shop\n    reason: old\n    expires: {PAST}\n")
+    (tmp_path / ".kubeaudit.yaml").write_text(
+        f"exemptions:\n  - namespace: shop\n    reason: old\n    expires: {PAST}\n"
+    )
     code, report = scan_json(run_cli, str(tmp_path), "--config", str(tmp_path / ".kubeaudit.yaml"))
     assert code == 1
     assert any("expired on" in n["message"] and n["line"] == 2 for n in report["notices"])
@@ -178,11 +180,15 @@ def test_baseline_reports_only_new_findings_for_the_gate(run_cli: RunCli, tmp_pa
     assert state["old"]["source"] == "baseline" and state["new"] is None
 
 
-def test_baseline_fingerprints_survive_reordering_reindenting_and_unrelated_lines(run_cli: RunCli, tmp_path: Path) -> None:
+def test_baseline_fingerprints_survive_reordering_reindenting_and_unrelated_lines(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
-    two = POD.format(name="a", namespace="shop", annotations="{}") + "---\n" + POD.format(
-        name="b", namespace="shop", annotations="{}"
+    two = (
+        POD.format(name="a", namespace="shop", annotations="{}")
+        + "---\n"
+        + POD.format(name="b", namespace="shop", annotations="{}")
     )
     (repo / "pods.yaml").write_text(two)
     baseline = tmp_path / "baseline.json"
