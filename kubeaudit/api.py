@@ -69,13 +69,24 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     rules = effective_rules(options, config)
     baseline = read_baseline(FsPath(options.baseline_path)) if options.baseline_path else None
     sources = options.sources if options.sources is not None else [ManifestSource(options.paths, config.is_excluded)]
-    return run_scan(
+    for source in sources:
+        # Optional: a source that can narrow what it reads to what the rules need (a cluster).
+        use_rules = getattr(source, "use_rules", None)
+        if use_rules is not None:
+            use_rules(rules)
+    result = run_scan(
         sources,
         rules,
         settings=config.settings,
         postprocess=Suppressor(config, baseline),
         allow_partial=options.allow_partial,
     )
+    for source in sources:
+        # Optional: what a source has to tell beyond findings (a cluster's owner folding).
+        notices = getattr(source, "notices", None)
+        if notices is not None:
+            result.notices.extend(notices())
+    return result
 
 
 def gate(result: ScanResult, fail_on: str) -> int:

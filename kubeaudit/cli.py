@@ -11,20 +11,22 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path as FsPath
 from typing import TextIO
 
 from kubeaudit import __version__
 from kubeaudit.api import DEFAULT_FAIL_ON, ScanOptions, fail_on_threshold, gate, load_effective_config, run
-from kubeaudit.config import ConfigError
+from kubeaudit.config import Config, ConfigError
 from kubeaudit.engine.fixtures import check_rules
 from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.selection import PROFILES, SelectionError
-from kubeaudit.model import Severity
+from kubeaudit.model import ScanResult, Severity
 from kubeaudit.report import FORMATS, REPORTERS
 from kubeaudit.report import console as console_report
+from kubeaudit.sources.cluster.errors import ClusterError
+from kubeaudit.sources.cluster.progress import Progress
 from kubeaudit.suppress import BaselineError, write_baseline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -45,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = commands.add_parser("scan", help="scan manifests for security problems")
-    scan.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to scan; - for stdin")
+    scan.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories to scan; - for stdin (or --cluster)"
+    )
     _add_report_options(scan)
     scan.add_argument(
         "--fail-on", choices=FAIL_ON_CHOICES, default=None,
@@ -54,13 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--baseline", metavar="FILE", help="findings recorded in this baseline do not fail the scan")
     scan.add_argument("--show-suppressed", action="store_true", help="list suppressed findings in the console report")
     _add_selection_options(scan)
+    _add_cluster_options(scan)
 
     baseline = commands.add_parser("baseline", help="record current findings so only new ones fail the gate")
     baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="ACTION")
     create = baseline_commands.add_parser("create", help="scan PATHs and write their findings to a baseline file")
-    create.add_argument("paths", nargs="+", metavar="PATH")
+    create.add_argument("paths", nargs="*", metavar="PATH")
     create.add_argument("--output", "-o", required=True, metavar="FILE", help="baseline file to write")
     _add_selection_options(create)
+    _add_cluster_options(create)
 
     rules = commands.add_parser("rules", help="list, explain and test rules")
     rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
@@ -135,6 +141,46 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0: {text!r}")
+        return value
+
+    return parse
+
+
+def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("live cluster (read-only: get and list requests only)")
+    group.add_argument("--cluster", action="store_true", help="scan a live cluster instead of PATHs")
+    group.add_argument(
+        "--kubeconfig", metavar="FILE",
+        help="kubeconfig file(s), joined by ':' (default: $KUBECONFIG, ~/.kube/config, or in-cluster credentials)",
+    )  # fmt: skip
+    group.add_argument(
+        "--context", action="append", dest="contexts", default=[], metavar="NAME",
+        help="kube context to scan; repeat to scan several clusters in one run (default: the current context)",
+    )  # fmt: skip
+    group.add_argument(
+        "--namespace", "-n", action="append", dest="namespaces", default=[], metavar="NS",
+        help="only these namespaces (repeatable) for namespaced kinds (default: all namespaces)",
+    )  # fmt: skip
+    group.add_argument(
+        "--page-size", type=_positive(int), default=500, metavar="N", help="objects per list request (default: 500)"
+    )
+    group.add_argument(
+        "--request-timeout", type=_positive(float), default=30.0, metavar="S",
+        help="seconds to wait for each API request (default: 30)",
+    )  # fmt: skip
+    group.add_argument(
+        "--concurrency", type=_positive(int), default=4, metavar="N", help="kinds listed at once (default: 4)"
+    )
+
+
 def _use_color(stream: TextIO, disabled: bool) -> bool:
     if disabled or os.environ.get("NO_COLOR"):
         return False
@@ -178,12 +224,63 @@ def _scan_options(args: argparse.Namespace) -> ScanOptions:
     )
 
 
+def _cluster_sources(args: argparse.Namespace, options: ScanOptions) -> Progress | None:
+    """With --cluster, connect to every context and put the cluster sources in options.
+    Returns the progress display to close when the scan is over."""
+    used = [
+        flag
+        for flag, value in (
+            ("--kubeconfig", args.kubeconfig),
+            ("--context", args.contexts),
+            ("--namespace", args.namespaces),
+            ("--page-size", args.page_size != 500),
+            ("--request-timeout", args.request_timeout != 30.0),
+            ("--concurrency", args.concurrency != 4),
+        )
+        if value
+    ]
+    if not args.cluster:
+        if used:
+            raise UsageError(f"{', '.join(used)} only apply to a live cluster: add --cluster")
+        if not args.paths:
+            raise UsageError("nothing to scan: give PATHs (files, directories, - for stdin) or --cluster")
+        return None
+    if args.paths:
+        raise UsageError("give either PATHs or --cluster, not both (scan them in two runs)")
+    from kubeaudit.sources.cluster.progress import progress_for
+    from kubeaudit.sources.cluster.source import ClusterOptions, open_cluster_sources
+
+    cluster = ClusterOptions(
+        kubeconfig=args.kubeconfig,
+        contexts=list(args.contexts),
+        namespaces=list(dict.fromkeys(args.namespaces)),
+        page_size=args.page_size,
+        request_timeout=args.request_timeout,
+        concurrency=args.concurrency,
+    )
+    sources = open_cluster_sources(cluster)
+    progress = progress_for(sys.stderr)
+    for source in sources:
+        source.progress = progress
+    options.sources = list(sources)
+    return progress
+
+
+def _run_with_sources(args: argparse.Namespace, options: ScanOptions, config: Config | None = None) -> ScanResult:
+    progress = _cluster_sources(args, options)
+    try:
+        return run(options, config)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     plan = _report_plan(args.formats, args.outputs)
     options = _scan_options(args)
     config = load_effective_config(options)
     fail_on = fail_on_threshold(args.fail_on, config)
-    result = run(options, config)
+    result = _run_with_sources(args, options, config)
     for fmt, output in plan:
         with _open_output(output) as stream:
             color = output in (None, "-") and _use_color(stream, args.no_color)
@@ -197,7 +294,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 def _cmd_baseline(args: argparse.Namespace) -> int:
     if args.baseline_command != "create":
         raise UsageError("usage: kubeaudit baseline create -o FILE PATH...")
-    result = run(_scan_options(args))
+    result = _run_with_sources(args, _scan_options(args))
     count = write_baseline(result, FsPath(args.output))
     for error in result.errors:
         print(f"kubeaudit: not scanned: {error}", file=sys.stderr)
@@ -248,6 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except (UsageError, RuleError, SelectionError, ConfigError, BaselineError) as exc:
         print(f"kubeaudit: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ClusterError as exc:  # cannot connect, TLS, credentials, kubeconfig: one line each
+        for line in exc.lines:
+            print(f"kubeaudit: error: {line}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("kubeaudit: interrupted", file=sys.stderr)

@@ -8,6 +8,7 @@ once from the whole inventory; they plug in beside these.
 from __future__ import annotations
 
 from kubeaudit.model import Resource
+from kubeaudit.views import network, rbac  # noqa: F401  (register the cross-resource views)
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.inventory import INVENTORY_VIEWS
 from kubeaudit.views.pod import WORKLOAD_KINDS, PodContext, container_targets, pod_targets

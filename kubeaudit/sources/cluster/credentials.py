@@ -1,0 +1,146 @@
+"""Which clusters to scan and how to authenticate: kubeconfig files, contexts, in-cluster.
+
+Resolution, as kubectl does it: `--kubeconfig FILE`, else `KUBECONFIG` (several files
+joined by ':' -- ';' on Windows -- merged, first one wins), else ~/.kube/config; and
+when none of those exists but KUBERNETES_SERVICE_HOST is set (running in a pod), the
+pod's service-account credentials. The `kubernetes` client does the configuration,
+authentication (tokens, client certificates, exec plugins) and TLS.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from kubeaudit.sources.cluster.errors import ClusterError
+
+IN_CLUSTER = "in-cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    context: str
+    server: str
+    client: Any  # kubernetes.client.ApiClient
+
+
+def kubeconfig_paths(explicit: str | None) -> tuple[list[str], str]:
+    """(existing kubeconfig files, where they came from). Missing files given explicitly are errors."""
+    if explicit:
+        paths = [p for p in explicit.split(os.pathsep) if p]
+        missing = [p for p in paths if not os.path.isfile(os.path.expanduser(p))]
+        if missing:
+            raise ClusterError([f"kubeconfig not found: {p}" for p in missing])
+        return [os.path.expanduser(p) for p in paths], "--kubeconfig"
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        # kubectl ignores files of the list that do not exist, and so do we -- unless none does.
+        paths = [os.path.expanduser(p) for p in env.split(os.pathsep) if p]
+        found = [p for p in paths if os.path.isfile(p)]
+        if not found:
+            raise ClusterError(f"KUBECONFIG names no existing file: {env}")
+        return found, "KUBECONFIG"
+    default = os.path.expanduser(os.path.join("~", ".kube", "config"))
+    return ([default] if os.path.isfile(default) else []), "~/.kube/config"
+
+
+def _configuration() -> Any:
+    from kubernetes import client
+
+    cfg = client.Configuration()
+    # We retry ourselves (bounded, with backoff, honouring Retry-After); urllib3 must not
+    # retry behind our back or hide the status of what it retried.
+    cfg.retries = False
+    return cfg
+
+
+def _finish(cfg: Any, concurrency: int) -> Any:
+    from kubernetes import client
+
+    cfg.connection_pool_maxsize = max(4, concurrency + 2)
+    api = client.ApiClient(cfg)
+    api.user_agent = "kubeaudit (read-only scanner)"
+    return api
+
+
+def connect(kubeconfig: str | None, contexts: list[str], concurrency: int = 4) -> list[Connection]:
+    """One connection per context (the current context when none is given). No request is made."""
+    paths, _ = kubeconfig_paths(kubeconfig)
+    if not paths:
+        if os.environ.get("KUBERNETES_SERVICE_HOST") and not contexts:
+            return [_in_cluster(concurrency)]
+        raise ClusterError(
+            "no kubeconfig: none at ~/.kube/config, KUBECONFIG is not set and this is not a pod "
+            "(give --kubeconfig FILE)"
+        )
+    from kubernetes.config import kube_config
+
+    joined = os.pathsep.join(paths)
+    names, current = _contexts(paths)
+    wanted = list(dict.fromkeys(contexts))
+    if not wanted:
+        if not current:
+            raise ClusterError(f"kubeconfig ({joined}) sets no current-context: give --context NAME")
+        wanted = [current]
+    unknown = [c for c in wanted if c not in names]
+    if unknown:
+        choices = ", ".join(names) or "none"
+        raise ClusterError([f"no context {c!r} in kubeconfig ({joined}); available: {choices}" for c in unknown])
+    connections = []
+    problems = []
+    for name in wanted:
+        cfg = _configuration()
+        try:
+            kube_config.load_kube_config(
+                config_file=joined, context=name, client_configuration=cfg, persist_config=False
+            )
+        except Exception as exc:  # ConfigException, exec plugin failures, unreadable certificate files
+            problems.append(f"context {name}: cannot load credentials: {_one_line(exc)}")
+            continue
+        connections.append(Connection(str(name), str(cfg.host), _finish(cfg, concurrency)))
+    if problems:
+        raise ClusterError(problems)
+    return connections
+
+
+def _contexts(paths: list[str]) -> tuple[list[str], str | None]:
+    """Context names of the merged files, and the current context (the first file that sets one
+    wins, as with kubectl)."""
+    import yaml
+
+    names: list[str] = []
+    current: str | None = None
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                doc = yaml.safe_load(handle)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ClusterError(f"cannot read kubeconfig {path}: {_one_line(exc)}") from None
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            raise ClusterError(f"cannot read kubeconfig {path}: not a kubeconfig (expected a mapping)")
+        for entry in doc.get("contexts") or []:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+        if current is None and isinstance(doc.get("current-context"), str) and doc["current-context"]:
+            current = doc["current-context"]
+    return names, current
+
+
+def _in_cluster(concurrency: int) -> Connection:
+    from kubernetes.config import ConfigException, incluster_config
+
+    cfg = _configuration()
+    try:
+        incluster_config.load_incluster_config(client_configuration=cfg)
+    except ConfigException as exc:
+        raise ClusterError(f"in-cluster credentials: {_one_line(exc)}") from None
+    return Connection(IN_CLUSTER, str(cfg.host), _finish(cfg, concurrency))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

@@ -1,0 +1,60 @@
+"""Cluster facts for rules and views: server version, node versions, namespace labels.
+
+They reach the pipeline as `Batch.facts` under one key per context,
+`cluster/<context>`, so several clusters in one run do not overwrite each other:
+
+    {"context": "prod",
+     "serverVersion": {"gitVersion": "v1.29.4", "major": "1", "minor": "29", "platform": ...},
+     "nodes": {"node-1": {"kubeletVersion": ..., "containerRuntimeVersion": ..., "osImage": ...,
+                          "kernelVersion": ..., "architecture": ..., "operatingSystem": ...}},
+     "namespaces": {"team-a": {"labels": {...}, "podSecurity": {"enforce": "baseline", ...}}}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NODE_INFO_FIELDS = (
+    "kubeletVersion",
+    "containerRuntimeVersion",
+    "kubeProxyVersion",
+    "osImage",
+    "kernelVersion",
+    "architecture",
+    "operatingSystem",
+)
+PSA_PREFIX = "pod-security.kubernetes.io/"
+
+
+def facts_key(context: str) -> str:
+    return f"cluster/{context}"
+
+
+class ClusterFacts:
+    def __init__(self, context: str) -> None:
+        self.context = context
+        self.server_version: dict[str, Any] = {}
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.namespaces: dict[str, dict[str, Any]] = {}
+
+    def add_node(self, node: dict[str, Any]) -> None:
+        meta = node.get("metadata") or {}
+        info = (node.get("status") or {}).get("nodeInfo") or {}
+        if isinstance(info, dict):
+            self.nodes[str(meta.get("name"))] = {k: info[k] for k in NODE_INFO_FIELDS if k in info}
+
+    def add_namespace(self, namespace: dict[str, Any]) -> None:
+        meta = namespace.get("metadata") or {}
+        labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+        psa = {k[len(PSA_PREFIX) :]: v for k, v in labels.items() if isinstance(k, str) and k.startswith(PSA_PREFIX)}
+        self.namespaces[str(meta.get("name"))] = {"labels": dict(labels), "podSecurity": psa}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            facts_key(self.context): {
+                "context": self.context,
+                "serverVersion": self.server_version,
+                "nodes": self.nodes,
+                "namespaces": self.namespaces,
+            }
+        }

@@ -1,0 +1,348 @@
+"""The cluster Source: lists what the rules need and streams it into the pipeline page by page.
+
+Kinds are listed concurrently by a bounded pool of threads; pages go through a bounded
+queue to the pipeline, so a slow rule evaluation holds back the listing rather than
+letting pages pile up in memory. Owners are listed before what they own (see owners.py).
+What could not be read becomes a CoverageGap, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubeaudit.model import CoverageGap, Notice, Resource
+from kubeaudit.sources.base import Batch
+from kubeaudit.sources.cluster.credentials import connect
+from kubeaudit.sources.cluster.discovery import ApiResource, Discovery, discover
+from kubeaudit.sources.cluster.errors import ApiError, ClusterError
+from kubeaudit.sources.cluster.facts import ClusterFacts
+from kubeaudit.sources.cluster.kinds import CATALOGUE, METADATA_ONLY, catalogue_groups, default_kinds, kinds_for_rules
+from kubeaudit.sources.cluster.listing import DEFAULT_PAGE_SIZE, Page, list_pages
+from kubeaudit.sources.cluster.owners import TIERS, ClusterOrigin, OwnerIndex
+from kubeaudit.sources.cluster.progress import NoProgress, Progress
+from kubeaudit.sources.cluster.transport import DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Transport, connection_error
+
+DEFAULT_CONCURRENCY = 4
+# Desired state is what rules judge; a workload's status (container statuses, conditions)
+# is dropped as soon as it is read.
+WORKLOAD_KINDS = frozenset(
+    {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+)
+
+
+@dataclass(slots=True)
+class ClusterOptions:
+    kubeconfig: str | None = None
+    contexts: list[str] = field(default_factory=list)  # empty: the current context
+    namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
+    page_size: int = DEFAULT_PAGE_SIZE
+    request_timeout: float = DEFAULT_TIMEOUT
+    concurrency: int = DEFAULT_CONCURRENCY
+    attempts: int = DEFAULT_ATTEMPTS  # per request, for 429, 5xx and network errors
+    backoff: float = 0.25  # seconds before the first retry; doubles each time
+
+
+def open_cluster_sources(options: ClusterOptions, progress: Progress | None = None) -> list[ClusterSource]:
+    """Connect to every context and check that each answers (GET /version). Raises ClusterError
+    with one line per context that cannot be scanned at all."""
+    connections = connect(options.kubeconfig, options.contexts, options.concurrency)
+    sources: list[ClusterSource] = []
+    problems: list[str] = []
+    for conn in connections:
+        transport = Transport(
+            conn.client,
+            context=conn.context,
+            server=conn.server,
+            timeout=options.request_timeout,
+            attempts=options.attempts,
+            backoff=options.backoff,
+        )
+        try:
+            version = transport.get("/version", retry_connect=False)
+        except ClusterError as exc:
+            problems.extend(exc.lines)
+            continue
+        except ApiError as exc:
+            problems.extend(
+                connection_error(transport, exc).lines
+                if exc.status == 0
+                else [f"context {conn.context} ({conn.server}): GET /version failed: {exc.describe()}"]
+            )
+            continue
+        sources.append(ClusterSource(transport, options, version, progress))
+    if problems:
+        raise ClusterError(problems)
+    return sources
+
+
+@dataclass(slots=True)
+class _Task:
+    resource: ApiResource
+    namespace: str | None = None
+    fallback: bool = False  # one namespace of a cluster-wide list we were not allowed
+
+
+@dataclass(slots=True)
+class _Fallback:
+    pending: int
+    total: int
+    forbidden: list[tuple[str, str]] = field(default_factory=list)  # (namespace, message)
+    cluster_message: str = ""
+
+
+class ClusterSource:
+    """One kube context. Implements kubeaudit.sources.base.Source."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        options: ClusterOptions,
+        server_version: dict[str, Any],
+        progress: Progress | None = None,
+    ) -> None:
+        self.transport = transport
+        self.context = transport.context
+        self.name = f"cluster:{self.context}"
+        self.options = options
+        self.progress: Progress = progress or NoProgress()
+        self.kinds = default_kinds()
+        self.facts = ClusterFacts(self.context)
+        self.facts.server_version = {
+            k: server_version[k] for k in ("major", "minor", "gitVersion", "platform") if k in server_version
+        }
+        self._unavailable: dict[str, str] = {}
+        self._notices: list[Notice] = []
+        self.owners = OwnerIndex()
+
+    # -- Source protocol ----------------------------------------------------------------------
+    def describe(self) -> list[str]:
+        return [self.name]
+
+    def use_rules(self, rules: list[Any]) -> None:
+        """List only what these rules (and their views) need, plus the cluster facts."""
+        self.kinds = kinds_for_rules(rules)
+
+    def unavailable_kinds(self) -> dict[str, str]:
+        return dict(self._unavailable)
+
+    def notices(self) -> list[Notice]:
+        return list(self._notices)
+
+    # -- listing ------------------------------------------------------------------------------
+    def batches(self) -> Iterator[Batch]:
+        try:
+            discovery = discover(self.transport, self._groups_wanted())
+        except ApiError as exc:
+            for kind in sorted(self.kinds):
+                self._unavailable[kind] = f"API discovery failed: {exc.describe()}"
+            yield Batch(gaps=[CoverageGap("API discovery", exc.describe(), self.context)], facts=self.facts.as_dict())
+            return
+        resources, gaps = self._resolve(discovery)
+        if gaps:
+            yield Batch(gaps=gaps)
+        namespaces, batch = self._namespaces(resources)
+        yield batch
+        tiers: list[list[_Task]] = [[] for _ in range(len(TIERS) + 1)]
+        for res in resources:
+            if res.kind == "Namespace":
+                continue  # read above
+            tier = next((i for i, kinds in enumerate(TIERS, start=1) if res.kind in kinds), 0)
+            if res.namespaced and self.options.namespaces:
+                tiers[tier].extend(_Task(res, ns) for ns in self.options.namespaces)
+            else:
+                tiers[tier].append(_Task(res))
+        yield from self._run(tiers, namespaces)
+        folded = self.owners.folded
+        if folded:
+            parts = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(folded.items()))
+            self._notices.append(
+                Notice(self.name, f"{parts} owned by controllers were reported once, at their top-level owner")
+            )
+        yield Batch(facts=self.facts.as_dict())
+
+    def _groups_wanted(self) -> frozenset[str] | None:
+        known = {k.kind for k in CATALOGUE}
+        if any(kind not in known for kind in self.kinds):
+            return None  # a custom rule names a kind we do not know: look everywhere
+        return frozenset(g for kind in self.kinds for g in catalogue_groups(kind))
+
+    def _resolve(self, discovery: Discovery) -> tuple[list[ApiResource], list[CoverageGap]]:
+        found: list[ApiResource] = []
+        gaps: list[CoverageGap] = []
+        for kind in sorted(self.kinds):
+            groups = catalogue_groups(kind)
+            if groups:
+                matches = [r for g in groups if (r := discovery.get(g, kind)) is not None]
+            else:
+                matches = discovery.by_kind(kind)
+            if matches:
+                found.extend(matches)
+                continue
+            unreadable = [gv for gv in discovery.failed_groups if any(gv.split("/")[0] == g for g in groups if g)]
+            if unreadable:
+                reason = f"API discovery failed for {', '.join(unreadable)}"
+                self._unavailable[kind] = reason
+                gaps.append(CoverageGap(kind, reason, self.context))
+            # Otherwise the server does not serve the kind (no Istio installed): nothing to see.
+        return found, gaps
+
+    def _namespaces(self, resources: list[ApiResource]) -> tuple[list[str] | None, Batch]:
+        """Namespaces first: their names let a forbidden cluster-wide list fall back to one list
+        per namespace, and their labels are facts. With --namespace, each one is fetched by name."""
+        batch = Batch()
+        res = next((r for r in resources if r.kind == "Namespace" and r.group == ""), None)
+        if res is None:
+            return None, batch
+        items: list[dict[str, Any]] = []
+        if self.options.namespaces:
+            for ns in self.options.namespaces:
+                try:
+                    items.append(self._normalise(self.transport.get(f"{res.path()}/{ns}"), res))
+                except ApiError as exc:
+                    why = "does not exist (404)" if exc.status == 404 else exc.describe()
+                    batch.gaps.append(CoverageGap(f"namespace {ns}", why, self.context))
+                    self._unavailable.setdefault("Namespace", f"namespace {ns}: {why}")
+            names: list[str] | None = list(self.options.namespaces)
+        else:
+            try:
+                for page in list_pages(self.transport, res, page_size=self.options.page_size):
+                    items.extend(page.items)
+            except ApiError as exc:
+                batch.gaps.append(CoverageGap(res.label, exc.describe(), self.context))
+                self._unavailable["Namespace"] = exc.describe()
+                return None, batch
+            names = [str((i.get("metadata") or {}).get("name")) for i in items]
+        for item in items:
+            self.facts.add_namespace(item)
+            batch.resources.append(self._resource(res, item, None))
+        self.progress.listing(self.context, res.label, len(items), len(items))
+        return names, batch
+
+    def _normalise(self, obj: dict[str, Any], res: ApiResource) -> dict[str, Any]:
+        meta = obj.get("metadata")
+        if isinstance(meta, dict):
+            meta.pop("managedFields", None)
+        return obj
+
+    def _run(self, tiers: list[list[_Task]], namespaces: list[str] | None) -> Iterator[Batch]:
+        concurrency = max(1, self.options.concurrency)
+        inbox: queue.Queue[tuple[str, _Task, Any]] = queue.Queue(maxsize=2 * concurrency)
+        stop = threading.Event()
+        counts: dict[str, int] = {}
+        fallbacks: dict[str, _Fallback] = {}
+
+        def put(message: tuple[str, _Task, Any]) -> None:
+            while not stop.is_set():
+                try:
+                    inbox.put(message, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        def work(task: _Task) -> None:
+            try:
+                for page in list_pages(
+                    self.transport,
+                    task.resource,
+                    task.namespace,
+                    page_size=self.options.page_size,
+                    metadata_only=task.resource.kind in METADATA_ONLY,
+                ):
+                    if stop.is_set():
+                        return
+                    put(("page", task, page))
+                put(("done", task, None))
+            except ClusterError as exc:
+                put(("fatal", task, exc))
+            except ApiError as exc:
+                put(("error", task, exc))
+            except Exception as exc:  # a bug or an unexpected answer: a gap, not a crash of the scan
+                put(("error", task, ApiError(0, type(exc).__name__, str(exc))))
+
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"kubeaudit-{self.context}")
+        try:
+            for tasks in tiers:
+                pending = len(tasks)
+                for task in tasks:
+                    pool.submit(work, task)
+                while pending:
+                    kind, task, payload = inbox.get()
+                    res = task.resource
+                    if kind == "page":
+                        page: Page = payload
+                        counts[res.label] = counts.get(res.label, 0) + len(page.items)
+                        total = counts[res.label] + page.remaining if page.remaining is not None else None
+                        self.progress.listing(self.context, res.label, counts[res.label], total)
+                        yield Batch(resources=self._page_resources(res, page.items))
+                        continue
+                    pending -= 1
+                    if kind == "done":
+                        self.progress.done(self.context, res.label)
+                        if task.fallback:
+                            yield from self._fallback_finished(task, None, fallbacks)
+                    elif kind == "fatal":
+                        raise payload
+                    elif task.fallback:
+                        yield from self._fallback_finished(task, payload, fallbacks)
+                    elif payload.forbidden and res.namespaced and task.namespace is None and namespaces:
+                        fallbacks[res.label] = _Fallback(len(namespaces), len(namespaces), [], payload.message)
+                        for ns in namespaces:
+                            pool.submit(work, _Task(res, ns, fallback=True))
+                        pending += len(namespaces)
+                    else:
+                        yield Batch(gaps=[self._gap(task, payload)])
+        finally:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _fallback_finished(
+        self, task: _Task, error: ApiError | None, fallbacks: dict[str, _Fallback]
+    ) -> Iterator[Batch]:
+        res = task.resource
+        state = fallbacks[res.label]
+        state.pending -= 1
+        gaps: list[CoverageGap] = []
+        if error is not None and error.forbidden:
+            state.forbidden.append((str(task.namespace), error.message))
+        elif error is not None:
+            gaps.append(self._gap(task, error))
+        if state.pending == 0:
+            if state.forbidden and len(state.forbidden) == state.total:
+                gaps.append(self._gap(_Task(res), ApiError(403, "Forbidden", state.cluster_message)))
+            else:
+                for ns, message in sorted(state.forbidden):
+                    gaps.append(self._gap(_Task(res, ns), ApiError(403, "Forbidden", message)))
+        if gaps:
+            yield Batch(gaps=gaps)
+
+    def _gap(self, task: _Task, error: ApiError) -> CoverageGap:
+        res = task.resource
+        what = f"{res.label} in namespace {task.namespace}" if task.namespace else res.label
+        reason = error.describe()
+        if error.forbidden:
+            reason = f"forbidden (403): {error.message}" if error.message else "forbidden (403)"
+        self._unavailable.setdefault(res.kind, f"{what}: {reason.split(':')[0]}")  # the gap has the details
+        return CoverageGap(what, reason, self.context)
+
+    def _page_resources(self, res: ApiResource, items: list[dict[str, Any]]) -> list[Resource]:
+        out: list[Resource] = []
+        for item in items:
+            if self.owners.fold(res.kind, item) is not None:
+                continue
+            if res.kind == "Node":
+                self.facts.add_node(item)
+            out.append(self._resource(res, item, self.owners.counter_for(res.kind, item)))
+        return out
+
+    def _resource(self, res: ApiResource, item: dict[str, Any], owned: Any) -> Resource:
+        if res.kind in WORKLOAD_KINDS:
+            item.pop("status", None)
+        meta = item.get("metadata") or {}
+        namespace = meta.get("namespace") if res.namespaced else None
+        origin = ClusterOrigin(source=self.name, context=self.context, owned=owned)
+        return Resource(res.api_version, res.kind, str(meta.get("name") or ""), namespace, item, origin)

@@ -1,0 +1,326 @@
+"""The `namespace` and `podnetwork` views: which pods NetworkPolicies isolate.
+
+Kubernetes semantics, exactly:
+
+- A policy applies to the pods of its own namespace that its `podSelector` selects
+  (`matchLabels` and `matchExpressions` with In, NotIn, Exists, DoesNotExist; `{}` or a
+  missing selector selects every pod; an invalid selector selects nothing).
+- Its `policyTypes`, when not set (or empty), are `Ingress`, plus `Egress` when it has at
+  least one egress rule. So a policy with only `egress` rules and no `policyTypes` also
+  isolates its pods for ingress, and `policyTypes: [Egress]` is egress-only (its `ingress`
+  rules are ignored).
+- A pod is isolated for ingress (egress) when at least one policy that selects it has
+  `Ingress` (`Egress`) among its types; it may then receive (send) only what the union of
+  those policies' rules allows. A rule without peers (`from`/`to` missing or empty) allows
+  every peer, a rule without `ports` every port, so `ingress: [{}]` allows everything;
+  `ingress: []` or no `ingress` with the Ingress type allows nothing.
+- A namespace has a *default-deny* for ingress (egress) when one of its policies selects
+  every pod (`podSelector: {}`), has the type, and has no rule that allows everything
+  (a namespace-wide "only from this namespace" policy counts: it denies the rest).
+
+Scope. Only namespaces with workloads in the input get a `namespace` target (a manifest
+without `metadata.namespace` is in `default`), and only workloads get a `podnetwork`
+target, so a partial repository is judged on what it deploys. Namespaces whose policies
+live elsewhere are listed, as globs, in the `namespaces_with_external_policies` setting
+(`inventory.settings`); they get no targets. A pod, ReplicaSet or Job owned (controller
+ownerReference) by another workload of the input is judged through its owner only.
+
+`namespace` target: the Namespace object when the input has it, else the namespace's first
+workload (findings then point at its `metadata.namespace`). Document: `namespace`,
+`metadata` (the Namespace's, or just the name), `policies` (a summary per policy: `name`,
+`selectsAllPods`, `policyTypes` (effective), `isolatesIngress`/`isolatesEgress`,
+`allowsAllIngress`/`allowsAllEgress`, `invalidSelector`), `defaultDenyIngress`,
+`defaultDenyEgress`, `workloads` (each with `kind`, `name`, `ingressIsolated`,
+`egressIsolated`, `ingressPolicies`, `egressPolicies`), `unisolatedIngress` and
+`unisolatedEgress` (`Kind/name` of workloads no policy isolates).
+
+`podnetwork` target: one per workload. Document: `apiVersion`, `kind`, `metadata`,
+`podMetadata`, `namespace`, `labels` (the pods' labels), `ingressIsolated`, `egressIsolated`,
+`ingressPolicies`, `egressPolicies` (names of the policies that isolate it),
+`namespaceDefaultDenyIngress`, `namespaceDefaultDenyEgress`. Findings on the isolation flags
+point at the pod template's labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from kubeaudit.model import Path, Resource
+from kubeaudit.views.base import Target
+from kubeaudit.views.inventory import Inventory, InventoryView, register
+from kubeaudit.views.labels import is_valid, labels_of, safe_matches, selects_everything
+from kubeaudit.views.pod import POD_SPEC_LOCATIONS, WORKLOAD_KINDS
+
+EXTERNAL_POLICIES_SETTING = "namespaces_with_external_policies"
+
+
+def _get(data: Any, path: Path) -> Any:
+    for part in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def policy_types(spec: Any) -> frozenset[str]:
+    """A NetworkPolicy's effective policyTypes (with the API server's defaulting)."""
+    spec = spec if isinstance(spec, dict) else {}
+    written = _list(spec.get("policyTypes"))
+    if written:
+        return frozenset(t for t in written if t in ("Ingress", "Egress"))
+    return frozenset({"Ingress", "Egress"} if _list(spec.get("egress")) else {"Ingress"})
+
+
+def rule_allows_everything(rule: Any, peers_field: str) -> bool:
+    """A rule with no peers and no ports: every source (destination), every port."""
+    if not isinstance(rule, dict):
+        return False
+    return not _list(rule.get(peers_field)) and not _list(rule.get("ports"))
+
+
+@dataclass(slots=True)
+class Policy:
+    resource: Resource
+    namespace: str
+    selector: Any
+    types: frozenset[str]
+    valid: bool
+    allows_all_ingress: bool
+    allows_all_egress: bool
+
+    @classmethod
+    def of(cls, resource: Resource) -> Policy:
+        spec = resource.data.get("spec")
+        spec = spec if isinstance(spec, dict) else {}
+        selector = spec.get("podSelector")
+        types = policy_types(spec)
+        return cls(
+            resource=resource,
+            namespace=resource.namespace or "default",
+            selector=selector,
+            types=types,
+            valid=is_valid(selector),
+            allows_all_ingress="Ingress" in types
+            and any(rule_allows_everything(r, "from") for r in _list(spec.get("ingress"))),
+            allows_all_egress="Egress" in types
+            and any(rule_allows_everything(r, "to") for r in _list(spec.get("egress"))),
+        )
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    @property
+    def selects_all(self) -> bool:
+        return self.valid and selects_everything(self.selector)
+
+    def selects(self, labels: dict[str, str]) -> bool:
+        return safe_matches(self.selector, labels)
+
+    def default_deny(self, direction: str) -> bool:
+        allows_all = self.allows_all_ingress if direction == "Ingress" else self.allows_all_egress
+        return self.selects_all and direction in self.types and not allows_all
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "selectsAllPods": self.selects_all,
+            "policyTypes": sorted(self.types),
+            "isolatesIngress": "Ingress" in self.types,
+            "isolatesEgress": "Egress" in self.types,
+            "allowsAllIngress": self.allows_all_ingress,
+            "allowsAllEgress": self.allows_all_egress,
+            "defaultDenyIngress": self.default_deny("Ingress"),
+            "defaultDenyEgress": self.default_deny("Egress"),
+            "invalidSelector": not self.valid,
+        }
+
+
+@dataclass(slots=True)
+class Workload:
+    resource: Resource
+    namespace: str
+    meta_path: Path
+    labels: dict[str, str]
+    ingress: list[str] = field(default_factory=list)  # names of policies isolating it
+    egress: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, resource: Resource) -> Workload:
+        _spec_path, meta_path = POD_SPEC_LOCATIONS[resource.kind]
+        return cls(resource, resource.namespace or "default", meta_path, labels_of(_get(resource.data, meta_path)))
+
+    @property
+    def ref(self) -> str:
+        return f"{self.resource.kind}/{self.resource.name}"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "kind": self.resource.kind,
+            "name": self.resource.name,
+            "ingressIsolated": bool(self.ingress),
+            "egressIsolated": bool(self.egress),
+            "ingressPolicies": self.ingress,
+            "egressPolicies": self.egress,
+        }
+
+
+def _owned_by_input_workload(resource: Resource, present: set[tuple[str, str, str]]) -> bool:
+    metadata = resource.data.get("metadata")
+    for owner in _list(metadata.get("ownerReferences") if isinstance(metadata, dict) else None):
+        if isinstance(owner, dict) and owner.get("controller") is True:
+            key = (resource.namespace or "default", str(owner.get("kind")), str(owner.get("name")))
+            if key in present:
+                return True
+    return False
+
+
+def external_namespaces(inventory: Inventory) -> list[str]:
+    patterns = inventory.settings.get(EXTERNAL_POLICIES_SETTING) or []
+    return [p for p in patterns if isinstance(p, str)] if isinstance(patterns, list) else []
+
+
+@dataclass(slots=True)
+class NetworkModel:
+    namespaces: dict[str, list[Workload]]
+    policies: dict[str, list[Policy]]
+    namespace_objects: dict[str, Resource]
+
+    def default_deny(self, namespace: str, direction: str) -> bool:
+        return any(p.default_deny(direction) for p in self.policies.get(namespace, ()))
+
+
+def build_model(inventory: Inventory) -> NetworkModel:
+    """Workloads by namespace, each with the policies that isolate it."""
+    external = external_namespaces(inventory)
+    resources = inventory.of_kind(*sorted(WORKLOAD_KINDS))
+    present = {(r.namespace or "default", r.kind, r.name) for r in resources}
+    namespaces: dict[str, list[Workload]] = {}
+    for resource in sorted(resources, key=_input_order):
+        namespace = resource.namespace or "default"
+        if any(fnmatchcase(namespace, p) for p in external) or _owned_by_input_workload(resource, present):
+            continue
+        namespaces.setdefault(namespace, []).append(Workload.of(resource))
+    policies: dict[str, list[Policy]] = {}
+    for resource in inventory.of_kind("NetworkPolicy"):
+        policy = Policy.of(resource)
+        policies.setdefault(policy.namespace, []).append(policy)
+    for namespace, workloads in namespaces.items():
+        for workload in workloads:
+            for policy in policies.get(namespace, ()):
+                if policy.selects(workload.labels):
+                    if "Ingress" in policy.types:
+                        workload.ingress.append(policy.name)
+                    if "Egress" in policy.types:
+                        workload.egress.append(policy.name)
+    namespace_objects = {}
+    for resource in inventory.of_kind("Namespace"):
+        namespace_objects.setdefault(resource.name, resource)
+    return NetworkModel(namespaces, policies, namespace_objects)
+
+
+def _input_order(resource: Resource) -> tuple[str, int, str]:
+    origin = resource.origin
+    return (origin.source, origin.document or 0, repr(origin.base_path))
+
+
+def namespace_targets(inventory: Inventory) -> list[Target]:
+    model = build_model(inventory)
+    targets = []
+    for namespace, workloads in sorted(model.namespaces.items()):
+        policies = model.policies.get(namespace, [])
+        doc: dict[str, Any] = {
+            "namespace": namespace,
+            "policies": [p.summary() for p in policies],
+            "defaultDenyIngress": model.default_deny(namespace, "Ingress"),
+            "defaultDenyEgress": model.default_deny(namespace, "Egress"),
+            "workloads": [w.summary() for w in workloads],
+            "unisolatedIngress": [w.ref for w in workloads if not w.ingress],
+            "unisolatedEgress": [w.ref for w in workloads if not w.egress],
+        }
+        namespace_object = model.namespace_objects.get(namespace)
+        if namespace_object is not None:
+            resource = namespace_object
+            metadata = namespace_object.data.get("metadata")
+            doc["metadata"] = metadata if isinstance(metadata, dict) else {"name": namespace}
+            at: Path = ("metadata", "name")
+            prefixes: dict[Path, Path] = {("metadata",): ("metadata",)}
+        else:
+            resource = workloads[0].resource
+            doc["metadata"] = {"name": namespace}
+            at = ("metadata", "namespace")
+            prefixes = {("metadata",): at, ("metadata", "name"): at}
+        for key in doc:
+            if key != "metadata":
+                prefixes[(key,)] = at
+        targets.append(Target("namespace", resource, doc, prefixes))
+    return targets
+
+
+def podnetwork_targets(inventory: Inventory) -> list[Target]:
+    model = build_model(inventory)
+    targets = []
+    for namespace, workloads in sorted(model.namespaces.items()):
+        deny_ingress = model.default_deny(namespace, "Ingress")
+        deny_egress = model.default_deny(namespace, "Egress")
+        for workload in workloads:
+            data = workload.resource.data
+            pod_metadata = _get(data, workload.meta_path)
+            doc: dict[str, Any] = {
+                "apiVersion": data.get("apiVersion"),
+                "kind": data.get("kind"),
+                "metadata": data.get("metadata") or {},
+                "podMetadata": pod_metadata if isinstance(pod_metadata, dict) else {},
+                "namespace": namespace,
+                "labels": workload.labels,
+                "ingressIsolated": bool(workload.ingress),
+                "egressIsolated": bool(workload.egress),
+                "ingressPolicies": workload.ingress,
+                "egressPolicies": workload.egress,
+                "namespaceDefaultDenyIngress": deny_ingress,
+                "namespaceDefaultDenyEgress": deny_egress,
+            }
+            labels_path: Path = (*workload.meta_path, "labels")
+            prefixes: dict[Path, Path] = {("podMetadata",): workload.meta_path, ("labels",): labels_path}
+            for key in ("ingressIsolated", "egressIsolated", "ingressPolicies", "egressPolicies"):
+                prefixes[(key,)] = labels_path
+            for key in ("namespace", "namespaceDefaultDenyIngress", "namespaceDefaultDenyEgress"):
+                prefixes[(key,)] = ("metadata", "namespace")
+            targets.append(Target("podnetwork", workload.resource, doc, prefixes))
+    return targets
+
+
+_KINDS = frozenset({*WORKLOAD_KINDS, "NetworkPolicy", "Namespace"})
+NAMESPACE_VIEW = register(
+    InventoryView(
+        name="namespace",
+        kinds=_KINDS,
+        fields=frozenset(
+            {
+                "namespace", "metadata", "policies", "defaultDenyIngress", "defaultDenyEgress", "workloads",
+                "unisolatedIngress", "unisolatedEgress",
+            }
+        ),
+        build=namespace_targets,
+    )
+)  # fmt: skip
+PODNETWORK_VIEW = register(
+    InventoryView(
+        name="podnetwork",
+        kinds=_KINDS,
+        fields=frozenset(
+            {
+                "apiVersion", "kind", "metadata", "podMetadata", "namespace", "labels", "ingressIsolated",
+                "egressIsolated", "ingressPolicies", "egressPolicies", "namespaceDefaultDenyIngress",
+                "namespaceDefaultDenyEgress",
+            }
+        ),
+        build=podnetwork_targets,
+    )
+)  # fmt: skip

@@ -1,0 +1,663 @@
+"""The `subject` view: who can do what once every RBAC binding is added up.
+
+One target per subject of a RoleBinding or ClusterRoleBinding: each User, Group
+and ServiceAccount a binding names is one target *per binding that names it*,
+so a finding is one (subject, grant) pair and points at the subject's entry in
+the binding that grants the permission (`subjects[i]`); findings about the
+role reference point at `roleRef.name`. The target's resource is the binding.
+
+The document (see README "Views"):
+
+- `subject`: `kind`, `name`, `namespace` (service accounts), `id` (`User/alice`,
+  `Group/system:masters`, `ServiceAccount/shop/ci`; what the rules' `expected_subjects`
+  parameter lists), `ref` (`shop/ci` or the name), `writtenAs` (the kind as written: a
+  User named `system:serviceaccount:<ns>:<name>` *is* that ServiceAccount and is shown as one),
+  and flags: `defaultServiceAccount` (a ServiceAccount named `default`), `system` (a User
+  or Group in the reserved `system:` name space, or a ServiceAccount of kube-system),
+  `anonymous` (User `system:anonymous` or Group `system:unauthenticated`), `allAuthenticated`
+  (Group `system:authenticated`), `allServiceAccounts` (Group `system:serviceaccounts` or
+  `system:serviceaccounts:<ns>`). Group bindings are judged on the group: they are not
+  folded into the permissions of each member.
+- `binding`: the binding as written; `role`: `kind`, `name`, `apiGroup`, `found` (false: the
+  binding refers to a role that does not exist), `builtin` (not in the input: a ClusterRole every
+  cluster has, see rbac_defaults.py), `rulesKnown`, `aggregated`, `aggregatedFrom`.
+- `clusterWide` (a ClusterRoleBinding), `namespace` (a RoleBinding's namespace, else null),
+  `scope` (`cluster-wide` or `in namespace <ns>`, for messages).
+- `rules`: the policy rules this grant gives (aggregated ClusterRoles resolved), each with
+  `grantedBy` (`ClusterRole system:aggregate-to-edit rules[2]`).
+- `can`: capability flags of this grant (see CAPABILITIES); `named`: capabilities granted only
+  for objects named by `resourceNames` (capability -> names); `via`: the role rule behind each
+  capability; `beyondDiscovery`: the grant allows more than reading discovery and health URLs.
+- `effective`: the subject's permissions over all its bindings: `clusterWide` and
+  `namespaces.<ns>` (cluster-wide grants included), each with `can`, and `grants`.
+
+Matching is exactly the API server's (k8s.io/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go):
+`*` in verbs, apiGroups or resources matches anything; `*/<sub>` matches that subresource
+of any resource; `pods` does not match `pods/exec`; `resourceNames` restricts to requests
+naming one of those objects (`*` there is a literal name); a nonResourceURL ending in `*`
+matches by prefix. A RoleBinding grants only namespaced resources in its namespace (never
+cluster-scoped resources or nonResourceURLs), except `bind`, which the API server checks
+with the binding's namespace even for ClusterRoles.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kubeaudit.model import Path, Resource
+from kubeaudit.views.base import Target
+from kubeaudit.views.inventory import Inventory, InventoryView, register
+from kubeaudit.views.labels import labels_of, safe_matches
+from kubeaudit.views.rbac_defaults import KNOWN_CLUSTER_ROLE_NAMES, default_cluster_roles
+
+RBAC_GROUP = "rbac.authorization.k8s.io"
+ANY = "\x00any"  # a value no rule lists, so only wildcards match it
+SUBJECT_KINDS = ("User", "Group", "ServiceAccount")
+SA_USER_PREFIX = "system:serviceaccount:"
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Grantor:
+    """The role rule a permission comes from."""
+
+    role_kind: str
+    role_name: str
+    index: int
+    role_namespace: str | None = None
+    builtin: bool = False
+
+    def describe(self) -> str:
+        ns = f" in {self.role_namespace}" if self.role_namespace else ""
+        return f"{self.role_kind} {self.role_name}{ns} rules[{self.index}]"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    verbs: tuple[str, ...]
+    api_groups: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    resource_names: tuple[str, ...] = ()
+    non_resource_urls: tuple[str, ...] = ()
+    source: Grantor | None = field(default=None, compare=False)
+
+    @classmethod
+    def parse(cls, data: Any, source: Grantor | None = None) -> PolicyRule | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            verbs=_strings(data.get("verbs")),
+            api_groups=_strings(data.get("apiGroups")),
+            resources=_strings(data.get("resources")),
+            resource_names=_strings(data.get("resourceNames")),
+            non_resource_urls=_strings(data.get("nonResourceURLs")),
+            source=source,
+        )
+
+    def as_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"verbs": list(self.verbs)}
+        for key, value in (
+            ("apiGroups", self.api_groups),
+            ("resources", self.resources),
+            ("resourceNames", self.resource_names),
+            ("nonResourceURLs", self.non_resource_urls),
+        ):
+            if value:
+                doc[key] = list(value)
+        doc["grantedBy"] = self.source.describe() if self.source else None
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The attributes the RBAC authorizer judges. `path` set: a non-resource request."""
+
+    verb: str
+    api_group: str = ""
+    resource: str = ""
+    subresource: str = ""
+    name: str = ""
+    namespace: str = ""  # "" for cluster-scoped resources
+    path: str = ""
+
+
+def verb_matches(rule: PolicyRule, verb: str) -> bool:
+    return "*" in rule.verbs or verb in rule.verbs
+
+
+def api_group_matches(rule: PolicyRule, group: str) -> bool:
+    return "*" in rule.api_groups or group in rule.api_groups
+
+
+def resource_matches(rule: PolicyRule, resource: str, subresource: str = "") -> bool:
+    combined = f"{resource}/{subresource}" if subresource else resource
+    for ruled in rule.resources:
+        if ruled in ("*", combined):
+            return True
+        if subresource and ruled == f"*/{subresource}":
+            return True
+    return False
+
+
+def resource_name_matches(rule: PolicyRule, name: str) -> bool:
+    return not rule.resource_names or name in rule.resource_names
+
+
+def non_resource_url_matches(rule: PolicyRule, path: str) -> bool:
+    for url in rule.non_resource_urls:
+        if url in ("*", path):
+            return True
+        if url.endswith("*") and path.startswith(url.rstrip("*")):
+            return True
+    return False
+
+
+def rule_allows(rule: PolicyRule, request: Request) -> bool:
+    """Whether one policy rule allows a request (RuleAllows in the API server)."""
+    if request.path:
+        return verb_matches(rule, request.verb) and non_resource_url_matches(rule, request.path)
+    return (
+        verb_matches(rule, request.verb)
+        and api_group_matches(rule, request.api_group)
+        and resource_matches(rule, request.resource, request.subresource)
+        and resource_name_matches(rule, request.name)
+    )
+
+
+def grant_applies(binding_namespace: str | None, request: Request) -> bool:
+    """A ClusterRoleBinding applies to every request; a RoleBinding to resource requests in its namespace."""
+    if binding_namespace is None:
+        return True
+    return not request.path and request.namespace == binding_namespace
+
+
+# --- capabilities -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    verb: str
+    api_group: str
+    resource: str
+    subresource: str = ""
+    scope: str = "namespaced"  # namespaced | cluster | any (checked with the binding's namespace)
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    queries: tuple[Query, ...]
+    named_counts: bool = False  # a grant limited to named objects sets the flag too
+    description: str = ""
+
+
+def _q(verbs: tuple[str, ...], group: str, resources: tuple[str, ...], scope: str = "namespaced") -> tuple[Query, ...]:
+    found = []
+    for verb in verbs:
+        for resource in resources:
+            name, _, sub = resource.partition("/")
+            found.append(Query(verb, group, name, sub, scope))
+    return tuple(found)
+
+
+_WRITE = ("create", "update", "patch", "delete", "deletecollection")
+_POD_CONTROLLERS = (
+    *_q(("create",), "apps", ("deployments", "statefulsets", "daemonsets", "replicasets")),
+    *_q(("create",), "extensions", ("deployments", "daemonsets", "replicasets")),
+    *_q(("create",), "", ("replicationcontrollers",)),
+    *_q(("create",), "batch", ("jobs", "cronjobs")),
+)
+CAPABILITIES: dict[str, Capability] = {
+    "fullAdmin": Capability((Query(ANY, ANY, ANY),), description="every verb on every resource of every API group"),
+    "readSecrets": Capability(_q(("get", "list", "watch"), "", ("secrets",)), description="get, list or watch secrets"),
+    "createPods": Capability(_q(("create",), "", ("pods",)), description="create pods"),
+    "createPodControllers": Capability(
+        _POD_CONTROLLERS, description="create Deployments, StatefulSets, DaemonSets, ReplicaSets, "
+        "ReplicationControllers, Jobs or CronJobs"
+    ),
+    "execPods": Capability(
+        _q(("create", "get"), "", ("pods/exec",)), description="pods/exec (create; get for WebSocket clients)"
+    ),
+    "attachPods": Capability(_q(("create", "get"), "", ("pods/attach",)), description="pods/attach"),
+    "escalateRoles": Capability(
+        (*_q(("escalate",), RBAC_GROUP, ("roles",)), *_q(("escalate",), RBAC_GROUP, ("clusterroles",), "cluster")),
+        named_counts=True,
+        description="escalate on roles or clusterroles",
+    ),
+    "bindRoles": Capability(
+        (*_q(("bind",), RBAC_GROUP, ("roles",)), *_q(("bind",), RBAC_GROUP, ("clusterroles",), "any")),
+        description="bind any role or clusterrole (bind limited by resourceNames is the safe form)",
+    ),
+    "impersonate": Capability(
+        (
+            *_q(("impersonate",), "", ("users", "groups"), "cluster"),
+            *_q(("impersonate",), "", ("serviceaccounts",)),
+            *_q(("impersonate",), "authentication.k8s.io", ("uids",), "cluster"),
+            Query("impersonate", "authentication.k8s.io", "userextras", ANY, "cluster"),
+        ),
+        named_counts=True,
+        description="impersonate users, groups, service accounts, uids or user extras",
+    ),
+    "proxyNodes": Capability(
+        (
+            *_q(("get", "create", "update", "patch", "delete"), "", ("nodes/proxy",), "cluster"),
+            *_q(("proxy",), "", ("nodes",), "cluster"),
+        ),
+        description="nodes/proxy (the kubelet API: exec into any pod on the node)",
+    ),
+    "createServiceAccountTokens": Capability(
+        _q(("create",), "", ("serviceaccounts/token",)), description="create serviceaccounts/token"
+    ),
+    "updateCertificateApproval": Capability(
+        _q(("update", "patch"), "certificates.k8s.io", ("certificatesigningrequests/approval",), "cluster"),
+        description="update certificatesigningrequests/approval",
+    ),
+    "approveSigners": Capability(
+        _q(("approve",), "certificates.k8s.io", ("signers",), "cluster"),
+        named_counts=True,
+        description="approve on certificates.k8s.io signers",
+    ),
+    "writeAdmissionWebhooks": Capability(
+        _q(
+            _WRITE,
+            "admissionregistration.k8s.io",
+            ("validatingwebhookconfigurations", "mutatingwebhookconfigurations"),
+            "cluster",
+        ),
+        description="create, change or delete validating or mutating webhook configurations",
+    ),
+}
+# Derived from the ones above: approving a CSR needs both update on certificatesigningrequests/approval
+# and approve on the signer, which may come from different bindings; a grant of the first is flagged
+# when the subject has the second anywhere cluster-wide.
+DERIVED_CAPABILITIES = ("approveCertificates",)
+CAPABILITY_NAMES = (*CAPABILITIES, *DERIVED_CAPABILITIES)
+# Names no request carries: create of a top-level object (the name is in the body, not the request).
+_NAMELESS_VERBS = frozenset({"create"})
+
+
+def _request(query: Query, binding_namespace: str | None, name: str) -> Request | None:
+    if query.scope == "cluster":
+        namespace = ""
+    elif binding_namespace is not None:
+        namespace = binding_namespace
+    else:
+        namespace = ANY
+    request = Request(query.verb, query.api_group, query.resource, query.subresource, name, namespace)
+    return request if grant_applies(binding_namespace, request) else None
+
+
+@dataclass(slots=True)
+class Capabilities:
+    can: dict[str, bool]
+    named: dict[str, list[str]]
+    via: dict[str, str]
+
+
+def capabilities(rules: list[PolicyRule], binding_namespace: str | None) -> Capabilities:
+    """What a set of policy rules allows, bound cluster-wide (None) or in one namespace."""
+    can: dict[str, bool] = {}
+    named: dict[str, list[str]] = {}
+    via: dict[str, str] = {}
+    for cap_name, cap in CAPABILITIES.items():
+        granted = False
+        names: set[str] = set()
+        for query in cap.queries:
+            request = _request(query, binding_namespace, ANY)
+            if request is None:
+                continue
+            for rule in rules:
+                if rule_allows(rule, request):
+                    granted = True
+                    via.setdefault(cap_name, rule.source.describe() if rule.source else "")
+                    break
+                if (
+                    rule.resource_names
+                    and not (query.verb in _NAMELESS_VERBS and not query.subresource)
+                    and any(rule_allows(rule, replace(request, name=n)) for n in rule.resource_names)
+                ):
+                    names.update(rule.resource_names)
+                    if cap.named_counts:
+                        via.setdefault(cap_name, rule.source.describe() if rule.source else "")
+            if granted:
+                break
+        if names and not granted:
+            named[cap_name] = sorted(names)
+        can[cap_name] = granted or (cap.named_counts and bool(names))
+    return Capabilities(can, named, via)
+
+
+# Non-resource URLs anyone may read without learning anything sensitive: API discovery,
+# OpenAPI documents, health checks, the version, and service-account issuer discovery.
+DISCOVERY_URLS = frozenset(
+    {
+        "/api", "/api/", "/apis", "/apis/", "/openapi", "/openapi/", "/openapi/v2", "/openapi/v3",
+        "/healthz", "/livez", "/readyz", "/version", "/version/",
+        "/.well-known/openid-configuration", "/openid/v1/jwks",
+    }
+)  # fmt: skip
+DISCOVERY_PREFIXES = ("/api/", "/apis/", "/openapi/", "/healthz/", "/livez/", "/readyz/")
+DISCOVERY_VERBS = frozenset({"get", "head"})
+
+
+def is_discovery_url(url: str) -> bool:
+    """Whether every path a nonResourceURL entry matches is a discovery or health path."""
+    if url.endswith("*"):
+        return url.rstrip("*").startswith(DISCOVERY_PREFIXES)
+    return url in DISCOVERY_URLS or url.startswith(DISCOVERY_PREFIXES)
+
+
+def beyond_discovery(rules: list[PolicyRule], binding_namespace: str | None) -> bool:
+    """Whether rules bound this way allow anything but reading discovery and health URLs."""
+    for rule in rules:
+        if not rule.verbs:
+            continue
+        if rule.api_groups and rule.resources:
+            return True
+        if rule.non_resource_urls and binding_namespace is None:
+            if not set(rule.verbs) <= DISCOVERY_VERBS:
+                return True
+            if not all(is_discovery_url(url) for url in rule.non_resource_urls):
+                return True
+    return False
+
+
+# --- roles, aggregation -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ResolvedRole:
+    kind: str
+    name: str
+    api_group: str
+    found: bool
+    builtin: bool = False
+    rules_known: bool = True
+    aggregated: bool = False
+    aggregated_from: list[str] = field(default_factory=list)
+    rules: list[PolicyRule] = field(default_factory=list)
+
+    def as_doc(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "apiGroup": self.api_group,
+            "found": self.found,
+            "builtin": self.builtin,
+            "rulesKnown": self.rules_known,
+            "aggregated": self.aggregated,
+            "aggregatedFrom": self.aggregated_from,
+        }
+
+
+class RoleIndex:
+    """Roles and ClusterRoles of the input, plus the ClusterRoles every cluster has."""
+
+    def __init__(self, inventory: Inventory, use_defaults: bool = True) -> None:
+        self.cluster: dict[str, tuple[dict[str, Any], bool]] = {}  # name -> (role, builtin)
+        for resource in inventory.of_kind("ClusterRole"):
+            self.cluster.setdefault(resource.name, (resource.data, False))
+        if use_defaults:
+            for name, role in default_cluster_roles().items():
+                self.cluster.setdefault(name, (role, True))
+        self.namespaced: dict[tuple[str, str], dict[str, Any]] = {}
+        for resource in inventory.of_kind("Role"):
+            self.namespaced.setdefault((resource.namespace or "default", resource.name), resource.data)
+        self._cluster_rules: dict[str, tuple[list[PolicyRule], list[str]]] = {}
+
+    def cluster_role_rules(
+        self, name: str, visiting: frozenset[str] = frozenset()
+    ) -> tuple[list[PolicyRule], list[str]]:
+        """A ClusterRole's effective rules, and the roles it aggregates (directly)."""
+        if name in self._cluster_rules:
+            return self._cluster_rules[name]
+        data, builtin = self.cluster[name]
+        aggregation = data.get("aggregationRule")
+        rules: list[PolicyRule] = []
+        sources: list[str] = []
+        if isinstance(aggregation, dict):
+            # The aggregation controller replaces the role's rules with the union of the rules of
+            # every other ClusterRole that one of the selectors matches.
+            selectors = aggregation.get("clusterRoleSelectors")
+            selectors = [s for s in selectors if isinstance(s, dict)] if isinstance(selectors, list) else []
+            seen: set[PolicyRule] = set()
+            for other in sorted(self.cluster):
+                if other == name or other in visiting:
+                    continue
+                other_labels = labels_of(self.cluster[other][0].get("metadata"))
+                if any(safe_matches(s, other_labels) for s in selectors):
+                    sources.append(other)
+                    for rule in self.cluster_role_rules(other, visiting | {name})[0]:
+                        if rule not in seen:
+                            seen.add(rule)
+                            rules.append(rule)
+        else:
+            for index, raw in enumerate(data.get("rules") or []):
+                rule = PolicyRule.parse(raw, Grantor("ClusterRole", name, index, builtin=builtin))
+                if rule is not None:
+                    rules.append(rule)
+        if not visiting:
+            self._cluster_rules[name] = (rules, sources)
+        return rules, sources
+
+    def resolve(self, role_ref: Any, binding_namespace: str | None) -> ResolvedRole:
+        ref = role_ref if isinstance(role_ref, dict) else {}
+        kind = ref.get("kind") if isinstance(ref.get("kind"), str) else ""
+        name = ref.get("name") if isinstance(ref.get("name"), str) else ""
+        api_group = ref.get("apiGroup") if isinstance(ref.get("apiGroup"), str) else ""
+        role = ResolvedRole(kind, name, api_group, found=False)
+        if kind == "ClusterRole":
+            if name in self.cluster:
+                data, builtin = self.cluster[name]
+                role.found, role.builtin = True, builtin
+                role.aggregated = isinstance(data.get("aggregationRule"), dict)
+                role.rules, role.aggregated_from = self.cluster_role_rules(name)
+            elif name in KNOWN_CLUSTER_ROLE_NAMES:
+                role.found, role.builtin, role.rules_known = True, True, False
+        elif kind == "Role" and binding_namespace is not None:
+            data = self.namespaced.get((binding_namespace, name))
+            if data is not None:
+                role.found = True
+                for index, raw in enumerate(data.get("rules") or []):
+                    rule = PolicyRule.parse(raw, Grantor("Role", name, index, binding_namespace))
+                    if rule is not None:
+                        role.rules.append(rule)
+        return role
+
+
+# --- subjects -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    kind: str
+    name: str
+    namespace: str | None = None
+    written_as: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}/{self.ref}"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.kind == "ServiceAccount" else self.name
+
+    def as_doc(self) -> dict[str, Any]:
+        name = self.name
+        return {
+            "kind": self.kind,
+            "name": name,
+            "namespace": self.namespace,
+            "id": self.id,
+            "ref": self.ref,
+            "writtenAs": self.written_as or self.kind,
+            "defaultServiceAccount": self.kind == "ServiceAccount" and name == "default",
+            "system": (self.kind != "ServiceAccount" and name.startswith("system:"))
+            or (self.kind == "ServiceAccount" and self.namespace == "kube-system"),
+            "anonymous": (self.kind, name) in (("User", "system:anonymous"), ("Group", "system:unauthenticated")),
+            "allAuthenticated": self.kind == "Group" and name == "system:authenticated",
+            "allServiceAccounts": self.kind == "Group"
+            and (name == "system:serviceaccounts" or name.startswith("system:serviceaccounts:")),
+        }
+
+
+def parse_subject(raw: Any, binding_namespace: str | None) -> Subject | None:
+    """A binding's subject, or None when it names nobody (wrong kind, no name)."""
+    if not isinstance(raw, dict):
+        return None
+    kind, name = raw.get("kind"), raw.get("name")
+    if kind not in SUBJECT_KINDS or not isinstance(name, str) or not name:
+        return None
+    if kind == "ServiceAccount":
+        namespace = raw.get("namespace")
+        # A RoleBinding's ServiceAccount subject without a namespace is in the binding's namespace.
+        namespace = namespace if isinstance(namespace, str) and namespace else binding_namespace
+        return Subject(kind, name, namespace) if namespace else None
+    if kind == "User" and name.startswith(SA_USER_PREFIX):
+        namespace, sep, sa_name = name[len(SA_USER_PREFIX) :].partition(":")
+        if sep and namespace and sa_name and ":" not in sa_name:
+            return Subject("ServiceAccount", sa_name, namespace, written_as="User")
+    return Subject(kind, name)
+
+
+@dataclass(slots=True)
+class Grant:
+    binding: Resource
+    index: int  # in the binding's subjects
+    subject: Subject
+    role: ResolvedRole
+    namespace: str | None  # None: cluster-wide
+    caps: Capabilities
+
+    @property
+    def label(self) -> str:
+        return f"{self.binding.kind} {self.binding.name} → {self.role.kind} {self.role.name}"
+
+
+def _binding_namespace(binding: Resource) -> str | None:
+    return None if binding.kind == "ClusterRoleBinding" else (binding.namespace or "default")
+
+
+def collect_grants(inventory: Inventory) -> list[Grant]:
+    roles = RoleIndex(inventory, bool(inventory.settings.get("assume_default_cluster_roles", True)))
+    cache: dict[tuple[str, str, str | None], Capabilities] = {}
+    grants: list[Grant] = []
+    for binding in inventory.of_kind("RoleBinding", "ClusterRoleBinding"):
+        namespace = _binding_namespace(binding)
+        role = roles.resolve(binding.data.get("roleRef"), namespace)
+        key = (role.kind, role.name, namespace)
+        caps = cache.get(key)
+        if caps is None:
+            caps = cache[key] = capabilities(role.rules, namespace)
+        subjects = binding.data.get("subjects")
+        for index, raw in enumerate(subjects if isinstance(subjects, list) else []):
+            subject = parse_subject(raw, namespace)
+            if subject is not None:
+                grants.append(Grant(binding, index, subject, role, namespace, caps))
+    return grants
+
+
+def _merge(grants: list[Grant]) -> dict[str, Any]:
+    can = {name: any(g.caps.can.get(name, False) for g in grants) for name in CAPABILITIES}
+    return {"can": can, "grants": [g.label for g in grants]}
+
+
+def _effective(grants: list[Grant]) -> dict[str, Any]:
+    cluster = [g for g in grants if g.namespace is None]
+    by_namespace: dict[str, list[Grant]] = defaultdict(list)
+    for grant in grants:
+        if grant.namespace is not None:
+            by_namespace[grant.namespace].append(grant)
+    effective = {
+        "clusterWide": _merge(cluster),
+        "namespaces": {ns: _merge(cluster + own) for ns, own in sorted(by_namespace.items())},
+    }
+    signers = effective["clusterWide"]["can"]["approveSigners"]
+    for scope in (effective["clusterWide"], *effective["namespaces"].values()):
+        scope["can"]["approveCertificates"] = signers and scope["can"]["updateCertificateApproval"]
+    return effective
+
+
+def subject_targets(inventory: Inventory) -> list[Target]:
+    grants = collect_grants(inventory)
+    by_subject: dict[Subject, list[Grant]] = defaultdict(list)
+    for grant in grants:
+        by_subject[grant.subject].append(grant)
+    effective = {subject: _effective(own) for subject, own in by_subject.items()}
+    targets = []
+    for grant in grants:
+        subject_effective = effective[grant.subject]
+        can = dict(grant.caps.can)
+        can["approveCertificates"] = can["updateCertificateApproval"] and bool(
+            subject_effective["clusterWide"]["can"]["approveSigners"]
+        )
+        via = dict(grant.caps.via)
+        if can["approveCertificates"]:
+            via["approveCertificates"] = via.get("updateCertificateApproval", "")
+        doc: dict[str, Any] = {
+            "subject": grant.subject.as_doc(),
+            "binding": grant.binding.data,
+            "role": grant.role.as_doc(),
+            "clusterWide": grant.namespace is None,
+            "namespace": grant.namespace,
+            "scope": "cluster-wide" if grant.namespace is None else f"in namespace {grant.namespace}",
+            "rules": [rule.as_doc() for rule in grant.role.rules],
+            "can": can,
+            "named": grant.caps.named,
+            "via": via,
+            "beyondDiscovery": beyond_discovery(grant.role.rules, grant.namespace),
+            "effective": subject_effective,
+        }
+        targets.append(Target("subject", grant.binding, doc, _prefixes(grant.index)))
+    return targets
+
+
+def _prefixes(index: int) -> dict[Path, Path]:
+    """Where each part of a subject document is written in the binding."""
+    subject: Path = ("subjects", index)
+    prefixes: dict[Path, Path] = {
+        ("binding",): (),
+        ("subject",): subject,
+        ("role",): ("roleRef",),
+        ("role", "found"): ("roleRef", "name"),
+        ("role", "builtin"): ("roleRef", "name"),
+        ("role", "rulesKnown"): ("roleRef", "name"),
+        ("role", "aggregated"): ("roleRef", "name"),
+        ("role", "aggregatedFrom"): ("roleRef", "name"),
+        ("rules",): ("roleRef",),
+        ("clusterWide",): subject,
+        ("namespace",): subject,
+        ("scope",): subject,
+        ("beyondDiscovery",): subject,
+        ("effective",): subject,
+        ("via",): subject,
+    }
+    for name in ("kind", "name", "namespace"):
+        prefixes[("subject", name)] = (*subject, name)
+    for name in ("id", "ref", "writtenAs", "defaultServiceAccount", "system", "anonymous", "allAuthenticated",
+                 "allServiceAccounts"):  # fmt: skip
+        prefixes[("subject", name)] = subject
+    for name in CAPABILITY_NAMES:
+        prefixes[("can", name)] = subject
+        prefixes[("named", name)] = subject
+    return prefixes
+
+
+SUBJECT_VIEW = register(
+    InventoryView(
+        name="subject",
+        kinds=frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}),
+        fields=frozenset(
+            {
+                "subject", "binding", "role", "clusterWide", "namespace", "scope", "rules", "can", "named",
+                "via", "beyondDiscovery", "effective",
+            }
+        ),
+        build=subject_targets,
+    )
+)  # fmt: skip
