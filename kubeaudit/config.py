@@ -132,6 +132,7 @@ def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:
     config.params = {rule_id: dict(p) for rule_id, p in rules.get("params", {}).items()}
     config.exclude = list(data.get("exclude", []))
     config.settings["namespaces_with_external_policies"] = list(data.get("namespaces-with-external-policies", []))
+    config.settings["assume_default_cluster_roles"] = bool(data.get("assume-default-cluster-roles", True))
     for index, item in enumerate(data.get("exemptions", [])):
         expires = None
         if "expires" in item:

@@ -214,3 +214,16 @@ def test_fail_on_none_still_exits_2_when_incomplete(run_cli: RunCli, tmp_path: P
     write_pod(tmp_path)
     (tmp_path / "broken.yaml").write_text("a: [\n")
     assert run_cli("scan", str(tmp_path), "--fail-on", "none", "--no-config").code == 2
+
+
+def test_config_declares_namespaces_whose_policies_live_elsewhere(run_cli: RunCli, tmp_path: Path) -> None:
+    write_pod(tmp_path, namespace="team-a")
+    write_pod(tmp_path, name="other", namespace="shop")
+    (tmp_path / ".kubeaudit.yaml").write_text("namespaces-with-external-policies: [team-*]\n")
+    args = ["--format", "json", "--disable", "*", "--enable", "netpol-*"]
+    with_config = run_cli("scan", str(tmp_path), *args, "--config", str(tmp_path / ".kubeaudit.yaml"))
+    without = run_cli("scan", str(tmp_path), *args, "--no-config")
+    namespaces = {f["resource"]["namespace"] for f in json.loads(without.out)["findings"]}
+    assert namespaces == {"team-a", "shop"}
+    namespaces = {f["resource"]["namespace"] for f in json.loads(with_config.out)["findings"]}
+    assert namespaces == {"shop"}

@@ -25,8 +25,8 @@ live elsewhere are listed, as globs, in the `namespaces_with_external_policies` 
 (`inventory.settings`); they get no targets. A pod, ReplicaSet or Job owned (controller
 ownerReference) by another workload of the input is judged through its owner only.
 
-`namespace` target: the Namespace object when the input has it, else the namespace's first
-workload (findings then point at its `metadata.namespace`). Document: `namespace`,
+`namespace` target: the Namespace object when the input has it, else the namespace's workload
+first by kind and name (findings then point at its `metadata.namespace`). Document: `namespace`,
 `metadata` (the Namespace's, or just the name), `policies` (a summary per policy: `name`,
 `selectsAllPods`, `policyTypes` (effective), `isolatesIngress`/`isolatesEgress`,
 `allowsAllIngress`/`allowsAllEgress`, `invalidSelector`), `defaultDenyIngress`,
@@ -252,7 +252,9 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
             at: Path = ("metadata", "name")
             prefixes: dict[Path, Path] = {("metadata",): ("metadata",)}
         else:
-            resource = workloads[0].resource
+            # Anchor on a workload chosen by identity, not input order, so the finding's
+            # fingerprint (and any baseline entry) survives reordered files and documents.
+            resource = min(workloads, key=lambda w: (w.resource.kind, w.resource.name)).resource
             doc["metadata"] = {"name": namespace}
             at = ("metadata", "namespace")
             prefixes = {("metadata",): at, ("metadata", "name"): at}
