@@ -13,6 +13,10 @@ import pytest
 from kubeaudit.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
+# Test helpers live in the `tests` package (e.g. tests.apiserver). Append, not prepend, the
+# repository root so that `import kubeaudit` still finds the installed package (as CI installs it).
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
 FIXTURES = REPO / "fixtures"
 RULE_FIXTURES = FIXTURES / "rules"
 BAD_INPUT = REPO / "tests" / "data" / "bad-input"
