@@ -160,8 +160,8 @@ def _stable_path(data: Any, path: Path) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ScanError:
-    """Something that could not be read or evaluated. Any error makes the scan incomplete."""
+class SourceMessage:
+    """A message about a place in the input: a file (and line, where known) or a resource."""
 
     source: str
     message: str
@@ -170,6 +170,11 @@ class ScanError:
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
         return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError(SourceMessage):
+    """Something that could not be read or evaluated. Any error makes the scan incomplete."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,16 +191,8 @@ class CoverageGap:
 
 
 @dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(SourceMessage):
     """Something worth telling the user that is not a finding or an error (an expired suppression)."""
-
-    source: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.message}"
 
 
 @dataclass(slots=True)

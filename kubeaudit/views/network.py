@@ -51,17 +51,9 @@ from kubeaudit.model import Path, Resource
 from kubeaudit.views.base import Target
 from kubeaudit.views.inventory import Inventory, InventoryView, register
 from kubeaudit.views.labels import is_valid, labels_of, safe_matches, selects_everything
-from kubeaudit.views.pod import POD_SPEC_LOCATIONS, WORKLOAD_KINDS
+from kubeaudit.views.pod import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 
 EXTERNAL_POLICIES_SETTING = "namespaces_with_external_policies"
-
-
-def _get(data: Any, path: Path) -> Any:
-    for part in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 def _list(value: Any) -> list[Any]:
@@ -154,7 +146,7 @@ class Workload:
     @classmethod
     def of(cls, resource: Resource) -> Workload:
         _spec_path, meta_path = POD_SPEC_LOCATIONS[resource.kind]
-        return cls(resource, resource.namespace or "default", meta_path, labels_of(_get(resource.data, meta_path)))
+        return cls(resource, resource.namespace or "default", meta_path, labels_of(get_path(resource.data, meta_path)))
 
     @property
     def ref(self) -> str:
@@ -273,7 +265,7 @@ def podnetwork_targets(inventory: Inventory) -> list[Target]:
         deny_egress = model.default_deny(namespace, "Egress")
         for workload in workloads:
             data = workload.resource.data
-            pod_metadata = _get(data, workload.meta_path)
+            pod_metadata = get_path(data, workload.meta_path)
             doc: dict[str, Any] = {
                 "apiVersion": data.get("apiVersion"),
                 "kind": data.get("kind"),

@@ -49,7 +49,8 @@ INHERITED_SECURITY_FIELDS = (
 )
 
 
-def _get(data: Any, path: Path) -> Any:
+def get_path(data: Any, path: Path) -> Any:
+    """The value at path in nested mappings, or None where the path leaves them."""
     for part in path:
         if not isinstance(data, dict):
             return None
@@ -64,12 +65,12 @@ class PodContext:
 
     def __init__(self, resource: Resource) -> None:
         spec_path, meta_path = POD_SPEC_LOCATIONS[resource.kind]
-        spec = _get(resource.data, spec_path)
+        spec = get_path(resource.data, spec_path)
         if not isinstance(spec, dict):
             found = "missing" if spec is None else "not a mapping"
             raise ShapeError(spec_path, f"{resource.kind} has no pod spec: {'.'.join(spec_path)} is {found}")
         _check_shape(check_pod_spec_shape, spec, spec_path)
-        meta = _get(resource.data, meta_path)
+        meta = get_path(resource.data, meta_path)
         meta = meta if isinstance(meta, dict) else {}
         _check_shape(check_metadata_shape, meta, meta_path)
         self.resource = resource
