@@ -169,6 +169,7 @@ def _run_scan(
                     )
             if batch.release is not None:
                 batch.release()  # this batch's lines are resolved; its node trees can go
+        inventory.unavailable.update(source.unavailable_kinds())
         for kind, reason in source.unavailable_kinds().items():
             for rule in rules:
                 needs = index.depends_on(rule)

@@ -25,6 +25,9 @@ class Inventory:
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self.facts: dict[str, Any] = {}
         self.settings: dict[str, Any] = {}  # from the config file, for views that take options
+        # Kinds a source could not read (e.g. 403 on a cluster): a view must not read their
+        # absence as "does not exist" (no false "missing role" findings).
+        self.unavailable: dict[str, str] = {}
 
     def wants(self, kind: str) -> bool:
         return kind in self.kinds

@@ -374,7 +374,7 @@ class ResolvedRole:
     kind: str
     name: str
     api_group: str
-    found: bool
+    found: bool | None  # None: unknown, the kind could not be read
     builtin: bool = False
     rules_known: bool = True
     aggregated: bool = False
@@ -408,6 +408,7 @@ class RoleIndex:
         for resource in inventory.of_kind("Role"):
             self.namespaced.setdefault((resource.namespace or "default", resource.name), resource.data)
         self._cluster_rules: dict[str, tuple[list[PolicyRule], list[str]]] = {}
+        self.unreadable = frozenset(inventory.unavailable)
 
     def cluster_role_rules(
         self, name: str, visiting: frozenset[str] = frozenset()
@@ -466,6 +467,8 @@ class RoleIndex:
                     rule = PolicyRule.parse(raw, Grantor("Role", name, index, binding_namespace))
                     if rule is not None:
                         role.rules.append(rule)
+        if not role.found and kind in self.unreadable:
+            role.found = None  # unknown: the scan could not list this kind, so it may well exist
         return role
 
 

@@ -30,6 +30,7 @@ def test_cluster_findings_equal_manifest_findings(cluster: ApiServerHandle, run_
     assert got == expected
     # Sanity: the comparison covers pod, container and cross-resource (RBAC) rules on several kinds.
     assert {k[1] for k in got} >= {"Deployment", "StatefulSet", "DaemonSet", "CronJob", "Pod", "ClusterRoleBinding"}
+    assert {k[0].split("-")[0] for k in got} >= {"pss", "rbac", "netpol"}  # per-resource and both joined views
     assert ("Pod", "team-c", "operator-managed") not in owned  # its owner is not a workload: reported itself
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -12,7 +13,8 @@ from kubeaudit.engine.fixtures import expected_lines
 from kubeaudit.engine.loader import load_rules
 from kubeaudit.model import Origin, Resource
 from kubeaudit.scan import run_scan, scan_manifests
-from kubeaudit.sources.base import Source
+from kubeaudit.sources.base import Batch, Source
+from kubeaudit.sources.manifests import ManifestFile, parse_file
 from kubeaudit.views.inventory import Inventory
 from kubeaudit.views.rbac import (
     PolicyRule,
@@ -255,7 +257,8 @@ def test_rbac_rules_work_on_cluster_resources_without_source_lines() -> None:
     result = run_scan([source], rules)
     assert not result.errors
     assert sorted((f.rule_id, f.line) for f in result.findings) == [
-        ("rbac-full-admin", None), ("rbac-missing-role", None)
+        ("rbac-full-admin", None),
+        ("rbac-missing-role", None),
     ]
 
 
@@ -279,3 +282,38 @@ def test_bootstrap_rbac_flags_user_bindings_only() -> None:
     assert {rule_id for _, rule_id in expected} == {r.id for r in rules} - {
         "rbac-read-secrets", "rbac-escalate-bind", "rbac-approve-csr", "rbac-webhook-config-write"
     }  # fmt: skip
+
+
+class _PartialSource:
+    """A source that read a binding but could not list ClusterRoles (as after a 403)."""
+
+    def __init__(self, folder: FsPath, text: str, unavailable: dict[str, str]) -> None:
+        self._path = folder / "rbac.yaml"
+        self._path.write_text(text)
+        self._unavailable = unavailable
+
+    def describe(self) -> list[str]:
+        return ["partial"]
+
+    def batches(self) -> Iterator[Batch]:
+        parsed = parse_file(ManifestFile(str(self._path), "rbac.yaml"))
+        yield Batch(resources=parsed.resources, errors=parsed.errors, files=1)
+
+    def unavailable_kinds(self) -> dict[str, str]:
+        return self._unavailable
+
+
+BINDING_TO_CUSTOM_ROLE = (
+    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ci}\n"
+    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ci-deployer}\n"
+    "subjects: [{kind: ServiceAccount, name: ci, namespace: ci}]\n"
+)
+
+
+def test_unlistable_roles_are_not_reported_missing_but_not_evaluated(tmp_path: FsPath) -> None:
+    rules = [r for r in load_rules() if r.id == "rbac-missing-role"]
+    readable = run_scan([_PartialSource(tmp_path, BINDING_TO_CUSTOM_ROLE, {})], rules)
+    assert [f.rule_id for f in readable.findings] == ["rbac-missing-role"]  # the role really is absent
+    forbidden = run_scan([_PartialSource(tmp_path, BINDING_TO_CUSTOM_ROLE, {"ClusterRole": "forbidden (403)"})], rules)
+    assert forbidden.findings == []
+    assert "ClusterRole could not be read" in forbidden.not_evaluated["rbac-missing-role"]
