@@ -16,7 +16,7 @@ from kubeaudit.engine.rule import Rule
 from kubeaudit.model import Finding, Resource, ScanError, ScanResult, ScanStats
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import ManifestSource
-from kubeaudit.views import VIEW_KINDS, ShapeError, resource_targets
+from kubeaudit.views import VIEW_KINDS, ShapeError, check_resource_shape, resource_targets
 from kubeaudit.views.inventory import INVENTORY_VIEWS, Inventory
 
 
@@ -154,9 +154,10 @@ def _run_scan(
                 if not index.targets_kind(resource.kind):
                     stats.untargeted_resources += 1
                     continue
-                if inventory.wants(resource.kind):
-                    inventory.add(resource)
                 try:
+                    check_resource_shape(resource)
+                    if inventory.wants(resource.kind):
+                        inventory.add(resource)
                     findings.extend(evaluate_resource(resource, index))
                 except ShapeError as exc:
                     position = resource.origin.position(exc.path)

@@ -28,6 +28,8 @@ EXPECTED = {
     "malformed-middle.yaml": (15, "invalid YAML"),
     "podlist.yaml": (6, "list item is a number, not a Kubernetes object"),
     "custom-tag.yaml": (5, "unsupported YAML tag"),
+    "rbac-wrong-type.yaml": (7, "ClusterRole/broken not scanned: rules[0].resources must be a list, found a string"),
+    "netpol-wrong-type.yaml": (9, "NetworkPolicy/np not scanned: spec.podSelector.matchLabels.app must be a string"),
 }
 
 

@@ -11,7 +11,8 @@ from kubeaudit.model import Resource
 from kubeaudit.views import network, rbac  # noqa: F401  (register the cross-resource views)
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.inventory import INVENTORY_VIEWS
-from kubeaudit.views.pod import WORKLOAD_KINDS, PodContext, container_targets, pod_targets
+from kubeaudit.views.pod import WORKLOAD_KINDS, PodContext, check_shape, container_targets, pod_targets
+from kubeaudit.views.shapes import KIND_SHAPES, check_metadata_shape
 
 # The top-level fields of each view's document, for checking rule messages at load time.
 VIEW_FIELDS: dict[str, frozenset[str]] = {
@@ -57,6 +58,16 @@ def object_targets(resource: Resource) -> list[Target]:
     return [Target("object", resource, resource.data)]
 
 
+def check_resource_shape(resource: Resource) -> None:
+    """Raise ShapeError when a field rules or views read has the wrong type."""
+    metadata = resource.data.get("metadata")
+    if isinstance(metadata, dict):
+        check_shape(check_metadata_shape, metadata, ("metadata",))
+    kind_shape = KIND_SHAPES.get(resource.kind)
+    if kind_shape is not None:
+        check_shape(kind_shape, resource.data, ())
+
+
 def resource_targets(resource: Resource, views: frozenset[str]) -> dict[str, list[Target]]:
     """Targets of each wanted view for one resource. Raises ShapeError on malformed pods."""
     found: dict[str, list[Target]] = {}
@@ -77,6 +88,7 @@ __all__ = [
     "VIEW_KINDS",
     "ShapeError",
     "Target",
+    "check_resource_shape",
     "known_views",
     "resource_targets",
     "view_fields",

@@ -69,10 +69,10 @@ class PodContext:
         if not isinstance(spec, dict):
             found = "missing" if spec is None else "not a mapping"
             raise ShapeError(spec_path, f"{resource.kind} has no pod spec: {'.'.join(spec_path)} is {found}")
-        _check_shape(check_pod_spec_shape, spec, spec_path)
+        check_shape(check_pod_spec_shape, spec, spec_path)
         meta = get_path(resource.data, meta_path)
         meta = meta if isinstance(meta, dict) else {}
-        _check_shape(check_metadata_shape, meta, meta_path)
+        check_shape(check_metadata_shape, meta, meta_path)
         self.resource = resource
         self.spec: dict[str, Any] = spec
         self.pod_prefix = spec_path
@@ -100,7 +100,7 @@ class PodContext:
         return found
 
 
-def _check_shape(check: Any, value: Any, prefix: Path) -> None:
+def check_shape(check: Any, value: Any, prefix: Path) -> None:
     problems = violations(check, value)
     if problems:
         first = problems[0]

@@ -100,3 +100,78 @@ METADATA_SHAPE: dict[str, Any] = _obj({"labels": _STRING_MAP, "annotations": _ST
 
 check_pod_spec_shape: Check = compile_condition(POD_SPEC_SHAPE)
 check_metadata_shape: Check = compile_condition(METADATA_SHAPE)
+
+# Shapes of the other kinds that views read field by field (RBAC, NetworkPolicy). A
+# resource of one of these kinds with a field of the wrong type is reported as not
+# scanned, exactly as a malformed pod spec is.
+_STRINGS = _arr({"type": "string"})
+_LABEL_SELECTOR = _obj(
+    {
+        "matchLabels": _STRING_MAP,
+        "matchExpressions": _arr(
+            {
+                "type": "object",
+                "required": ["key", "operator"],
+                "properties": {"key": {"type": "string"}, "operator": {"type": "string"}, "values": _STRINGS},
+            }
+        ),
+    }
+)
+_POLICY_RULE = {
+    "type": "object",
+    "properties": {
+        "verbs": _STRINGS,
+        "apiGroups": _STRINGS,
+        "resources": _STRINGS,
+        "resourceNames": _STRINGS,
+        "nonResourceURLs": _STRINGS,
+    },
+}
+_ROLE = {"type": "object", "properties": {"rules": _arr(_POLICY_RULE)}}
+_CLUSTER_ROLE = {
+    "type": "object",
+    "properties": {
+        "rules": _arr(_POLICY_RULE),
+        "aggregationRule": _obj({"clusterRoleSelectors": _arr(_LABEL_SELECTOR)}),
+    },
+}
+_BINDING = {
+    "type": "object",
+    "properties": {
+        "roleRef": _obj({"kind": _STR, "name": _STR, "apiGroup": _STR}),
+        "subjects": _arr(
+            {"type": "object", "properties": {"kind": _STR, "name": _STR, "namespace": _STR, "apiGroup": _STR}}
+        ),
+    },
+}
+_PEER = _obj(
+    {
+        "podSelector": _LABEL_SELECTOR,
+        "namespaceSelector": _LABEL_SELECTOR,
+        "ipBlock": _obj({"cidr": _STR, "except": _STRINGS}),
+    }
+)
+_PORT = _obj({"protocol": _STR, "port": _t("integer", "string"), "endPort": _INT})
+_NETWORK_POLICY = {
+    "type": "object",
+    "properties": {
+        "spec": _obj(
+            {
+                "podSelector": _LABEL_SELECTOR,
+                "policyTypes": _STRINGS,
+                "ingress": _arr(_obj({"from": _arr(_PEER), "ports": _arr(_PORT)})),
+                "egress": _arr(_obj({"to": _arr(_PEER), "ports": _arr(_PORT)})),
+            }
+        )
+    },
+}
+KIND_SHAPES: dict[str, Check] = {
+    kind: compile_condition(schema)
+    for kind, schema in {
+        "Role": _ROLE,
+        "ClusterRole": _CLUSTER_ROLE,
+        "RoleBinding": _BINDING,
+        "ClusterRoleBinding": _BINDING,
+        "NetworkPolicy": _NETWORK_POLICY,
+    }.items()
+}
