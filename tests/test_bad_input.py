@@ -29,6 +29,8 @@ EXPECTED = {
     "podlist.yaml": (6, "list item is a number, not a Kubernetes object"),
     "custom-tag.yaml": (5, "unsupported YAML tag"),
     "rbac-wrong-type.yaml": (7, "ClusterRole/broken not scanned: rules[0].resources must be a list, found a string"),
+    "recursive-alias.yaml": (4, "recursive alias: a node contains itself"),
+    "too-deep.yaml": (205, "document nested more than 200 levels deep"),
     "netpol-wrong-type.yaml": (9, "NetworkPolicy/np not scanned: spec.podSelector.matchLabels.app must be a string"),
 }
 

@@ -44,6 +44,9 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+$")
 # constructed objects between aliases (as PyYAML does) so expansion costs nothing,
 # but a document that still has more nodes than this is refused.
 MAX_NODES_PER_DOCUMENT = 2_000_000
+# Kubernetes objects nest a few dozen levels at most (CRD schemas included); deeper input
+# is refused rather than allowed to exhaust the interpreter's recursion limit.
+MAX_DEPTH = 200
 
 
 class YamlDocumentError(Exception):
@@ -107,53 +110,63 @@ def construct(node: Node) -> Any:
 
 
 class _Constructor:
-    __slots__ = ("count", "memo")
+    __slots__ = ("building", "count", "memo")
 
     def __init__(self) -> None:
         self.memo: dict[int, Any] = {}
+        self.building: set[int] = set()  # collections under construction, to refuse cycles
         self.count = 0
 
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node, depth: int = 0) -> Any:
         if type(node) is ScalarNode:
             return _scalar(node)
         if node.tag not in _PLAIN_TAGS:
             raise YamlDocumentError(f"unsupported YAML tag {node.tag}", node.start_mark.line + 1)
         key = id(node)
         if key in self.memo:  # an alias: share the already-built object
+            if key in self.building:
+                raise YamlDocumentError("recursive alias: a node contains itself", node.start_mark.line + 1)
             return self.memo[key]
+        if depth > MAX_DEPTH:
+            raise YamlDocumentError(f"document nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
         self.count += len(node.value)
         if self.count > MAX_NODES_PER_DOCUMENT:
             raise YamlDocumentError(
                 f"document too large: more than {MAX_NODES_PER_DOCUMENT} nodes", node.start_mark.line + 1
             )
-        if type(node) is SequenceNode:
-            seq: list[Any] = []
-            self.memo[key] = seq
-            build = self.build
-            seq.extend([_scalar(item) if type(item) is ScalarNode else build(item) for item in node.value])
-            return seq
-        if type(node) is MappingNode:
-            mapping: dict[Any, Any] = {}
-            self.memo[key] = mapping
-            self._fill_mapping(node, mapping)
-            return mapping
+        self.building.add(key)
+        try:
+            if type(node) is SequenceNode:
+                seq: list[Any] = []
+                self.memo[key] = seq
+                build = self.build
+                deeper = depth + 1
+                seq.extend([_scalar(item) if type(item) is ScalarNode else build(item, deeper) for item in node.value])
+                return seq
+            if type(node) is MappingNode:
+                mapping: dict[Any, Any] = {}
+                self.memo[key] = mapping
+                self._fill_mapping(node, mapping, depth + 1)
+                return mapping
+        finally:
+            self.building.discard(key)
         raise YamlDocumentError(f"unsupported YAML node {type(node).__name__}", node.start_mark.line + 1)
 
-    def _fill_mapping(self, node: MappingNode, mapping: dict[Any, Any]) -> None:
+    def _fill_mapping(self, node: MappingNode, mapping: dict[Any, Any], depth: int) -> None:
         merges: list[Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merges.append(value_node)
                 continue
-            key = _scalar(key_node) if type(key_node) is ScalarNode else self.build(key_node)
+            key = _scalar(key_node) if type(key_node) is ScalarNode else self.build(key_node, depth)
             if isinstance(key, (dict, list)):
                 raise YamlDocumentError("a mapping key must be a scalar", key_node.start_mark.line + 1)
-            mapping[key] = _scalar(value_node) if type(value_node) is ScalarNode else self.build(value_node)
+            mapping[key] = _scalar(value_node) if type(value_node) is ScalarNode else self.build(value_node, depth)
         # Merge keys (<<) supply values the mapping does not set itself.
         for merge in merges:
             sources = merge.value if type(merge) is SequenceNode else [merge]
             for source in sources:
-                value = self.build(source)
+                value = self.build(source, depth)
                 if not isinstance(value, dict):
                     raise YamlDocumentError("merge key (<<) needs a mapping", source.start_mark.line + 1)
                 for k, v in value.items():
