@@ -77,9 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("rule_id", metavar="RULE")
     _add_rule_options(explain)
     test = rule_commands.add_parser("test", help="check rules against their pass/fail fixtures")
-    test.add_argument(
-        "dirs", nargs="*", metavar="RULES_DIR", help="rule directories (default: the built-in rules)"
-    )
+    test.add_argument("dirs", nargs="*", metavar="RULES_DIR", help="rule directories (default: the built-in rules)")
     test.add_argument(
         "--fixtures",
         default="fixtures/rules",

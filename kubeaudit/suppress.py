@@ -17,9 +17,15 @@ from typing import Any
 
 from kubeaudit import __version__
 from kubeaudit.config import Config, Exemption
-from kubeaudit.model import Finding, Notice, ScanResult, Suppression, format_path
+from kubeaudit.model import Finding, Notice, Path, ScanResult, Suppression, format_path
+from kubeaudit.views.pod import POD_SPEC_LOCATIONS, get_path
 
 IGNORE = "kubeaudit.io/ignore"
+# Where suppression annotations may be written: the object's metadata, or its pod template's.
+_ANNOTATED_METADATA: tuple[Path, ...] = (
+    ("metadata",),
+    *sorted({meta for _, meta in POD_SPEC_LOCATIONS.values() if meta != ("metadata",)}, key=len),
+)
 IGNORE_REASON = "kubeaudit.io/ignore-reason"
 IGNORE_UNTIL = "kubeaudit.io/ignore-until"
 BASELINE_VERSION = 1
@@ -29,19 +35,11 @@ class BaselineError(Exception):
     pass
 
 
-def _annotation_sources(finding: Finding) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
+def _annotation_sources(finding: Finding) -> list[tuple[dict[str, Any], Path]]:
     """Annotation maps that may suppress a finding: the object's own and its pod template's."""
-    data = finding.resource.data
-    found = []
-    for prefix in (
-        ("metadata",),
-        ("spec", "template", "metadata"),
-        ("spec", "jobTemplate", "spec", "template", "metadata"),
-        ("template", "metadata"),
-    ):
-        node: Any = data
-        for part in prefix:
-            node = node.get(part) if isinstance(node, dict) else None
+    found: list[tuple[dict[str, Any], Path]] = []
+    for prefix in _ANNOTATED_METADATA:
+        node = get_path(finding.resource.data, prefix)
         annotations = node.get("annotations") if isinstance(node, dict) else None
         if isinstance(annotations, dict) and IGNORE in annotations:
             found.append((annotations, prefix))

@@ -143,9 +143,7 @@ class _Compiler:
         if schema is False:
             return _reject
         if not isinstance(schema, dict):
-            raise ConditionError(
-                where, f"a condition must be a mapping or a boolean, not {json_type(schema)}"
-            )
+            raise ConditionError(where, f"a condition must be a mapping or a boolean, not {json_type(schema)}")
         unknown = set(schema) - SUPPORTED_KEYWORDS - ANNOTATION_KEYWORDS
         if unknown:
             raise ConditionError(where, f"unsupported keyword(s): {', '.join(sorted(unknown))}")
@@ -275,22 +273,14 @@ def _b_all_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
 
 
 def _b_any_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
-    subs = [
-        c.compile(sub, where + (i,))
-        for i, sub in enumerate(_list_of(s["anyOf"], where, (dict, bool), "a list"))
-    ]
+    subs = [c.compile(sub, where + (i,)) for i, sub in enumerate(_list_of(s["anyOf"], where, (dict, bool), "a list"))]
     reason = str(s.get("x-message", "does not match any of the allowed forms"))
     return _leaf(lambda v: any(sub(v, (), None) for sub in subs), reason)
 
 
 def _b_one_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
-    subs = [
-        c.compile(sub, where + (i,))
-        for i, sub in enumerate(_list_of(s["oneOf"], where, (dict, bool), "a list"))
-    ]
-    return _leaf(
-        lambda v: sum(1 for sub in subs if sub(v, (), None)) == 1, "must match exactly one allowed form"
-    )
+    subs = [c.compile(sub, where + (i,)) for i, sub in enumerate(_list_of(s["oneOf"], where, (dict, bool), "a list"))]
+    return _leaf(lambda v: sum(1 for sub in subs if sub(v, (), None)) == 1, "must match exactly one allowed form")
 
 
 def _b_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
@@ -345,11 +335,7 @@ def _b_additional_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Ch
             return True
         ok = True
         for key, item in value.items():
-            if (
-                item is None
-                or key in known
-                or (isinstance(key, str) and any(p.search(key) for p in patterns))
-            ):
+            if item is None or key in known or (isinstance(key, str) and any(p.search(key) for p in patterns)):
                 continue
             if not sub(item, (*path, key), out):
                 ok = False
@@ -416,9 +402,7 @@ def _b_items(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
 def _b_contains(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     sub = c.compile(s["contains"], where)
     reason = str(s.get("x-message", "must contain a matching item"))
-    return _leaf(
-        lambda v: any(sub(item, (), None) for item in v), reason, applies=lambda v: isinstance(v, list)
-    )
+    return _leaf(lambda v: any(sub(item, (), None) for item in v), reason, applies=lambda v: isinstance(v, list))
 
 
 def _number(s: dict[str, Any], key: str, where: Path) -> float:
@@ -431,9 +415,7 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _sized(
-    key: str, kind: Callable[[Any], bool], size: Callable[[Any], int], minimum: bool, what: str
-) -> Any:
+def _sized(key: str, kind: Callable[[Any], bool], size: Callable[[Any], int], minimum: bool, what: str) -> Any:
     def builder(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
         limit = _number(s, key, where)
         if minimum:
@@ -455,9 +437,7 @@ def _bound(key: str, op: Callable[[float, float], bool], words: str) -> Any:
 def _b_multiple_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     step = _number(s, "multipleOf", where)
     _need(step > 0, where, "must be greater than 0")
-    return _leaf(
-        lambda v: math.isclose(v / step, round(v / step)), f"must be a multiple of {step:g}", _is_num
-    )
+    return _leaf(lambda v: math.isclose(v / step, round(v / step)), f"must be a multiple of {step:g}", _is_num)
 
 
 def _b_unique_items(c: _Compiler, s: dict[str, Any], where: Path) -> Check | None:
@@ -480,9 +460,7 @@ def _regex(pattern: Any, where: Path) -> re.Pattern[str]:
 
 def _b_pattern(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     regex = _regex(s["pattern"], where)
-    return _leaf(
-        lambda v: regex.search(v) is not None, f"must match {s['pattern']}", lambda v: isinstance(v, str)
-    )
+    return _leaf(lambda v: regex.search(v) is not None, f"must match {s['pattern']}", lambda v: isinstance(v, str))
 
 
 def _b_ref(c: _Compiler, s: dict[str, Any], where: Path) -> Check:

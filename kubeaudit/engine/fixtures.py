@@ -63,9 +63,7 @@ def check_rule(rule: Rule, fixtures_dir: FsPath) -> list[FixtureResult]:
     results: list[FixtureResult] = []
     if not failing or not passing:
         missing = " and ".join(w for w, f in (("fail*", failing), ("pass*", passing)) if not f)
-        results.append(
-            FixtureResult(rule.id, folder.as_posix(), [f"no {missing} fixture in {folder.as_posix()}"])
-        )
+        results.append(FixtureResult(rule.id, folder.as_posix(), [f"no {missing} fixture in {folder.as_posix()}"]))
     for path in failing + passing:
         result = FixtureResult(rule.id, path.as_posix())
         outcome = scan_manifests([str(path)], [rule])
@@ -74,9 +72,7 @@ def check_rule(rule: Rule, fixtures_dir: FsPath) -> list[FixtureResult]:
         if path in failing:
             want = expected_lines(path.read_text(encoding="utf-8"), rule.id)
             if not want:
-                result.problems.append(
-                    f"no '# ruleid: {rule.id}' marker: a fail fixture must say where it fails"
-                )
+                result.problems.append(f"no '# ruleid: {rule.id}' marker: a fail fixture must say where it fails")
             for line in sorted(want - got):
                 result.problems.append(f"expected a finding at line {line}, got none")
             for line in sorted(got - want):

@@ -56,13 +56,13 @@ def rule_schema() -> dict[str, Any]:
 @cache
 def _schema_validator() -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(rule_schema())
-    return cls(rule_schema())  # type: ignore[no-any-return]
+    return cls(rule_schema())
 
 
 def rule_files(directory: FsPath) -> list[FsPath]:
     if not directory.is_dir():
         raise RuleError(str(directory), "rules directory not found")
-    found = []
+    found: list[FsPath] = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(FsPath(root) / f for f in sorted(files) if f.endswith(RULE_SUFFIXES))
@@ -102,9 +102,7 @@ def read_rule_file(path: FsPath) -> RawRule:
 
 
 def validate_rule(raw: RawRule) -> None:
-    errors = sorted(
-        _schema_validator().iter_errors(raw.data), key=lambda e: (len(e.absolute_path), str(e.path))
-    )
+    errors = sorted(_schema_validator().iter_errors(raw.data), key=lambda e: (len(e.absolute_path), str(e.path)))
     if errors:
         error = jsonschema.exceptions.best_match(errors)
         path = tuple(error.absolute_path)
@@ -112,9 +110,7 @@ def validate_rule(raw: RawRule) -> None:
         raise RuleError(raw.source, f"{field}: {_short_error(error)}", raw.line_of(path))
     stem = FsPath(raw.source).stem
     if raw.data["id"] != stem:
-        raise RuleError(
-            raw.source, f"id: {raw.data['id']!r} must match the file name ({stem!r})", raw.line_of(("id",))
-        )
+        raise RuleError(raw.source, f"id: {raw.data['id']!r} must match the file name ({stem!r})", raw.line_of(("id",)))
 
 
 def _short_error(error: jsonschema.ValidationError) -> str:
@@ -130,9 +126,7 @@ def compile_rule(raw: RawRule, overrides: dict[str, Any] | None = None, builtin:
     params = {name: spec["default"] for name, spec in param_specs.items()}
     for name, value in (overrides or {}).items():
         if name not in params:
-            raise RuleError(
-                raw.source, f"params: unknown parameter {name!r} (known: {', '.join(params) or 'none'})"
-            )
+            raise RuleError(raw.source, f"params: unknown parameter {name!r} (known: {', '.join(params) or 'none'})")
         params[name] = value
     view = data["view"]
     fields = view_fields(view)
@@ -213,7 +207,5 @@ def load_rules(
             by_id[rule.id] = rule
     unknown_params = set(params) - set(by_id)
     if unknown_params:
-        raise RuleError(
-            "config", f"parameters given for unknown rule(s): {', '.join(sorted(unknown_params))}"
-        )
+        raise RuleError("config", f"parameters given for unknown rule(s): {', '.join(sorted(unknown_params))}")
     return sorted(by_id.values(), key=lambda r: r.id)

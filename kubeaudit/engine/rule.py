@@ -12,9 +12,7 @@ from kubeaudit.views.base import Target
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
-BUILTIN_PLACEHOLDERS = frozenset(
-    {"value", "field", "reason", "resource", "kind", "name", "namespace", "container"}
-)
+BUILTIN_PLACEHOLDERS = frozenset({"value", "field", "reason", "resource", "kind", "name", "namespace", "container"})
 REDACTED = "<redacted>"
 
 

@@ -72,14 +72,14 @@ _ADDITIONAL = "kubeaudit_additional_properties"
 
 
 @attr.s
-class PropertyBag(om.PropertyBag):  # type: ignore[misc]
+class PropertyBag(om.PropertyBag):
     """sarif-om's property bag declares only `tags`; SARIF allows any property in it."""
 
     additional: dict[str, Any] = attr.ib(factory=dict, metadata={_ADDITIONAL: True})
 
 
 @attr.s
-class Suppression(om.Suppression):  # type: ignore[misc]
+class Suppression(om.Suppression):
     """sarif-om follows a pre-release schema where this property was `state`; SARIF 2.1.0 says `status`."""
 
     status: str | None = attr.ib(default=None, metadata={"schema_property_name": "status"})
@@ -103,7 +103,7 @@ def to_json(value: Any) -> Any:
     """
     if attr.has(type(value)):
         out: dict[str, Any] = {}
-        for name, json_name, default in _fields(type(value)):
+        for name, json_name, default in _fields(type(value)):  # type: ignore[arg-type]  # sarif-om ships no type information
             item = getattr(value, name)
             if json_name is None:  # additional properties
                 for key in sorted(item):
@@ -127,7 +127,7 @@ def _fields(cls: type) -> tuple[tuple[str, str | None, Any], ...]:
             plan.append((field.name, None, attr.NOTHING))
             continue
         default = field.default
-        if isinstance(default, attr.Factory):
+        if isinstance(default, attr.Factory):  # type: ignore[arg-type]  # sarif-om ships no type information
             default = default.factory()
         if any(issubclass(cls, base) and field.name == name for base, name in _ALWAYS_WRITTEN):
             default = attr.NOTHING
@@ -284,7 +284,7 @@ def reporting_descriptor(rule: Any, finding: Finding) -> om.ReportingDescriptor:
         help=_help(description, remediation, references),
         help_uri=references[0].url if references else None,
         default_configuration=om.ReportingConfiguration(level=LEVEL[severity]),
-        properties=PropertyBag(
+        properties=PropertyBag(  # type: ignore[call-arg]  # sarif-om ships no type information
             tags=_tags(rule, finding),
             additional={"precision": precision(rule), "security-severity": SECURITY_SEVERITY[severity]},
         ),
@@ -298,7 +298,7 @@ def _suppression(suppression: KubeauditSuppression) -> Suppression:
     extra: dict[str, Any] = {"source": suppression.source}
     if suppression.expires:
         extra["expires"] = suppression.expires
-    return Suppression(
+    return Suppression(  # type: ignore[call-arg]  # sarif-om ships no type information
         kind=suppression.kind,
         justification=suppression.justification or None,
         status="accepted",

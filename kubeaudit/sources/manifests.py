@@ -211,9 +211,7 @@ def _parse_rest_piecewise(parsed: ParsedFile, text: str, error_line: int | None)
     document separators and parse each piece alone.
     """
     lines = text.split("\n")
-    separators = [
-        i for i, line in enumerate(lines) if line.startswith("---") and line[3:4] in ("", " ", "\t")
-    ]
+    separators = [i for i, line in enumerate(lines) if line.startswith("---") and line[3:4] in ("", " ", "\t")]
     first_bad = (error_line or 1) - 1
     starts = [s for s in separators if s > first_bad]
     if not starts:
@@ -247,9 +245,7 @@ def _add_document(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
         return
     if not isinstance(data, dict):
         parsed.errors.append(
-            ScanError(
-                display, f"document {index + 1} is {describe_type(data)}, not a Kubernetes object", line
-            )
+            ScanError(display, f"document {index + 1} is {describe_type(data)}, not a Kubernetes object", line)
         )
         return
     if "apiVersion" not in data or "kind" not in data:
@@ -262,7 +258,7 @@ def _add_document(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
             pos = locator.position(("items",))
             parsed.errors.append(
                 ScanError(
-                    display, f"{kind}.items is {describe_type(items)}, expected a list", pos and pos.line
+                    display, f"{kind}.items is {describe_type(items)}, expected a list", pos.line if pos else None
                 )
             )
             return

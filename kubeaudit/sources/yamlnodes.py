@@ -34,8 +34,7 @@ _MERGE, _BINARY, _MAP, _SEQ = (_TAG + t for t in ("merge", "binary", "map", "seq
 # Tags that only build plain data. Anything else (!!python/object, custom !Tags) is
 # refused: Kubernetes would not accept it, and nothing in YAML may make us run code.
 _PLAIN_TAGS = frozenset(
-    _TAG + t
-    for t in ("str", "int", "float", "bool", "null", "binary", "timestamp", "map", "seq", "merge", "set")
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "binary", "timestamp", "map", "seq", "merge", "set")
 )
 _TRUE_WORDS = frozenset({"yes", "true", "on", "y"})
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+$")
@@ -56,7 +55,7 @@ class YamlDocumentError(Exception):
         self.line = line
 
 
-class _ComposeLoader(_Loader):  # type: ignore[misc,valid-type]
+class _ComposeLoader(_Loader):
     """The C parser with a memoised implicit-tag resolver.
 
     Manifests repeat the same plain scalars (keys like `name`, values like `true`)
@@ -81,7 +80,7 @@ class _ComposeLoader(_Loader):  # type: ignore[misc,valid-type]
                 if len(self._plain_tags) < 200_000:  # bounded: hostile input cannot grow it forever
                     self._plain_tags[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        return super().resolve(kind, value, implicit)
 
 
 def compose_documents(text: str) -> Iterator[Node | None]:

@@ -46,6 +46,8 @@ def view_fields(view: str) -> frozenset[str] | None:
 
 def known_views() -> list[str]:
     return sorted({*VIEW_FIELDS, *INVENTORY_VIEWS})
+
+
 # Kinds each view can produce targets for (None: every kind).
 VIEW_KINDS: dict[str, frozenset[str] | None] = {
     "object": None,

@@ -211,7 +211,7 @@ def build_model(inventory: Inventory) -> NetworkModel:
                         workload.ingress.append(policy.name)
                     if "Egress" in policy.types:
                         workload.egress.append(policy.name)
-    namespace_objects = {}
+    namespace_objects: dict[str, Resource] = {}
     for resource in inventory.of_kind("Namespace"):
         namespace_objects.setdefault(resource.name, resource)
     return NetworkModel(namespaces, policies, namespace_objects)

@@ -68,7 +68,7 @@ class PodContext:
         spec = get_path(resource.data, spec_path)
         if not isinstance(spec, dict):
             found = "missing" if spec is None else "not a mapping"
-            raise ShapeError(spec_path, f"{resource.kind} has no pod spec: {'.'.join(spec_path)} is {found}")
+            raise ShapeError(spec_path, f"{resource.kind} has no pod spec: {format_path(spec_path)} is {found}")
         check_shape(check_pod_spec_shape, spec, spec_path)
         meta = get_path(resource.data, meta_path)
         meta = meta if isinstance(meta, dict) else {}
@@ -124,9 +124,7 @@ def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
     targets = []
     pod_security = ctx.spec.get("securityContext") or {}
     host_path_volumes = {
-        v.get("name")
-        for v in ctx.spec.get("volumes") or ()
-        if isinstance(v, dict) and v.get("hostPath") is not None
+        v.get("name") for v in ctx.spec.get("volumes") or () if isinstance(v, dict) and v.get("hostPath") is not None
     }
     for field, ctype, index, container in ctx.containers():
         container_path: Path = (*ctx.pod_prefix, field, index)
@@ -149,12 +147,14 @@ def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
             prefixes[("effectiveSecurityContext", name)] = source
         prefixes[("effectiveSecurityContext",)] = (*container_path, "securityContext")
         doc["effectiveSecurityContext"] = effective
-        mounts = []
+        mounts: list[dict[str, Any]] = []
         for mount_index, mount in enumerate(container.get("volumeMounts") or ()):
             if mount.get("name") in host_path_volumes:
                 prefixes[("hostPathMounts", len(mounts))] = (*container_path, "volumeMounts", mount_index)
                 mounts.append(mount)
         doc["hostPathMounts"] = mounts
-        name = container.get("name")
-        targets.append(Target("container", resource, doc, prefixes, name if isinstance(name, str) else None))
+        container_name = container.get("name")
+        targets.append(
+            Target("container", resource, doc, prefixes, container_name if isinstance(container_name, str) else None)
+        )
     return targets

@@ -216,8 +216,9 @@ CAPABILITIES: dict[str, Capability] = {
     "readSecrets": Capability(_q(("get", "list", "watch"), "", ("secrets",)), description="get, list or watch secrets"),
     "createPods": Capability(_q(("create",), "", ("pods",)), description="create pods"),
     "createPodControllers": Capability(
-        _POD_CONTROLLERS, description="create Deployments, StatefulSets, DaemonSets, ReplicaSets, "
-        "ReplicationControllers, Jobs or CronJobs"
+        _POD_CONTROLLERS,
+        description="create Deployments, StatefulSets, DaemonSets, ReplicaSets, "
+        "ReplicationControllers, Jobs or CronJobs",
     ),
     "execPods": Capability(
         _q(("create", "get"), "", ("pods/exec",)), description="pods/exec (create; get for WebSocket clients)"
@@ -438,18 +439,16 @@ class RoleIndex:
                             rules.append(rule)
         else:
             for index, raw in enumerate(data.get("rules") or []):
-                rule = PolicyRule.parse(raw, Grantor("ClusterRole", name, index, builtin=builtin))
-                if rule is not None:
-                    rules.append(rule)
+                parsed = PolicyRule.parse(raw, Grantor("ClusterRole", name, index, builtin=builtin))
+                if parsed is not None:
+                    rules.append(parsed)
         if not visiting:
             self._cluster_rules[name] = (rules, sources)
         return rules, sources
 
     def resolve(self, role_ref: Any, binding_namespace: str | None) -> ResolvedRole:
         ref = role_ref if isinstance(role_ref, dict) else {}
-        kind = ref.get("kind") if isinstance(ref.get("kind"), str) else ""
-        name = ref.get("name") if isinstance(ref.get("name"), str) else ""
-        api_group = ref.get("apiGroup") if isinstance(ref.get("apiGroup"), str) else ""
+        kind, name, api_group = (_text(ref.get(key)) for key in ("kind", "name", "apiGroup"))
         role = ResolvedRole(kind, name, api_group, found=False)
         if kind == "ClusterRole":
             if name in self.cluster:
@@ -460,13 +459,13 @@ class RoleIndex:
             elif name in KNOWN_CLUSTER_ROLE_NAMES:
                 role.found, role.builtin, role.rules_known = True, True, False
         elif kind == "Role" and binding_namespace is not None:
-            data = self.namespaced.get((binding_namespace, name))
-            if data is not None:
+            role_data = self.namespaced.get((binding_namespace, name))
+            if role_data is not None:
                 role.found = True
-                for index, raw in enumerate(data.get("rules") or []):
-                    rule = PolicyRule.parse(raw, Grantor("Role", name, index, binding_namespace))
-                    if rule is not None:
-                        role.rules.append(rule)
+                for index, raw in enumerate(role_data.get("rules") or []):
+                    parsed = PolicyRule.parse(raw, Grantor("Role", name, index, binding_namespace))
+                    if parsed is not None:
+                        role.rules.append(parsed)
         if not role.found and kind in self.unreadable:
             role.found = None  # unknown: the scan could not list this kind, so it may well exist
         return role
@@ -540,6 +539,10 @@ class Grant:
     @property
     def label(self) -> str:
         return f"{self.binding.kind} {self.binding.name} → {self.role.kind} {self.role.name}"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _binding_namespace(binding: Resource) -> str | None:

@@ -45,7 +45,8 @@ class ClusterFacts:
 
     def add_namespace(self, namespace: dict[str, Any]) -> None:
         meta = namespace.get("metadata") or {}
-        labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+        raw_labels = meta.get("labels")
+        labels: dict[str, Any] = raw_labels if isinstance(raw_labels, dict) else {}
         psa = {k[len(PSA_PREFIX) :]: v for k, v in labels.items() if isinstance(k, str) and k.startswith(PSA_PREFIX)}
         self.namespaces[str(meta.get("name"))] = {"labels": dict(labels), "podSecurity": psa}
 
