@@ -150,13 +150,21 @@ def _stable_path(data: Any, path: Path) -> str:
     for part in path:
         if isinstance(part, int):
             item = node[part] if isinstance(node, list) and part < len(node) else None
-            name = item.get("name") if isinstance(item, dict) else None
-            out.append(f"[name={name}]" if isinstance(name, str) else f"[{part}]")
+            out.append(_stable_item(item, part))
             node = item
         else:
             out.append(f".{part}")
             node = node.get(part) if isinstance(node, dict) else None
     return "".join(out)
+
+
+def _stable_item(item: Any, index: int) -> str:
+    """A list item by identity rather than position: its name, with kind and namespace where
+    it has them (RBAC subjects: two ServiceAccounts named `default` in different namespaces)."""
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        return f"[{index}]"
+    keys = [k for k in ("kind", "namespace") if isinstance(item.get(k), str)] + ["name"]
+    return "[" + ",".join(f"{k}={item[k]}" for k in keys) + "]"
 
 
 @dataclass(frozen=True, slots=True)

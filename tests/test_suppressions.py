@@ -227,3 +227,19 @@ def test_config_declares_namespaces_whose_policies_live_elsewhere(run_cli: RunCl
     assert namespaces == {"team-a", "shop"}
     namespaces = {f["resource"]["namespace"] for f in json.loads(with_config.out)["findings"]}
     assert namespaces == {"shop"}
+
+
+def test_fingerprints_tell_apart_subjects_with_the_same_name_in_other_namespaces(tmp_path: Path) -> None:
+    from kubeaudit.engine.loader import load_rules
+    from kubeaudit.scan import scan_manifests
+
+    (tmp_path / "rb.yaml").write_text(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: admins}\n"
+        "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n"
+        "subjects:\n- {kind: ServiceAccount, name: default, namespace: a}\n"
+        "- {kind: ServiceAccount, name: default, namespace: b}\n"
+    )
+    rules = [r for r in load_rules() if r.id == "rbac-full-admin"]
+    findings = scan_manifests([str(tmp_path)], rules).findings
+    assert len(findings) == 2
+    assert len({f.fingerprint for f in findings}) == 2

@@ -16,7 +16,11 @@ Kubernetes semantics, exactly:
   `ingress: []` or no `ingress` with the Ingress type allows nothing.
 - A namespace has a *default-deny* for ingress (egress) when one of its policies selects
   every pod (`podSelector: {}`), has the type, and has no rule that allows everything
-  (a namespace-wide "only from this namespace" policy counts: it denies the rest).
+  (a namespace-wide "only from this namespace" policy counts: it denies the rest), and no
+  other policy that selects every pod allows everything (policies add up, so a namespace-wide
+  `ingress: [{}]` reopens the namespace whatever a deny-all policy beside it says).
+- A scan of several kube contexts holds several clusters: policies, workloads and Namespace
+  objects are grouped by (context, namespace), never across clusters.
 
 Scope. Only namespaces with workloads in the input get a `namespace` target (a manifest
 without `metadata.namespace` is in `default`), and only workloads get a `podnetwork`
@@ -39,10 +43,17 @@ first by kind and name (findings then point at its `metadata.namespace`). Docume
 `ingressPolicies`, `egressPolicies` (names of the policies that isolate it),
 `namespaceDefaultDenyIngress`, `namespaceDefaultDenyEgress`. Findings on the isolation flags
 point at the pod template's labels.
+
+`networkpolicy` target: one per NetworkPolicy (every namespace). Document: `apiVersion`, `kind`,
+`metadata`, `spec` as written, and `metadataEgress`: where the policy lets pods reach a cloud
+metadata service (see `metadata_egress`), each with `egressRule`, `peer` (null: the rule has no
+peers), `allDestinations`, `cidr` and `addresses`; an entry's findings point at the ipBlock's
+`cidr`, or at the egress rule when it has no peers.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -54,6 +65,13 @@ from kubeaudit.views.labels import is_valid, labels_of, safe_matches, selects_ev
 from kubeaudit.views.pod import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 
 EXTERNAL_POLICIES_SETTING = "namespaces_with_external_policies"
+# A namespace of one cluster: (kube context or None for manifests, namespace). A scan of several
+# contexts holds several clusters; a policy of one never isolates the pods of another.
+NamespaceKey = tuple[str, str]
+
+
+def _key(resource: Resource) -> NamespaceKey:
+    return (resource.origin.context or "", resource.namespace or "default")
 
 
 def _list(value: Any) -> list[Any]:
@@ -115,9 +133,11 @@ class Policy:
     def selects(self, labels: dict[str, str]) -> bool:
         return safe_matches(self.selector, labels)
 
+    def allows_all(self, direction: str) -> bool:
+        return self.allows_all_ingress if direction == "Ingress" else self.allows_all_egress
+
     def default_deny(self, direction: str) -> bool:
-        allows_all = self.allows_all_ingress if direction == "Ingress" else self.allows_all_egress
-        return self.selects_all and direction in self.types and not allows_all
+        return self.selects_all and direction in self.types and not self.allows_all(direction)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -163,11 +183,11 @@ class Workload:
         }
 
 
-def _owned_by_input_workload(resource: Resource, present: set[tuple[str, str, str]]) -> bool:
+def _owned_by_input_workload(resource: Resource, present: set[tuple[NamespaceKey, str, str]]) -> bool:
     metadata = resource.data.get("metadata")
     for owner in _list(metadata.get("ownerReferences") if isinstance(metadata, dict) else None):
         if isinstance(owner, dict) and owner.get("controller") is True:
-            key = (resource.namespace or "default", str(owner.get("kind")), str(owner.get("name")))
+            key = (_key(resource), str(owner.get("kind")), str(owner.get("name")))
             if key in present:
                 return True
     return False
@@ -180,29 +200,35 @@ def external_namespaces(inventory: Inventory) -> list[str]:
 
 @dataclass(slots=True)
 class NetworkModel:
-    namespaces: dict[str, list[Workload]]
-    policies: dict[str, list[Policy]]
-    namespace_objects: dict[str, Resource]
+    namespaces: dict[NamespaceKey, list[Workload]]
+    policies: dict[NamespaceKey, list[Policy]]
+    namespace_objects: dict[NamespaceKey, Resource]
 
-    def default_deny(self, namespace: str, direction: str) -> bool:
-        return any(p.default_deny(direction) for p in self.policies.get(namespace, ()))
+    def default_deny(self, namespace: NamespaceKey, direction: str) -> bool:
+        """A namespace-wide policy isolates every pod, and no namespace-wide policy reopens everything.
+
+        Policies add up: a `podSelector: {}` policy whose rule allows every peer on every port
+        (`ingress: [{}]`) lets everything in, whatever a deny-all policy beside it says.
+        """
+        policies = self.policies.get(namespace, ())
+        allows_all = any(p.selects_all and p.allows_all(direction) for p in policies)
+        return not allows_all and any(p.default_deny(direction) for p in policies)
 
 
 def build_model(inventory: Inventory) -> NetworkModel:
     """Workloads by namespace, each with the policies that isolate it."""
     external = external_namespaces(inventory)
     resources = inventory.of_kind(*sorted(WORKLOAD_KINDS))
-    present = {(r.namespace or "default", r.kind, r.name) for r in resources}
-    namespaces: dict[str, list[Workload]] = {}
+    present = {(_key(r), r.kind, r.name) for r in resources}
+    namespaces: dict[NamespaceKey, list[Workload]] = {}
     for resource in sorted(resources, key=_input_order):
-        namespace = resource.namespace or "default"
-        if any(fnmatchcase(namespace, p) for p in external) or _owned_by_input_workload(resource, present):
+        key = _key(resource)
+        if any(fnmatchcase(key[1], p) for p in external) or _owned_by_input_workload(resource, present):
             continue
-        namespaces.setdefault(namespace, []).append(Workload.of(resource))
-    policies: dict[str, list[Policy]] = {}
-    for resource in inventory.of_kind("NetworkPolicy"):
-        policy = Policy.of(resource)
-        policies.setdefault(policy.namespace, []).append(policy)
+        namespaces.setdefault(key, []).append(Workload.of(resource))
+    policies: dict[NamespaceKey, list[Policy]] = {}
+    for resource in sorted(inventory.of_kind("NetworkPolicy"), key=lambda r: r.name):
+        policies.setdefault(_key(resource), []).append(Policy.of(resource))
     for namespace, workloads in namespaces.items():
         for workload in workloads:
             for policy in policies.get(namespace, ()):
@@ -211,9 +237,9 @@ def build_model(inventory: Inventory) -> NetworkModel:
                         workload.ingress.append(policy.name)
                     if "Egress" in policy.types:
                         workload.egress.append(policy.name)
-    namespace_objects: dict[str, Resource] = {}
+    namespace_objects: dict[NamespaceKey, Resource] = {}
     for resource in inventory.of_kind("Namespace"):
-        namespace_objects.setdefault(resource.name, resource)
+        namespace_objects.setdefault((resource.origin.context or "", resource.name), resource)
     return NetworkModel(namespaces, policies, namespace_objects)
 
 
@@ -225,18 +251,19 @@ def _input_order(resource: Resource) -> tuple[str, int, str]:
 def namespace_targets(inventory: Inventory) -> list[Target]:
     model = build_model(inventory)
     targets = []
-    for namespace, workloads in sorted(model.namespaces.items()):
-        policies = model.policies.get(namespace, [])
+    for ns_key, workloads in sorted(model.namespaces.items()):
+        namespace = ns_key[1]
+        policies = model.policies.get(ns_key, [])
         doc: dict[str, Any] = {
             "namespace": namespace,
             "policies": [p.summary() for p in policies],
-            "defaultDenyIngress": model.default_deny(namespace, "Ingress"),
-            "defaultDenyEgress": model.default_deny(namespace, "Egress"),
+            "defaultDenyIngress": model.default_deny(ns_key, "Ingress"),
+            "defaultDenyEgress": model.default_deny(ns_key, "Egress"),
             "workloads": [w.summary() for w in workloads],
             "unisolatedIngress": [w.ref for w in workloads if not w.ingress],
             "unisolatedEgress": [w.ref for w in workloads if not w.egress],
         }
-        namespace_object = model.namespace_objects.get(namespace)
+        namespace_object = model.namespace_objects.get(ns_key)
         if namespace_object is not None:
             resource = namespace_object
             metadata = namespace_object.data.get("metadata")
@@ -260,9 +287,10 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
 def podnetwork_targets(inventory: Inventory) -> list[Target]:
     model = build_model(inventory)
     targets = []
-    for namespace, workloads in sorted(model.namespaces.items()):
-        deny_ingress = model.default_deny(namespace, "Ingress")
-        deny_egress = model.default_deny(namespace, "Egress")
+    for ns_key, workloads in sorted(model.namespaces.items()):
+        namespace = ns_key[1]
+        deny_ingress = model.default_deny(ns_key, "Ingress")
+        deny_egress = model.default_deny(ns_key, "Egress")
         for workload in workloads:
             data = workload.resource.data
             pod_metadata = get_path(data, workload.meta_path)
@@ -289,6 +317,148 @@ def podnetwork_targets(inventory: Inventory) -> list[Target]:
             targets.append(Target("podnetwork", workload.resource, doc, prefixes))
     return targets
 
+
+# --- egress to cloud metadata services ------------------------------------------------------------
+
+# Instance metadata services that hand out node credentials: 169.254.169.254 (AWS, GCP, Azure,
+# OCI, OpenStack, DigitalOcean...), AWS's IPv6 endpoint, Alibaba Cloud's. All serve HTTP on TCP 80.
+METADATA_ADDRESSES = ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+METADATA_PORT = 80
+
+
+def admits_metadata_port(ports: Any) -> bool:
+    """Whether an egress rule's `ports` let TCP connections to port 80 through.
+
+    No ports: every port. A port entry without `port` is every port of its protocol (TCP by
+    default); `port`..`endPort` is a range; a named port matches only destination pods' named
+    container ports, never a metadata service.
+    """
+    entries = _list(ports)
+    if not entries:
+        return True
+    for entry in entries:
+        if not isinstance(entry, dict) or (entry.get("protocol") or "TCP") != "TCP":
+            continue
+        port, end = entry.get("port"), entry.get("endPort")
+        if port is None:
+            return True
+        if isinstance(port, bool) or not isinstance(port, int):
+            continue
+        if port == METADATA_PORT or (isinstance(end, int) and port <= METADATA_PORT <= end):
+            return True
+    return False
+
+
+def _network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)  # 10.0.0.1/8 is accepted, as the API does
+    except ValueError:
+        return None
+
+
+def metadata_addresses_reached(ip_block: Any) -> list[str]:
+    """The metadata addresses an ipBlock lets through: inside `cidr`, in no `except` range.
+
+    A block that is exactly one metadata address (169.254.169.254/32) is a deliberate grant,
+    not an accident of a wide range, and is not counted.
+    """
+    if not isinstance(ip_block, dict):
+        return []
+    network = _network(ip_block.get("cidr"))
+    if network is None or network.num_addresses == 1:
+        return []
+    excepts = [n for n in (_network(e) for e in _list(ip_block.get("except"))) if n is not None]
+    reached = []
+    for address in METADATA_ADDRESSES:
+        ip = ipaddress.ip_address(address)
+        if ip.version != network.version or ip not in network:
+            continue
+        if any(ip.version == e.version and ip in e for e in excepts):
+            continue
+        reached.append(address)
+    return reached
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataEgress:
+    """An egress rule, or one ipBlock of it, that reaches metadata addresses."""
+
+    rule: int
+    peer: int | None  # None: the rule has no peers (every destination)
+    cidr: str | None
+    addresses: tuple[str, ...]
+
+    @property
+    def path(self) -> Path:
+        if self.peer is None:
+            return ("spec", "egress", self.rule)
+        return ("spec", "egress", self.rule, "to", self.peer, "ipBlock", "cidr")
+
+    def as_doc(self) -> dict[str, Any]:
+        return {
+            "egressRule": self.rule,
+            "peer": self.peer,
+            "allDestinations": self.peer is None,
+            "cidr": self.cidr,
+            "addresses": list(self.addresses),
+        }
+
+
+def metadata_egress(spec: Any) -> list[MetadataEgress]:
+    """Where a policy lets pods reach a metadata service (only when it governs egress).
+
+    An egress rule whose ports admit TCP 80 reaches every metadata address when it has no
+    peers, and those its ipBlocks contain and do not except. Pod and namespace selectors
+    select pods only.
+    """
+    spec = spec if isinstance(spec, dict) else {}
+    if "Egress" not in policy_types(spec):
+        return []
+    found = []
+    for index, rule in enumerate(_list(spec.get("egress"))):
+        rule = rule if isinstance(rule, dict) else {}
+        if not admits_metadata_port(rule.get("ports")):
+            continue
+        peers = _list(rule.get("to"))
+        if not peers:
+            found.append(MetadataEgress(index, None, None, METADATA_ADDRESSES))
+            continue
+        for peer_index, peer in enumerate(peers):
+            ip_block = peer.get("ipBlock") if isinstance(peer, dict) else None
+            reached = metadata_addresses_reached(ip_block)
+            if reached:
+                cidr = ip_block.get("cidr") if isinstance(ip_block, dict) else None
+                found.append(MetadataEgress(index, peer_index, cidr, tuple(reached)))
+    return found
+
+
+def networkpolicy_targets(inventory: Inventory) -> list[Target]:
+    targets = []
+    for resource in inventory.of_kind("NetworkPolicy"):
+        data = resource.data
+        reached = metadata_egress(data.get("spec"))
+        doc: dict[str, Any] = {
+            "apiVersion": data.get("apiVersion"),
+            "kind": data.get("kind"),
+            "metadata": data.get("metadata") or {},
+            "spec": data.get("spec") or {},
+            "metadataEgress": [m.as_doc() for m in reached],
+        }
+        prefixes: dict[Path, Path] = {("metadataEgress", i): m.path for i, m in enumerate(reached)}
+        targets.append(Target("networkpolicy", resource, doc, prefixes))
+    return targets
+
+
+NETWORKPOLICY_VIEW = register(
+    InventoryView(
+        name="networkpolicy",
+        kinds=frozenset({"NetworkPolicy"}),
+        fields=frozenset({"apiVersion", "kind", "metadata", "spec", "metadataEgress"}),
+        build=networkpolicy_targets,
+    )
+)
 
 _KINDS = frozenset({*WORKLOAD_KINDS, "NetworkPolicy", "Namespace"})
 NAMESPACE_VIEW = register(

@@ -27,9 +27,14 @@ The document (see README "Views"):
   `grantedBy` (`ClusterRole system:aggregate-to-edit rules[2]`).
 - `can`: capability flags of this grant (see CAPABILITIES); `named`: capabilities granted only
   for objects named by `resourceNames` (capability -> names); `via`: the role rule behind each
-  capability; `beyondDiscovery`: the grant allows more than reading discovery and health URLs.
+  capability; `beyondDiscovery`: the grant allows more than reading discovery and health URLs
+  (and the `cluster-info` ConfigMap kubeadm publishes in kube-public). `bindRoles` limited to
+  names counts when a name is a ClusterRole with every verb on every resource (cluster-admin).
 - `effective`: the subject's permissions over all its bindings: `clusterWide` and
   `namespaces.<ns>` (cluster-wide grants included), each with `can`, and `grants`.
+
+A scan of several kube contexts holds several clusters: each binding is resolved against the
+roles of its own context, and `effective` adds up the bindings of one cluster only.
 
 Matching is exactly the API server's (k8s.io/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go):
 `*` in verbs, apiGroups or resources matches anything; `*/<sub>` matches that subresource
@@ -297,6 +302,7 @@ class Capabilities:
     can: dict[str, bool]
     named: dict[str, list[str]]
     via: dict[str, str]
+    named_via: dict[str, str] = field(default_factory=dict)  # the rule behind each `named` entry
 
 
 def capabilities(rules: list[PolicyRule], binding_namespace: str | None) -> Capabilities:
@@ -304,6 +310,7 @@ def capabilities(rules: list[PolicyRule], binding_namespace: str | None) -> Capa
     can: dict[str, bool] = {}
     named: dict[str, list[str]] = {}
     via: dict[str, str] = {}
+    named_via: dict[str, str] = {}
     for cap_name, cap in CAPABILITIES.items():
         granted = False
         names: set[str] = set()
@@ -322,6 +329,7 @@ def capabilities(rules: list[PolicyRule], binding_namespace: str | None) -> Capa
                     and any(rule_allows(rule, replace(request, name=n)) for n in rule.resource_names)
                 ):
                     names.update(rule.resource_names)
+                    named_via.setdefault(cap_name, rule.source.describe() if rule.source else "")
                     if cap.named_counts:
                         via.setdefault(cap_name, rule.source.describe() if rule.source else "")
             if granted:
@@ -329,7 +337,7 @@ def capabilities(rules: list[PolicyRule], binding_namespace: str | None) -> Capa
         if names and not granted:
             named[cap_name] = sorted(names)
         can[cap_name] = granted or (cap.named_counts and bool(names))
-    return Capabilities(can, named, via)
+    return Capabilities(can, named, via, named_via)
 
 
 # Non-resource URLs anyone may read without learning anything sensitive: API discovery,
@@ -352,12 +360,32 @@ def is_discovery_url(url: str) -> bool:
     return url in DISCOVERY_URLS or url.startswith(DISCOVERY_PREFIXES)
 
 
+# Objects published to everyone on purpose: kubeadm lets system:anonymous get the `cluster-info`
+# ConfigMap in kube-public (the API server's address and CA, for joining nodes) through the
+# RoleBinding kubeadm:bootstrap-signer-clusterinfo.
+PUBLIC_OBJECTS = frozenset({("kube-public", "", "configmaps", "cluster-info")})
+
+
+def _reads_public_objects_only(rule: PolicyRule, binding_namespace: str | None) -> bool:
+    if binding_namespace is None or not rule.resource_names or not set(rule.verbs) <= {"get"}:
+        return False
+    return all(
+        (binding_namespace, group, resource, name) in PUBLIC_OBJECTS
+        for group in rule.api_groups
+        for resource in rule.resources
+        for name in rule.resource_names
+    )
+
+
 def beyond_discovery(rules: list[PolicyRule], binding_namespace: str | None) -> bool:
-    """Whether rules bound this way allow anything but reading discovery and health URLs."""
+    """Whether rules bound this way allow anything but reading discovery and health URLs
+    (and the objects kube-public publishes to everyone, see PUBLIC_OBJECTS)."""
     for rule in rules:
         if not rule.verbs:
             continue
         if rule.api_groups and rule.resources:
+            if _reads_public_objects_only(rule, binding_namespace):
+                continue
             return True
         if rule.non_resource_urls and binding_namespace is None:
             if not set(rule.verbs) <= DISCOVERY_VERBS:
@@ -398,17 +426,19 @@ class ResolvedRole:
 class RoleIndex:
     """Roles and ClusterRoles of the input, plus the ClusterRoles every cluster has."""
 
-    def __init__(self, inventory: Inventory, use_defaults: bool = True) -> None:
+    def __init__(self, inventory: Inventory, use_defaults: bool = True, context: str | None = None) -> None:
+        """`context`: only the roles of that kube context ("" for manifests); None: all of them."""
         self.cluster: dict[str, tuple[dict[str, Any], bool]] = {}  # name -> (role, builtin)
-        for resource in inventory.of_kind("ClusterRole"):
+        for resource in _in_context(inventory.of_kind("ClusterRole"), context):
             self.cluster.setdefault(resource.name, (resource.data, False))
         if use_defaults:
             for name, role in default_cluster_roles().items():
                 self.cluster.setdefault(name, (role, True))
         self.namespaced: dict[tuple[str, str], dict[str, Any]] = {}
-        for resource in inventory.of_kind("Role"):
+        for resource in _in_context(inventory.of_kind("Role"), context):
             self.namespaced.setdefault((resource.namespace or "default", resource.name), resource.data)
         self._cluster_rules: dict[str, tuple[list[PolicyRule], list[str]]] = {}
+        self._full_admin: dict[str, bool] = {}
         self.unreadable = frozenset(inventory.unavailable)
 
     def cluster_role_rules(
@@ -445,6 +475,13 @@ class RoleIndex:
         if not visiting:
             self._cluster_rules[name] = (rules, sources)
         return rules, sources
+
+    def grants_full_admin(self, name: str) -> bool:
+        """Whether the ClusterRole of this name exists and allows every verb on every resource."""
+        if name not in self._full_admin:
+            full = name in self.cluster and capabilities(self.cluster_role_rules(name)[0], None).can["fullAdmin"]
+            self._full_admin[name] = full
+        return self._full_admin[name]
 
     def resolve(self, role_ref: Any, binding_namespace: str | None) -> ResolvedRole:
         ref = role_ref if isinstance(role_ref, dict) else {}
@@ -549,23 +586,46 @@ def _binding_namespace(binding: Resource) -> str | None:
     return None if binding.kind == "ClusterRoleBinding" else (binding.namespace or "default")
 
 
+def _context(resource: Resource) -> str:
+    return resource.origin.context or ""
+
+
+def _in_context(resources: list[Resource], context: str | None) -> list[Resource]:
+    return resources if context is None else [r for r in resources if _context(r) == context]
+
+
 def collect_grants(inventory: Inventory) -> list[Grant]:
-    roles = RoleIndex(inventory, bool(inventory.settings.get("assume_default_cluster_roles", True)))
-    cache: dict[tuple[str, str, str | None], Capabilities] = {}
+    """Every (binding, subject) pair. A scan of several kube contexts holds several clusters:
+    a binding is resolved against the roles of its own cluster only."""
+    use_defaults = bool(inventory.settings.get("assume_default_cluster_roles", True))
+    bindings = inventory.of_kind("RoleBinding", "ClusterRoleBinding")
+    indexes = {c: RoleIndex(inventory, use_defaults, c) for c in sorted({_context(b) for b in bindings})}
+    cache: dict[tuple[str, str, str, str | None], Capabilities] = {}
     grants: list[Grant] = []
-    for binding in inventory.of_kind("RoleBinding", "ClusterRoleBinding"):
+    for binding in bindings:
+        roles = indexes[_context(binding)]
         namespace = _binding_namespace(binding)
         role = roles.resolve(binding.data.get("roleRef"), namespace)
-        key = (role.kind, role.name, namespace)
+        key = (_context(binding), role.kind, role.name, namespace)
         caps = cache.get(key)
         if caps is None:
-            caps = cache[key] = capabilities(role.rules, namespace)
+            caps = cache[key] = _bind_of_admin_roles(capabilities(role.rules, namespace), roles)
         subjects = binding.data.get("subjects")
         for index, raw in enumerate(subjects if isinstance(subjects, list) else []):
             subject = parse_subject(raw, namespace)
             if subject is not None:
                 grants.append(Grant(binding, index, subject, role, namespace, caps))
     return grants
+
+
+def _bind_of_admin_roles(caps: Capabilities, roles: RoleIndex) -> Capabilities:
+    """bind limited by resourceNames is the safe form, unless a name is a full-admin ClusterRole:
+    bind on cluster-admin lets the subject hand out cluster-admin (in its namespace, or everywhere)."""
+    names = caps.named.get("bindRoles", [])
+    if caps.can["bindRoles"] or not any(roles.grants_full_admin(n) for n in names):
+        return caps
+    via = {**caps.via, "bindRoles": caps.named_via.get("bindRoles", "")}
+    return Capabilities({**caps.can, "bindRoles": True}, caps.named, via, caps.named_via)
 
 
 def _merge(grants: list[Grant]) -> dict[str, Any]:
@@ -591,13 +651,13 @@ def _effective(grants: list[Grant]) -> dict[str, Any]:
 
 def subject_targets(inventory: Inventory) -> list[Target]:
     grants = collect_grants(inventory)
-    by_subject: dict[Subject, list[Grant]] = defaultdict(list)
+    by_subject: dict[tuple[str, Subject], list[Grant]] = defaultdict(list)
     for grant in grants:
-        by_subject[grant.subject].append(grant)
-    effective = {subject: _effective(own) for subject, own in by_subject.items()}
+        by_subject[(_context(grant.binding), grant.subject)].append(grant)
+    effective = {key: _effective(own) for key, own in by_subject.items()}
     targets = []
     for grant in grants:
-        subject_effective = effective[grant.subject]
+        subject_effective = effective[(_context(grant.binding), grant.subject)]
         can = dict(grant.caps.can)
         can["approveCertificates"] = can["updateCertificateApproval"] and bool(
             subject_effective["clusterWide"]["can"]["approveSigners"]

@@ -13,8 +13,12 @@ from kubeaudit.sources.base import Source
 from kubeaudit.views.inventory import Inventory
 from kubeaudit.views.labels import SelectorError, is_valid, matches, selects_everything
 from kubeaudit.views.network import (
+    admits_metadata_port,
     build_model,
+    metadata_addresses_reached,
+    metadata_egress,
     namespace_targets,
+    networkpolicy_targets,
     podnetwork_targets,
     policy_types,
     rule_allows_everything,
@@ -127,10 +131,10 @@ def test_isolation_per_workload_and_default_deny_per_namespace() -> None:
         policy("elsewhere", "other", podSelector={}),  # policies never select pods of other namespaces
     )
     model = build_model(inv)
-    workloads = {w.resource.name: w for w in model.namespaces["shop"]}
+    workloads = {w.resource.name: w for w in model.namespaces[("test", "shop")]}
     assert workloads["web"].ingress == ["web-in"] and workloads["web"].egress == ["all-out"]
     assert workloads["db"].ingress == [] and workloads["db"].egress == ["all-out"]
-    assert not model.default_deny("shop", "Ingress") and model.default_deny("shop", "Egress")
+    assert not model.default_deny(("test", "shop"), "Ingress") and model.default_deny(("test", "shop"), "Egress")
     (target,) = namespace_targets(inv)
     assert target.doc["unisolatedIngress"] == ["Deployment/db"] and target.doc["unisolatedEgress"] == []
 
@@ -180,6 +184,7 @@ def test_podnetwork_findings_point_at_the_pod_labels() -> None:
 
 def test_network_rules_on_cluster_resources_without_source_lines() -> None:
     """Resources from a live cluster have no lines; the views and rules still work."""
+
     class Cluster:
         def describe(self) -> list[str]:
             return ["cluster:test"]
@@ -214,3 +219,101 @@ def test_settings_reach_the_view_through_the_scan(tmp_path: Any) -> None:
     assert scan_manifests([str(manifest)], rules).findings
     quiet = scan_manifests([str(manifest)], rules, settings={"namespaces_with_external_policies": ["team-*"]})
     assert not quiet.findings
+
+
+def test_a_namespace_wide_allow_all_policy_cancels_a_default_deny() -> None:
+    """Policies add up: beside `ingress: [{}]` for every pod, a deny-all policy isolates nothing."""
+    deny = policy("deny", "shop", podSelector={}, policyTypes=["Ingress", "Egress"])
+    open_in = policy("open-in", "shop", podSelector={}, ingress=[{}])
+    open_web = policy("open-web", "shop", podSelector={"matchLabels": {"app": "web"}}, ingress=[{}])
+    key = ("test", "shop")
+    both = build_model(inventory(deployment("web", "shop", {"app": "web"}), deny, open_in))
+    assert not both.default_deny(key, "Ingress") and both.default_deny(key, "Egress")
+    # an allow-all policy for some pods only leaves the namespace default-deny for the rest
+    partial = build_model(inventory(deployment("web", "shop", {"app": "web"}), deny, open_web))
+    assert partial.default_deny(key, "Ingress")
+    # with no deny-all policy at all, an allow-all one is no default deny either
+    alone = build_model(inventory(deployment("web", "shop", {"app": "web"}), open_in))
+    assert not alone.default_deny(key, "Ingress")
+
+
+def test_policies_of_one_cluster_never_isolate_pods_of_another() -> None:
+    """Several kube contexts in one scan: same namespace names, different clusters."""
+
+    def in_context(resource: Resource, context: str) -> Resource:
+        return Resource(resource.api_version, resource.kind, resource.name, resource.namespace, resource.data,
+                        Origin(f"cluster:{context}", context=context))  # fmt: skip
+
+    inv = inventory(
+        in_context(deployment("web", "shop", {"app": "web"}), "prod"),
+        in_context(deployment("web", "shop", {"app": "web"}), "staging"),
+        in_context(policy("deny", "shop", podSelector={}, policyTypes=["Ingress", "Egress"]), "staging"),
+    )
+    by_context = {t.resource.origin.context: t.doc for t in namespace_targets(inv)}
+    assert not by_context["prod"]["defaultDenyIngress"] and by_context["staging"]["defaultDenyIngress"]
+    isolated = {t.resource.origin.context: t.doc["ingressIsolated"] for t in podnetwork_targets(inv)}
+    assert isolated == {"prod": False, "staging": True}
+
+
+@pytest.mark.parametrize(
+    ("ports", "admits"),
+    [
+        (None, True),
+        ([], True),
+        ([{"port": 80}], True),
+        ([{"port": 80, "protocol": "TCP"}], True),
+        ([{"protocol": "TCP"}], True),  # every TCP port
+        ([{}], True),
+        ([{"port": 1, "endPort": 1024}], True),
+        ([{"port": 53, "protocol": "UDP"}, {"port": 443}], False),
+        ([{"port": 80, "protocol": "UDP"}], False),
+        ([{"protocol": "SCTP"}], False),
+        ([{"port": 81, "endPort": 9000}], False),
+        ([{"port": "http"}], False),  # named ports match destination pods' container ports only
+    ],
+)
+def test_ports_that_admit_the_metadata_service(ports: Any, admits: bool) -> None:
+    assert admits_metadata_port(ports) is admits
+
+
+@pytest.mark.parametrize(
+    ("ip_block", "reached"),
+    [
+        ({"cidr": "0.0.0.0/0"}, ["169.254.169.254", "100.100.100.200"]),
+        ({"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}, ["100.100.100.200"]),
+        ({"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16", "100.64.0.0/10"]}, []),
+        ({"cidr": "169.254.0.0/16"}, ["169.254.169.254"]),
+        ({"cidr": "128.0.0.0/1"}, ["169.254.169.254"]),
+        ({"cidr": "0.0.0.0/1"}, ["100.100.100.200"]),
+        ({"cidr": "169.254.1.1/16"}, ["169.254.169.254"]),  # host bits set: the API reads 169.254.0.0/16
+        ({"cidr": "169.254.0.0/16", "except": ["169.254.169.0/24"]}, []),
+        ({"cidr": "169.254.169.254/32"}, []),  # the address itself: a deliberate grant
+        ({"cidr": "10.0.0.0/8"}, []),
+        ({"cidr": "::/0"}, ["fd00:ec2::254"]),
+        ({"cidr": "::/0", "except": ["fd00:ec2::/32"]}, []),
+        ({"cidr": "not a cidr"}, []),
+        ({}, []),
+    ],
+)
+def test_metadata_addresses_an_ip_block_reaches(ip_block: dict[str, Any], reached: list[str]) -> None:
+    assert metadata_addresses_reached(ip_block) == reached
+
+
+def test_metadata_egress_follows_policy_types_ports_and_peers() -> None:
+    spec = {
+        "podSelector": {},
+        "egress": [
+            {},  # every destination, every port
+            {"ports": [{"port": 443}]},  # every destination, but not port 80
+            {"to": [{"podSelector": {}}, {"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 80}]},
+            {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 443}]},
+        ],
+    }
+    found = metadata_egress(spec)
+    assert [(m.rule, m.peer, m.path) for m in found] == [
+        (0, None, ("spec", "egress", 0)),
+        (2, 1, ("spec", "egress", 2, "to", 1, "ipBlock", "cidr")),
+    ]
+    assert metadata_egress({**spec, "policyTypes": ["Ingress"]}) == []  # egress rules are ignored
+    (target,) = networkpolicy_targets(inventory(policy("p", "shop", **spec)))
+    assert target.resource_path(("metadataEgress", 1)) == ("spec", "egress", 2, "to", 1, "ipBlock", "cidr")

@@ -20,7 +20,9 @@ from kubeaudit.views.rbac import (
     PolicyRule,
     Request,
     RoleIndex,
+    beyond_discovery,
     capabilities,
+    collect_grants,
     grant_applies,
     is_discovery_url,
     parse_subject,
@@ -278,9 +280,9 @@ def test_bootstrap_rbac_flags_user_bindings_only() -> None:
     found = {(f.line, f.rule_id) for f in result.findings}
     assert found == expected
     user_part = text[: text.index("# ---------------------------------------------------------------- user-added")]
-    assert all(line > user_part.count("\n") for line, _ in found)
+    assert all((line or 0) > user_part.count("\n") for line, _ in found)
     assert {rule_id for _, rule_id in expected} == {r.id for r in rules} - {
-        "rbac-read-secrets", "rbac-escalate-bind", "rbac-approve-csr", "rbac-webhook-config-write"
+        "rbac-read-secrets", "rbac-approve-csr", "rbac-webhook-config-write"
     }  # fmt: skip
 
 
@@ -317,3 +319,56 @@ def test_unlistable_roles_are_not_reported_missing_but_not_evaluated(tmp_path: F
     forbidden = run_scan([_PartialSource(tmp_path, BINDING_TO_CUSTOM_ROLE, {"ClusterRole": "forbidden (403)"})], rules)
     assert forbidden.findings == []
     assert "ClusterRole could not be read" in forbidden.not_evaluated["rbac-missing-role"]
+
+
+def test_kubeadm_cluster_info_is_public_but_nothing_else_is() -> None:
+    cluster_info = [rule(apiGroups=[""], resources=["configmaps"], resourceNames=["cluster-info"], verbs=["get"])]
+    assert not beyond_discovery(cluster_info, "kube-public")
+    assert beyond_discovery(cluster_info, "kube-system")  # only kube-public publishes it
+    assert beyond_discovery(cluster_info, None)  # cluster-wide: every namespace's cluster-info
+    listing = [rule(apiGroups=[""], resources=["configmaps"], resourceNames=["cluster-info"], verbs=["get", "list"])]
+    assert beyond_discovery(listing, "kube-public")
+    other = [rule(apiGroups=[""], resources=["configmaps"], resourceNames=["cluster-info", "x"], verbs=["get"])]
+    assert beyond_discovery(other, "kube-public")
+
+
+def test_bind_limited_to_names_counts_when_a_name_is_a_full_admin_role() -> None:
+    def binder(*names: str) -> Resource:
+        return res("ClusterRole", "binder-" + "-".join(names), rules=[
+            {"apiGroups": [RBAC], "resources": ["clusterroles"], "verbs": ["bind"], "resourceNames": list(names)}
+        ])  # fmt: skip
+
+    def binding(role: str) -> Resource:
+        return res("ClusterRoleBinding", role, roleRef={"kind": "ClusterRole", "name": role, "apiGroup": RBAC},
+                   subjects=[{"kind": "User", "name": "op"}])  # fmt: skip
+
+    root = res("ClusterRole", "root", rules=[{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
+    roles = (binder("edit", "view"), binder("view", "cluster-admin"), binder("root"), root)
+    inv = inventory(*roles, binding("binder-edit-view"), binding("binder-view-cluster-admin"), binding("binder-root"))
+    can = {g.role.name: g.caps.can["bindRoles"] for g in collect_grants(inv)}
+    assert can == {"binder-edit-view": False, "binder-view-cluster-admin": True, "binder-root": True}
+    via = {g.role.name: g.caps.via.get("bindRoles") for g in collect_grants(inv)}
+    assert via["binder-root"] == "ClusterRole binder-root rules[0]"
+
+
+def test_bindings_resolve_roles_of_their_own_cluster() -> None:
+    """Two kube contexts in one scan: a binding never takes the rules of another cluster's role."""
+
+    def in_context(resource: Resource, context: str) -> Resource:
+        return Resource(resource.api_version, resource.kind, resource.name, resource.namespace, resource.data,
+                        Origin(f"cluster:{context}", context=context))  # fmt: skip
+
+    ops = {"kind": "ClusterRole", "name": "ops", "apiGroup": RBAC}
+    ann = {"kind": "User", "name": "ann"}
+    inv = inventory(
+        in_context(res("ClusterRole", "ops", rules=[{**CORE, "resources": ["secrets"], "verbs": ["list"]}]), "prod"),
+        in_context(res("ClusterRole", "ops", rules=[{**CORE, "resources": ["configmaps"], "verbs": ["list"]}]), "dev"),
+        in_context(res("ClusterRoleBinding", "ops", roleRef=ops, subjects=[{"kind": "User", "name": "ann"}]), "dev"),
+        in_context(res("ClusterRoleBinding", "ops", roleRef=ops, subjects=[{"kind": "User", "name": "ann"}]), "prod"),
+        in_context(res("ClusterRoleBinding", "gone", roleRef={**ops, "name": "gone"}, subjects=[ann]), "dev"),
+    )
+    targets = subject_targets(inv)
+    secrets = {(t.resource.origin.context, t.resource.name): t.doc["can"]["readSecrets"] for t in targets}
+    assert secrets == {("dev", "ops"): False, ("prod", "ops"): True, ("dev", "gone"): False}
+    effective = {t.resource.origin.context: t.doc["effective"]["clusterWide"]["grants"] for t in targets}
+    assert len(effective["prod"]) == 1 and len(effective["dev"]) == 2  # the same User, per cluster
