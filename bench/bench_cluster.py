@@ -182,7 +182,8 @@ def render(report: dict[str, Any]) -> str:
     c, s, mem = report["client"], report["scan"], report.get("memory", {})
     cl = report["cluster"]
     lines = [
-        f"cluster: {cl['pods']} pods in {cl['namespaces']} namespaces ({cl['objects']} objects served), "
+        f"cluster: {cl['pods']} {'bare ' if cl.get('bare') else ''}pods in {cl['namespaces']} namespaces "
+        f"({cl['objects']} objects served), "
         f"page size {report['page_size']}, server started in {cl['startup_s']:.2f}s",
         f"kubeaudit: {report['rules']} default rules, {report['scan_resources']} resources evaluated after owner "
         f"folding, {report['findings']} findings, {len(report['gaps'])} coverage gaps",
@@ -221,6 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pods", type=int, default=10_000, help="pods in the generated cluster")
     parser.add_argument("--namespaces", type=int, default=10)
     parser.add_argument("--replicas", type=int, default=5, help="pods per ReplicaSet")
+    parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="pods without owners: nothing is folded, every pod is evaluated (the memory worst case)",
+    )
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
@@ -237,11 +243,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tests.apiserver import running_apiserver
 
     with running_apiserver([], generate_pods=args.pods, generate_namespaces=args.namespaces,
-                           generate_replicas=args.replicas, implicit=False) as api:  # fmt: skip
+                           generate_replicas=args.replicas, generate_bare=args.bare,
+                           implicit=False) as api:  # fmt: skip
         kubeconfig = str(api.kubeconfig_path)
         report: dict[str, Any] = {
             "cluster": {
                 "pods": args.pods,
+                "bare": args.bare,
                 "namespaces": args.namespaces,
                 "objects": api.state.get("objects"),
                 "startup_s": api.state.get("startup_seconds", 0.0),

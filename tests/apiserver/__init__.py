@@ -193,9 +193,16 @@ def server_args(
     throttle: Mapping[str, int | tuple[int, float]] | Iterable[str] | str | None = None,
     expire_continue: Mapping[str, int | tuple[int, int]] | Iterable[str] | str | None = None,
     delay: Mapping[str, float] | Iterable[str] | str | None = None,
+    missing: Iterable[str] | str | None = None,
+    ignore_accept: Iterable[str] | str | None = None,
+    duplicate: Iterable[str] | str | None = None,
+    revoke_token_after: Mapping[str, int] | Iterable[str] | str | None = None,
+    die_after: Mapping[str, int] | Iterable[str] | str | None = None,
+    remaining_count: bool = True,
     generate_pods: int = 0,
     generate_namespaces: int = 10,
     generate_replicas: int = 5,
+    generate_bare: bool = False,
     git_version: str | None = None,
     max_limit: int = 0,
     implicit: bool = True,
@@ -210,16 +217,23 @@ def server_args(
     for flag, value in (("--forbid", _specs(forbid)), ("--fail", _specs(fail, _colon)),
                         ("--throttle", _specs(throttle, _colon)),
                         ("--expire-continue", _specs(expire_continue, _colon)),
-                        ("--delay", _specs(delay, _colon))):
+                        ("--delay", _specs(delay, _colon)), ("--missing", _specs(missing)),
+                        ("--ignore-accept", _specs(ignore_accept)), ("--duplicate", _specs(duplicate)),
+                        ("--revoke-token-after", _specs(revoke_token_after, _colon)),
+                        ("--die-after", _specs(die_after, _colon))):
         for spec in value:
             args += [flag, spec]
     if generate_pods:
         args += ["--generate-pods", str(generate_pods), "--generate-namespaces", str(generate_namespaces),
                  "--generate-replicas", str(generate_replicas)]
+        if generate_bare:
+            args.append("--generate-bare")
     if git_version:
         args += ["--git-version", git_version]
     if max_limit:
         args += ["--max-limit", str(max_limit)]
+    if not remaining_count:
+        args.append("--no-remaining-count")
     if not implicit:
         args.append("--no-implicit")
     if not defaulting:

@@ -309,8 +309,9 @@ def _container_variant(i: int) -> tuple[JSON, JSON]:
     return pod_sc, container
 
 
-def generate_cluster(pods: int, namespaces: int = 10, replicas: int = 5) -> list[JSON]:
-    """Deployments -> ReplicaSets -> Pods (with ownerReferences) totalling *pods* pods."""
+def generate_cluster(pods: int, namespaces: int = 10, replicas: int = 5, bare: bool = False) -> list[JSON]:
+    """Deployments -> ReplicaSets -> Pods (with ownerReferences) totalling *pods* pods.
+    bare: the same pods without owners (nothing for a scanner to fold)."""
     namespaces = max(1, namespaces)
     replicas = max(1, replicas)
     docs: list[JSON] = []
@@ -344,6 +345,15 @@ def generate_cluster(pods: int, namespaces: int = 10, replicas: int = 5) -> list
             pod_spec["volumes"] = [{"name": "host", "hostPath": {"path": "/var/run", "type": "Directory"}}]
             container["volumeMounts"] = [{"name": "host", "mountPath": "/host/run"}]
         template = {"metadata": {"labels": labels}, "spec": pod_spec}
+        if bare:
+            for r in range(count):
+                node = f"node-{(d * replicas + r) % n_nodes:04d}"
+                docs.append({"apiVersion": "v1", "kind": "Pod",
+                             "metadata": {"name": f"{name}-{_suffix(d * 131 + r)}", "namespace": ns, "labels": labels},
+                             "spec": {**copy.deepcopy(pod_spec), "nodeName": node}})
+            remaining -= count
+            d += 1
+            continue
         docs.append({"apiVersion": "apps/v1", "kind": "Deployment",
                      "metadata": {"name": name, "namespace": ns, "labels": labels},
                      "spec": {"replicas": count, "selector": {"matchLabels": labels},
@@ -762,14 +772,28 @@ class Faults:
     throttle: list[CountedFault] = field(default_factory=list)
     expire: list[CountedFault] = field(default_factory=list)
     delay: list[tuple[str, float]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # discovery lists them; list/get answer 404
+    ignore_accept: list[str] = field(default_factory=list)  # full objects even when metadata is asked
+    duplicate: list[str] = field(default_factory=list)  # a continued page repeats the previous page's last item
+    revoke_token: list[CountedFault] = field(default_factory=list)  # after N requests: 401 for everything
+    die_after: list[CountedFault] = field(default_factory=list)  # after N requests: the process exits
+    revoked: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Bumped by every injected 410, like an etcd compaction: continue tokens issued before it stay dead.
     compactions: int = 0
 
     @staticmethod
     def parse(forbid: list[str], fail: list[str], throttle: list[str], expire: list[str],
-              delay: list[str]) -> Faults:
-        f = Faults()
+              delay: list[str], missing: list[str] | None = None, ignore_accept: list[str] | None = None,
+              duplicate: list[str] | None = None, revoke_token: list[str] | None = None,
+              die_after: list[str] | None = None) -> Faults:
+        f = Faults(missing=_csv(missing), ignore_accept=_csv(ignore_accept), duplicate=_csv(duplicate))
+        for spec in _csv(revoke_token):
+            pattern, _, n = spec.partition(":")
+            f.revoke_token.append(CountedFault(pattern, int(n or 1)))
+        for spec in _csv(die_after):
+            pattern, _, n = spec.partition(":")
+            f.die_after.append(CountedFault(pattern, int(n or 1)))
         for spec in _csv(forbid):
             ns, _, pattern = spec.rpartition("/")
             f.forbid.append((ns or None, pattern))
@@ -807,6 +831,17 @@ class Faults:
                 if resource_matches(fault.pattern, rt) and fault.take():
                     return fault
         return None
+
+    def matches(self, patterns: list[str], rt: ResourceType) -> bool:
+        return any(resource_matches(p, rt) for p in patterns)
+
+    def exhausted(self, faults: list[CountedFault], rt: ResourceType) -> bool:
+        """Counts this request against the matching faults; True once one has served its N requests."""
+        with self.lock:
+            for fault in faults:
+                if resource_matches(fault.pattern, rt) and not fault.take():
+                    return True
+        return False
 
     def take_throttle(self, rt: ResourceType) -> CountedFault | None:
         return self._take(self.throttle, rt)
@@ -900,6 +935,7 @@ class ServerConfig:
     verbose: bool = False
     watch_timeout: float = 1.0
     max_limit: int = 0  # 0 = unlimited page size
+    remaining_count: bool = True  # metadata.remainingItemCount on lists that have more
 
 
 class ApiServer(ThreadingHTTPServer):
@@ -1047,6 +1083,8 @@ class Handler(BaseHTTPRequestHandler):
     def _authenticate(self) -> bool:
         header = self.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
+        if self.server.config.faults.revoked:
+            return False
         if scheme.lower() == "bearer" and token.strip() and token.strip() in self.server.config.tokens:
             self._user = self.server.config.user
             return True
@@ -1132,6 +1170,16 @@ class Handler(BaseHTTPRequestHandler):
     # -- resources --------------------------------------------------------------------------------
     def _resource_request(self, rt: ResourceType, namespace: str | None, name: str | None) -> None:
         config, faults, q = self.server.config, self.server.config.faults, self._query
+        if faults.exhausted(faults.die_after, rt):
+            self._die()
+        if faults.exhausted(faults.revoke_token, rt):
+            faults.revoked = True
+            self._send_status(status_object(401, "Unauthorized", "Unauthorized"))
+            return
+        if faults.matches(faults.missing, rt):  # e.g. a CRD deleted after discovery was read
+            self._send_status(status_object(404, "NotFound", "the server could not find the requested resource",
+                                            {}))
+            return
         watch = q.get("watch", "").lower() in ("true", "1")
         verb = "get" if name else ("watch" if watch else "list")
         if faults.forbidden(rt, namespace):
@@ -1161,6 +1209,8 @@ class Handler(BaseHTTPRequestHandler):
                                             {"causes": [{"message": "injected transient failure"}]}))
             return
         rep = negotiate(self.headers.get("Accept"), "object" if name else "list")
+        if rep is not None and faults.matches(faults.ignore_accept, rt):
+            rep = ("json", "")  # like an aggregated API server that does not know PartialObjectMetadata
         if rep is None:
             self._send_status(status_object(
                 406, "NotAcceptable",
@@ -1238,10 +1288,12 @@ class Handler(BaseHTTPRequestHandler):
             start = bisect.bisect_left(keys, start_key)
         end = min(len(entries), start + limit) if limit > 0 else len(entries)
         page_entries = entries[start:end]
+        if token and start > 0 and faults.matches(faults.duplicate, rt):
+            page_entries = [entries[start - 1], *page_entries]  # an object seen on the previous page again
         list_meta: JSON = {"resourceVersion": str(list_rv)}
         if end < len(entries):
             list_meta["continue"] = encode_continue(list_rv, keys[end - 1] if end > 0 else prefix, page + 1)
-            if not filtered:
+            if not filtered and self.server.config.remaining_count:
                 list_meta["remainingItemCount"] = len(entries) - end
         if rep[0] == "partial":
             body = dumps({"kind": "PartialObjectMetadataList", "apiVersion": f"{META_V1}/{rep[1]}",
@@ -1251,6 +1303,17 @@ class Handler(BaseHTTPRequestHandler):
         head = dumps({"kind": rt.list_kind, "apiVersion": rt.group_version, "metadata": list_meta})
         body = head[:-1] + b',"items":[' + b",".join(e.item for e in page_entries) + b"]}"
         self._send(200, body)
+
+    def _die(self) -> None:
+        """The server goes away mid-scan: log this request, then exit without answering it.
+        The connection is dropped and later connections are refused."""
+        self._status = 0
+        self.server.log_request_entry({
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "method": self.command,
+            "path": urlsplit(self.path).path, "query": self._query, "raw_query": urlsplit(self.path).query,
+            "status": 0, "user": self._user, "accept": self.headers.get("Accept"),
+            "user_agent": self.headers.get("User-Agent"), "duration_ms": 0.0, "died": True})
+        os._exit(0)
 
     def _watch(self, rt: ResourceType, namespace: str | None, rep: tuple[str, str]) -> None:
         """Minimal watch: synthetic ADDED events for current objects (unless resuming), then end."""
@@ -1303,12 +1366,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="410 Expired for a continue token once PAGES pages (default 1) were served; TIMES times")
     p.add_argument("--delay", action="append", default=[], metavar="RESOURCE:SECONDS",
                    help="sleep SECONDS before answering each request for RESOURCE")
+    p.add_argument("--missing", action="append", default=[], metavar="RESOURCE[,...]",
+                   help="discovery lists RESOURCE but list and get answer 404 (a CRD removed mid-scan)")
+    p.add_argument("--ignore-accept", action="append", default=[], metavar="RESOURCE[,...]",
+                   help="serve full objects for RESOURCE even when metadata-only lists are asked for")
+    p.add_argument("--duplicate", action="append", default=[], metavar="RESOURCE[,...]",
+                   help="every continued page of RESOURCE starts with the previous page's last item again")
+    p.add_argument("--revoke-token-after", action="append", default=[], metavar="RESOURCE:N",
+                   help="after N requests for RESOURCE, every request (of anything) gets 401")
+    p.add_argument("--die-after", action="append", default=[], metavar="RESOURCE:N",
+                   help="after N requests for RESOURCE, the next one makes the process exit without answering")
+    p.add_argument("--no-remaining-count", action="store_true", help="never send metadata.remainingItemCount")
     p.add_argument("--max-limit", type=int, default=0,
                    help="cap page size (also applied when the client sends no limit); 0 = no cap")
     p.add_argument("--generate-pods", type=int, default=0, metavar="N",
                    help="add a generated cluster: Deployments -> ReplicaSets -> N Pods (+ Nodes, Namespaces)")
     p.add_argument("--generate-namespaces", type=int, default=10)
     p.add_argument("--generate-replicas", type=int, default=5, help="pods per generated Deployment")
+    p.add_argument("--generate-bare", action="store_true", help="generated pods have no owners (no Deployments)")
     p.add_argument("--no-implicit", action="store_true",
                    help="do not add system namespaces and per-namespace default ServiceAccounts")
     p.add_argument("--no-defaulting", action="store_true", help="serve objects without apiserver defaulting")
@@ -1320,14 +1395,16 @@ def build_parser() -> argparse.ArgumentParser:
 def make_server(args: argparse.Namespace) -> ApiServer:
     docs = load_manifests(args.manifests)
     if args.generate_pods:
-        docs.extend(generate_cluster(args.generate_pods, args.generate_namespaces, args.generate_replicas))
+        docs.extend(generate_cluster(args.generate_pods, args.generate_namespaces, args.generate_replicas,
+                                     args.generate_bare))
     cluster = Cluster(docs, implicit=not args.no_implicit, defaulting=not args.no_defaulting)
-    faults = Faults.parse(args.forbid, args.fail, args.throttle, args.expire_continue, args.delay)
+    faults = Faults.parse(args.forbid, args.fail, args.throttle, args.expire_continue, args.delay, args.missing,
+                          args.ignore_accept, args.duplicate, args.revoke_token_after, args.die_after)
     if not args.token:
         raise SystemExit("at least one --token is required")
     config = ServerConfig(tokens=tuple(args.token), user=args.user, git_version=args.git_version, faults=faults,
                           request_log=args.request_log, verbose=args.verbose, watch_timeout=args.watch_timeout,
-                          max_limit=args.max_limit)
+                          max_limit=args.max_limit, remaining_count=not args.no_remaining_count)
     tls = None
     if args.cert or args.key:
         if not (args.cert and args.key):

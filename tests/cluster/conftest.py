@@ -1,8 +1,15 @@
-"""Helpers for the live-cluster tests: the fake API server process and kubeconfigs for it."""
+"""Helpers for the live-cluster tests: the fake API server process and kubeconfigs for it.
+
+Every server these tests start goes through `serve` (or the `cluster` fixture), which checks,
+when the server stops, that its request log holds only what a read-only scanner may send:
+GET, no watch, no query but limit/continue, secrets only as metadata-only collection lists.
+A future change that sends anything else fails every test that exercises it.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -10,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from kubeaudit.sources.cluster.transport import METADATA_LIST, QUERY_PARAMETERS
 from tests.apiserver import FIXTURES, ApiServerHandle, running_apiserver
 
 HERE = Path(__file__).resolve().parent
@@ -18,10 +26,35 @@ EQUIVALENCE = [FIXTURES, DATA / "equivalence"]
 SECRET_RULE = DATA / "secret-rule"
 
 
+def read_only_violations(log: list[dict[str, Any]]) -> list[str]:
+    """Requests in a server's log that a read-only scanner must never send."""
+    bad = []
+    for r in log:
+        parts = r["path"].strip("/").split("/")
+        if parts[:1] == ["api"] and len(parts) >= 5 and parts[2] == "namespaces":
+            parts = parts[:2] + parts[4:]  # drop namespaces/NS
+        secret = parts[:1] == ["api"] and len(parts) >= 3 and parts[2] == "secrets"
+        if r["method"] != "GET":
+            bad.append(f"{r['method']} {r['path']}")
+        elif set(r["query"]) - QUERY_PARAMETERS:
+            bad.append(f"query {sorted(r['query'])} on {r['path']}")
+        elif secret and (len(parts) > 3 or r["accept"] != METADATA_LIST):
+            bad.append(f"secret data could be read: {r['path']} Accept: {r['accept']}")
+    return bad
+
+
+@contextlib.contextmanager
+def serve(manifests: Any = None, **options: Any) -> Iterator[ApiServerHandle]:
+    """running_apiserver, plus the read-only check of everything the scanner sent."""
+    with running_apiserver(manifests, **options) as api:
+        yield api
+        assert read_only_violations(api.requests()) == []
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[ApiServerHandle]:
     """The example cluster, served exactly as written (no defaulting, no implicit objects)."""
-    with running_apiserver(EQUIVALENCE, defaulting=False, implicit=False) as api:
+    with serve(EQUIVALENCE, defaulting=False, implicit=False) as api:
         yield api
 
 

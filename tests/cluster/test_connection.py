@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.apiserver import ApiServerHandle, running_apiserver
-from tests.cluster.conftest import report, write_kubeconfig
+from tests.apiserver import ApiServerHandle
+from tests.cluster.conftest import report, serve, write_kubeconfig
 from tests.conftest import RunCli
 
 
@@ -82,7 +82,7 @@ def test_paths_and_cluster_options_are_checked(run_cli: RunCli) -> None:
 def test_kubeconfig_env_with_several_files_and_several_contexts(
     cluster: ApiServerHandle, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with running_apiserver([], implicit=False) as empty:
+    with serve([], implicit=False) as empty:
         first = write_kubeconfig(tmp_path / "a.yaml", {"prod": cluster}, current="prod")
         second = write_kubeconfig(tmp_path / "b.yaml", {"empty": empty}, current="empty")
         monkeypatch.setenv("KUBECONFIG", f"{first}:{tmp_path / 'missing.yaml'}:{second}")
@@ -93,3 +93,30 @@ def test_kubeconfig_env_with_several_files_and_several_contexts(
     assert doc["inputs"] == ["cluster:empty", "cluster:prod"]
     assert doc["findings"] and {f["location"]["context"] for f in doc["findings"]} == {"prod"}
     assert both.code == 1
+
+
+def test_token_with_a_line_break_is_one_line_without_the_token(
+    cluster: ApiServerHandle, run_cli: RunCli, tmp_path: Path
+) -> None:
+    kubeconfig = cluster.write_kubeconfig(tmp_path / "newline.yaml", token="s3cret-value\nx")
+    run = run_cli("scan", "--cluster", "--kubeconfig", str(kubeconfig), "--no-config")
+    assert run.code == 2
+    [line] = _error_lines(run.err)
+    assert line.startswith(f"kubeaudit: error: context kubeaudit-test ({cluster.url}): cannot send the request")
+    assert "s3cret-value" not in run.err
+
+
+def test_one_context_that_cannot_connect_stops_the_whole_run(
+    cluster: ApiServerHandle, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Documented: every context is checked before any is scanned; one that cannot be reached is one
+    line and exit 2, and nothing is scanned, so a report never silently covers fewer clusters than asked."""
+    with serve([], implicit=False) as down:
+        kubeconfig = write_kubeconfig(tmp_path / "two.yaml", {"prod": cluster, "staging": down}, current="prod")
+        url = down.url
+    cluster.clear_requests()
+    run = run_cli("scan", "--cluster", "--kubeconfig", str(kubeconfig), "--no-config", "-f", "json",
+                  "--context", "prod", "--context", "staging")  # fmt: skip
+    assert run.code == 2 and run.out == ""
+    assert _error_lines(run.err) == [f"kubeaudit: error: context staging ({url}): cannot connect: connection refused"]
+    assert [r["path"] for r in cluster.requests()] == ["/version"]  # prod answered, and was not listed

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.apiserver import ApiServerHandle, running_apiserver
-from tests.cluster.conftest import EQUIVALENCE, report
+from tests.apiserver import ApiServerHandle
+from tests.cluster.conftest import EQUIVALENCE, report, serve
 from tests.conftest import RunCli
 
 
 def test_forbidden_kind_is_a_gap_and_exits_2_unless_partial_is_allowed(run_cli: RunCli) -> None:
-    with running_apiserver(EQUIVALENCE, forbid=["daemonsets.apps"], implicit=False) as api:
+    with serve(EQUIVALENCE, forbid=["daemonsets.apps"], implicit=False) as api:
         args = ("scan", "--cluster", "--kubeconfig", str(api.kubeconfig_path), "--no-config", "-f", "json")
         strict = run_cli(*args)
         partial = run_cli(*args, "--allow-partial")
@@ -30,7 +30,7 @@ def test_forbidden_kind_is_a_gap_and_exits_2_unless_partial_is_allowed(run_cli: 
 
 
 def test_namespace_that_cannot_be_read_is_a_gap_for_that_namespace_only(run_cli: RunCli) -> None:
-    with running_apiserver(EQUIVALENCE, forbid=["team-b/pods"], implicit=False) as api:
+    with serve(EQUIVALENCE, forbid=["team-b/pods"], implicit=False) as api:
         run = run_cli("scan", "--cluster", "--kubeconfig", str(api.kubeconfig_path), "--no-config", "-f", "json")
     doc = report(run.out)
     assert run.code == 2
@@ -43,7 +43,7 @@ def test_namespace_that_cannot_be_read_is_a_gap_for_that_namespace_only(run_cli:
 
 
 def test_kind_failing_after_retries_is_a_gap(run_cli: RunCli) -> None:
-    with running_apiserver(EQUIVALENCE, fail={"cronjobs.batch": 50}, implicit=False) as api:
+    with serve(EQUIVALENCE, fail={"cronjobs.batch": 50}, implicit=False) as api:
         run = run_cli("scan", "--cluster", "--kubeconfig", str(api.kubeconfig_path), "--no-config", "-f", "json")
         cronjob_requests = [r for r in api.requests() if r["path"].endswith("/cronjobs")]
     doc = report(run.out)

@@ -6,8 +6,8 @@ from typing import Any
 
 from kubeaudit.sources.cluster.source import ClusterOptions, open_cluster_sources
 from kubeaudit.sources.cluster.transport import METADATA_LIST
-from tests.apiserver import FIXTURES, ApiServerHandle, running_apiserver
-from tests.cluster.conftest import EQUIVALENCE, SECRET_RULE, report
+from tests.apiserver import FIXTURES, ApiServerHandle
+from tests.cluster.conftest import EQUIVALENCE, SECRET_RULE, report, serve
 from tests.conftest import RunCli
 
 
@@ -24,12 +24,12 @@ def _listed(api: ApiServerHandle, **options: Any) -> dict[str, list[str]]:
 
 
 def test_pagination_and_410_restarts_lose_and_duplicate_nothing() -> None:
-    with running_apiserver([], generate_pods=60, generate_namespaces=3, implicit=False) as api:
+    with serve([], generate_pods=60, generate_namespaces=3, implicit=False) as api:
         whole = _listed(api, page_size=1000)
         api.clear_requests()
         paged = _listed(api, page_size=7, concurrency=2)
         pod_requests = [r for r in api.requests() if r["path"] == "/api/v1/pods"]
-    with running_apiserver([], generate_pods=60, generate_namespaces=3, implicit=False,
+    with serve([], generate_pods=60, generate_namespaces=3, implicit=False,
                            expire_continue={"pods": (2, 2)}) as api:  # fmt: skip
         restarted = _listed(api, page_size=7)
         expired = [r for r in api.requests() if r["path"] == "/api/v1/pods" and r["status"] == 410]
@@ -43,7 +43,7 @@ def test_pagination_and_410_restarts_lose_and_duplicate_nothing() -> None:
 
 
 def test_server_errors_and_throttling_are_retried() -> None:
-    with running_apiserver(FIXTURES, fail={"pods": 2}, throttle={"deployments.apps": (2, 0)}) as api:
+    with serve(FIXTURES, fail={"pods": 2}, throttle={"deployments.apps": (2, 0)}) as api:
         listing = _listed(api)
         statuses = [(r["path"], r["status"]) for r in api.requests()]
     assert len(listing["Pod"]) == 5
@@ -52,7 +52,7 @@ def test_server_errors_and_throttling_are_retried() -> None:
 
 
 def test_only_get_requests_and_secrets_only_as_metadata(run_cli: RunCli) -> None:
-    with running_apiserver(EQUIVALENCE, implicit=False) as api:
+    with serve(EQUIVALENCE, implicit=False) as api:
         plain = run_cli("scan", "--cluster", "--kubeconfig", str(api.kubeconfig_path), "--no-config", "-f", "json")
         plain_requests = api.requests()
         api.clear_requests()

@@ -5,6 +5,12 @@ joined by ':' -- ';' on Windows -- merged, first one wins), else ~/.kube/config;
 when none of those exists but KUBERNETES_SERVICE_HOST is set (running in a pod), the
 pod's service-account credentials. The `kubernetes` client does the configuration,
 authentication (tokens, client certificates, exec plugins) and TLS.
+
+In a pod, the client's InClusterConfigLoader reads the server from KUBERNETES_SERVICE_HOST and
+KUBERNETES_SERVICE_PORT and the token and CA certificate from SERVICE_ACCOUNT_DIR (the path
+Kubernetes mounts them at; the token is re-read every minute, so projected tokens that rotate keep
+working). `connect(..., service_account_dir=...)` points it elsewhere: tests use that to run the
+real loader against the test API server's token and CA. There is no environment override.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Any
 from kubeaudit.sources.cluster.errors import ClusterError
 
 IN_CLUSTER = "in-cluster"
+# Where Kubernetes mounts a pod's service-account token and the cluster CA certificate.
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +72,15 @@ def _finish(cfg: Any, concurrency: int) -> Any:
     return api
 
 
-def connect(kubeconfig: str | None, contexts: list[str], concurrency: int = 4) -> list[Connection]:
-    """One connection per context (the current context when none is given). No request is made."""
+def connect(
+    kubeconfig: str | None, contexts: list[str], concurrency: int = 4, service_account_dir: str | None = None
+) -> list[Connection]:
+    """One connection per context (the current context when none is given). No request is made.
+    service_account_dir: where in-cluster credentials are read (default SERVICE_ACCOUNT_DIR)."""
     paths, _ = kubeconfig_paths(kubeconfig)
     if not paths:
         if os.environ.get("KUBERNETES_SERVICE_HOST") and not contexts:
-            return [_in_cluster(concurrency)]
+            return [_in_cluster(concurrency, service_account_dir or SERVICE_ACCOUNT_DIR)]
         raise ClusterError(
             "no kubeconfig: none at ~/.kube/config, KUBECONFIG is not set and this is not a pod "
             "(give --kubeconfig FILE)"
@@ -130,12 +141,27 @@ def _contexts(paths: list[str]) -> tuple[list[str], str | None]:
     return names, current
 
 
-def _in_cluster(concurrency: int) -> Connection:
+def _in_cluster(concurrency: int, service_account_dir: str) -> Connection:
     from kubernetes.config import ConfigException, incluster_config
 
+    class Loader(incluster_config.InClusterConfigLoader):
+        """The client's loader, with the token trimmed as client-go trims it: a token file written
+        with a trailing newline must not become an invalid Authorization header."""
+
+        def _read_token_file(self) -> None:
+            super()._read_token_file()
+            self.token = "bearer " + self.token[len("bearer ") :].strip()
+            if self.token == "bearer ":
+                raise ConfigException("Token file exists but empty.")
+
     cfg = _configuration()
+    loader = Loader(
+        token_filename=os.path.join(service_account_dir, "token"),
+        cert_filename=os.path.join(service_account_dir, "ca.crt"),
+        try_refresh_token=True,
+    )
     try:
-        incluster_config.load_incluster_config(client_configuration=cfg)
+        loader.load_and_set(cfg)
     except ConfigException as exc:
         raise ClusterError(f"in-cluster credentials: {_one_line(exc)}") from None
     return Connection(IN_CLUSTER, str(cfg.host), _finish(cfg, concurrency))

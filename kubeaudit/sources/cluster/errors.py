@@ -34,3 +34,22 @@ class ApiError(Exception):
 
 class Expired(ApiError):
     """410 Gone: a continue token expired (etcd compaction); the list must start over."""
+
+
+class ConnectionLost(ApiError):
+    """The connection worked when the scan started, then failed for good: credentials expired
+    or were revoked (401), TLS verification started failing, or the server stayed unreachable
+    after every retry. Everything not read yet is a coverage gap; no further request is sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, "connection lost", message)
+
+    def describe(self) -> str:
+        return self.message
+
+
+class UnsafeRequest(ApiError):
+    """A request the read-only guard refused before sending it (a bug or a hostile name)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, "refused by the read-only guard", message)

@@ -43,7 +43,7 @@ def list_pages(
     restarts = 0
     restarted = False
     while True:
-        query: dict[str, str | int] = {"limit": page_size}
+        query: dict[str, str | int] = {"limit": max(1, page_size)}  # limit=0 would mean "everything"
         if token:
             query["continue"] = token
         try:
@@ -67,13 +67,16 @@ def list_pages(
                 continue
             seen.add(key)
             items.append(item)
-        meta = body.get("metadata") or {}
+        meta = body.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
         remaining = meta.get("remainingItemCount")
         yield Page(items, remaining if isinstance(remaining, int) else None, restarted)
         restarted = False
-        token = meta.get("continue") or None
+        previous, token = token, meta.get("continue") or None
         if not token:
             return
+        if token == previous:  # a server that answers a continue token with itself would never end
+            raise ApiError(0, "pagination loop", f"{path} returned the continue token it was given")
 
 
 def identity(item: dict[str, Any]) -> str:

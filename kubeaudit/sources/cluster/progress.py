@@ -30,6 +30,7 @@ class RichProgress:
 
     def __init__(self, stream: TextIO) -> None:
         from rich.console import Console
+        from rich.markup import escape
         from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as RichBar
 
@@ -43,12 +44,14 @@ class RichProgress:
             transient=True,
         )
         self._tasks: dict[tuple[str, str], Any] = {}
+        self._escape = escape
         self._bar.start()
 
     def listing(self, context: str, label: str, count: int, total: int | None) -> None:
         key = (context, label)
         if key not in self._tasks:
-            self._tasks[key] = self._bar.add_task(f"[{context}] {label}", total=None)
+            # Names are text, not rich markup: "[prod]" would otherwise be read as a style tag and vanish.
+            self._tasks[key] = self._bar.add_task(self._escape(f"[{context}] {label}"), total=None)
         self._bar.update(self._tasks[key], completed=count, total=total)
 
     def done(self, context: str, label: str) -> None:

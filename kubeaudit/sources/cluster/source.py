@@ -9,9 +9,9 @@ What could not be read becomes a CoverageGap, never a silent pass.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from kubeaudit.model import CoverageGap, Notice, Resource
 from kubeaudit.sources.base import Batch
 from kubeaudit.sources.cluster.credentials import connect
 from kubeaudit.sources.cluster.discovery import ApiResource, Discovery, discover
-from kubeaudit.sources.cluster.errors import ApiError, ClusterError
+from kubeaudit.sources.cluster.errors import ApiError, ClusterError, ConnectionLost
 from kubeaudit.sources.cluster.facts import ClusterFacts
 from kubeaudit.sources.cluster.kinds import CATALOGUE, METADATA_ONLY, catalogue_groups, default_kinds, kinds_for_rules
 from kubeaudit.sources.cluster.listing import DEFAULT_PAGE_SIZE, Page, list_pages
@@ -28,6 +28,8 @@ from kubeaudit.sources.cluster.progress import NoProgress, Progress
 from kubeaudit.sources.cluster.transport import DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Transport, connection_error
 
 DEFAULT_CONCURRENCY = 4
+# A namespace name (RFC 1123 label), checked before it becomes part of a request path.
+NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 # Desired state is what rules judge; a workload's status (container statuses, conditions)
 # is dropped as soon as it is read.
 WORKLOAD_KINDS = frozenset(
@@ -45,12 +47,17 @@ class ClusterOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     attempts: int = DEFAULT_ATTEMPTS  # per request, for 429, 5xx and network errors
     backoff: float = 0.25  # seconds before the first retry; doubles each time
+    service_account_dir: str | None = None  # in-cluster token and CA; None: where Kubernetes mounts them
 
 
 def open_cluster_sources(options: ClusterOptions, progress: Progress | None = None) -> list[ClusterSource]:
     """Connect to every context and check that each answers (GET /version). Raises ClusterError
-    with one line per context that cannot be scanned at all."""
-    connections = connect(options.kubeconfig, options.contexts, options.concurrency)
+    with one line per context that cannot be scanned at all: then nothing is scanned, not even the
+    contexts that answered (a run either covers every context asked for or reports why not)."""
+    bad = [ns for ns in options.namespaces if not NAMESPACE_NAME.fullmatch(ns)]
+    if bad:
+        raise ClusterError([f"--namespace {ns!r} is not a namespace name (RFC 1123 label)" for ns in bad])
+    connections = connect(options.kubeconfig, options.contexts, options.concurrency, options.service_account_dir)
     sources: list[ClusterSource] = []
     problems: list[str] = []
     for conn in connections:
@@ -74,6 +81,7 @@ def open_cluster_sources(options: ClusterOptions, progress: Progress | None = No
                 else [f"context {conn.context} ({conn.server}): GET /version failed: {exc.describe()}"]
             )
             continue
+        transport.verified = True
         sources.append(ClusterSource(transport, options, version, progress))
     if problems:
         raise ClusterError(problems)
@@ -93,6 +101,7 @@ class _Fallback:
     total: int
     forbidden: list[tuple[str, str]] = field(default_factory=list)  # (namespace, message)
     cluster_message: str = ""
+    lost: ConnectionLost | None = None
 
 
 class ClusterSource:
@@ -230,11 +239,18 @@ class ClusterSource:
         return obj
 
     def _run(self, tiers: list[list[_Task]], namespaces: list[str] | None) -> Iterator[Batch]:
+        """List every task with a bounded pool of daemon threads; pages come back through a bounded
+        queue. Every task ends with exactly one "done" or "error" message, whatever happens in the
+        worker, so the loop below cannot wait forever. When the consumer stops (an exception in the
+        pipeline, Ctrl-C), closing this generator stops the workers, their retries and backoff; and
+        because they are daemon threads, a generator nobody closes cannot keep the process alive."""
         concurrency = max(1, self.options.concurrency)
         inbox: queue.Queue[tuple[str, _Task, Any]] = queue.Queue(maxsize=2 * concurrency)
+        todo: queue.Queue[_Task] = queue.Queue()
         stop = threading.Event()
         counts: dict[str, int] = {}
         fallbacks: dict[str, _Fallback] = {}
+        self.transport.cancelled.clear()
 
         def put(message: tuple[str, _Task, Any]) -> None:
             while not stop.is_set():
@@ -245,6 +261,7 @@ class ClusterSource:
                     continue
 
         def work(task: _Task) -> None:
+            outcome: tuple[str, _Task, Any] = ("error", task, ApiError(0, "listing stopped", "worker ended early"))
             try:
                 for page in list_pages(
                     self.transport,
@@ -256,20 +273,35 @@ class ClusterSource:
                     if stop.is_set():
                         return
                     put(("page", task, page))
-                put(("done", task, None))
-            except ClusterError as exc:
-                put(("fatal", task, exc))
+                outcome = ("done", task, None)
             except ApiError as exc:
-                put(("error", task, exc))
+                outcome = ("error", task, exc)
+            except ClusterError as exc:  # not expected once verified; still a gap, never lost
+                outcome = ("error", task, ApiError(0, "cluster error", "; ".join(exc.lines)))
             except Exception as exc:  # a bug or an unexpected answer: a gap, not a crash of the scan
-                put(("error", task, ApiError(0, type(exc).__name__, str(exc))))
+                outcome = ("error", task, ApiError(0, type(exc).__name__, str(exc)))
+            finally:
+                put(outcome)
 
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"kubeaudit-{self.context}")
+        def worker() -> None:
+            while not stop.is_set():
+                try:
+                    task = todo.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                work(task)
+
+        threads = [
+            threading.Thread(target=worker, name=f"kubeaudit-{self.context}-{i}", daemon=True)
+            for i in range(concurrency)
+        ]
+        for thread in threads:
+            thread.start()
         try:
             for tasks in tiers:
                 pending = len(tasks)
                 for task in tasks:
-                    pool.submit(work, task)
+                    todo.put(task)
                 while pending:
                     kind, task, payload = inbox.get()
                     res = task.resource
@@ -285,20 +317,18 @@ class ClusterSource:
                         self.progress.done(self.context, res.label)
                         if task.fallback:
                             yield from self._fallback_finished(task, None, fallbacks)
-                    elif kind == "fatal":
-                        raise payload
                     elif task.fallback:
                         yield from self._fallback_finished(task, payload, fallbacks)
                     elif payload.forbidden and res.namespaced and task.namespace is None and namespaces:
                         fallbacks[res.label] = _Fallback(len(namespaces), len(namespaces), [], payload.message)
                         for ns in namespaces:
-                            pool.submit(work, _Task(res, ns, fallback=True))
+                            todo.put(_Task(res, ns, fallback=True))
                         pending += len(namespaces)
                     else:
                         yield Batch(gaps=[self._gap(task, payload)])
         finally:
             stop.set()
-            pool.shutdown(wait=False, cancel_futures=True)
+            self.transport.cancelled.set()
 
     def _fallback_finished(
         self, task: _Task, error: ApiError | None, fallbacks: dict[str, _Fallback]
@@ -309,9 +339,13 @@ class ClusterSource:
         gaps: list[CoverageGap] = []
         if error is not None and error.forbidden:
             state.forbidden.append((str(task.namespace), error.message))
+        elif isinstance(error, ConnectionLost):
+            state.lost = error  # one gap for the kind, not one per namespace
         elif error is not None:
             gaps.append(self._gap(task, error))
         if state.pending == 0:
+            if state.lost is not None:
+                gaps.append(self._gap(_Task(res), state.lost))
             if state.forbidden and len(state.forbidden) == state.total:
                 gaps.append(self._gap(_Task(res), ApiError(403, "Forbidden", state.cluster_message)))
             else:

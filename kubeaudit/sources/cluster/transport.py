@@ -3,6 +3,16 @@
 Requests go through the `kubernetes` client's ApiClient (its configuration, auth
 headers, token refresh and TLS), but the body is read as raw JSON rather than
 deserialised into typed models, so objects keep their manifest field names.
+
+Every request passes `check_read_only` before anything is sent: GET only, a path made of
+plain segments (no `..`, no query smuggled into the path), no query parameter but
+`limit` and `continue` (so never a watch), and secrets only as a metadata-only
+collection list -- never a single secret, never a secret list that could carry data.
+
+Once a connection has been verified (`GET /version` answered), a later 401, TLS failure
+or a server that stays unreachable after every retry does not abort the run: the
+transport is marked lost, every later request fails at once with `ConnectionLost`
+(an ApiError), and whatever was not read yet becomes a coverage gap.
 """
 
 from __future__ import annotations
@@ -10,11 +20,11 @@ from __future__ import annotations
 import json
 import random
 import re
-import time
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Mapping
 from typing import Any
 
-from kubeaudit.sources.cluster.errors import ApiError, ClusterError, Expired
+from kubeaudit.sources.cluster.errors import ApiError, ClusterError, ConnectionLost, Expired, UnsafeRequest
 
 JSON = "application/json"
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -25,6 +35,37 @@ METHOD = "GET"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_ATTEMPTS = 5
 MAX_RETRY_AFTER = 10.0
+
+# The only query parameters ever sent: pagination. Never watch, resourceVersion tricks or dryRun.
+QUERY_PARAMETERS = frozenset({"limit", "continue"})
+# One path segment: a version, group, plural, namespace or object name. No '..', '%', '?', '#'.
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_read_only(method: str, path: str, query: Mapping[str, str | int] | None, accept: str) -> None:
+    """Raise UnsafeRequest unless the request is one this scanner may send. Nothing is sent
+    before this check passes, whichever code path builds the request."""
+    if method != METHOD:
+        raise UnsafeRequest(f"{method} {path}: only GET is ever sent")
+    segments = path.split("/")
+    if segments[0] != "" or len(segments) < 2 or not all(_SEGMENT.fullmatch(s) for s in segments[1:]):
+        raise UnsafeRequest(f"{path!r} is not a plain API path")
+    extra = sorted(set(query or {}) - QUERY_PARAMETERS)
+    if extra:
+        raise UnsafeRequest(f"{path}: query parameter {', '.join(extra)} is never sent (lists only, no watch)")
+    resource, named = _core_resource(segments)
+    if resource == "secrets" and (named or accept != METADATA_LIST):
+        raise UnsafeRequest(f"{path}: secrets are only ever listed as metadata (Accept: {METADATA_LIST})")
+
+
+def _core_resource(segments: list[str]) -> tuple[str | None, bool]:
+    """(resource, addresses one object) of a core-group path /api/v1/[namespaces/NS/]RESOURCE[/NAME...]."""
+    if segments[1:2] != ["api"] or len(segments) < 4:
+        return None, False
+    rest = segments[3:]
+    if rest[0] == "namespaces" and len(rest) >= 3:
+        rest = rest[2:]
+    return rest[0], len(rest) > 1
 
 
 class Transport:
@@ -39,7 +80,6 @@ class Transport:
         timeout: float = DEFAULT_TIMEOUT,
         attempts: int = DEFAULT_ATTEMPTS,
         backoff: float = 0.25,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.api = api_client
         self.context = context
@@ -47,25 +87,46 @@ class Transport:
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.backoff = backoff
-        self.sleep = sleep
         self.requests = 0
+        # Set once GET /version answered: from then on, losing the connection is a gap, not an error.
+        self.verified = False
+        # Set when the scan is stopped: retries stop and backoff sleeps end at once.
+        self.cancelled = threading.Event()
+        self._lost: ConnectionLost | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def lost(self) -> ConnectionLost | None:
+        """Why this connection was given up during the scan (None while it works)."""
+        return self._lost
 
     def get(
         self, path: str, query: Mapping[str, str | int] | None = None, accept: str = JSON, *, retry_connect: bool = True
     ) -> dict[str, Any]:
         """The decoded JSON body of a 2xx answer. Raises ApiError (Expired for 410) for error
         answers and for failures that persist after every retry; ClusterError for 401 and TLS
-        verification failures, which no retry can fix and which make the whole cluster unreadable."""
+        verification failures, which no retry can fix and which make the whole cluster unreadable --
+        until the connection is verified; after that they raise ConnectionLost, for this request and
+        every later one. Raises UnsafeRequest, sending nothing, for a request check_read_only refuses."""
+        check_read_only(METHOD, path, query, accept)
         last: ApiError | None = None
         for attempt in range(1, self.attempts + 1):
+            self._check_usable()
             try:
                 status, headers, body = self._send(path, query, accept)
             except _Transient as exc:
                 last = ApiError(0, exc.reason, exc.detail, attempts=attempt)
                 if not retry_connect or attempt == self.attempts:
+                    if self.verified and exc.reason == "connection failed":
+                        raise self._lose(f"server unreachable during the scan: {exc.detail} "
+                                         f"(after {attempt} attempts)") from None  # fmt: skip
                     raise last from None
-                self.sleep(self._delay(attempt))
+                self._wait(self._delay(attempt))
                 continue
+            except ClusterError as exc:  # TLS verification failed
+                if self.verified:
+                    raise self._lose(f"{exc.lines[0].split(': ', 1)[-1]} (during the scan)") from None
+                raise
             if 200 <= status < 300:
                 try:
                     decoded = json.loads(body)
@@ -76,6 +137,11 @@ class Transport:
                 return decoded
             reason, message = _status_text(status, body)
             if status == 401:
+                if self.verified:
+                    raise self._lose(
+                        "credentials rejected (401 Unauthorized) during the scan: the token or client "
+                        "certificate expired or was revoked; nothing more was read from this cluster"
+                    )
                 raise ClusterError(
                     f"context {self.context} ({self.server}): credentials rejected (401 Unauthorized): "
                     "the token or client certificate is invalid or has expired"
@@ -86,11 +152,27 @@ class Transport:
                 last = ApiError(status, reason, message, attempts=attempt)
                 if attempt == self.attempts:
                     raise last
-                self.sleep(self._delay(attempt, headers.get("Retry-After")))
+                self._wait(self._delay(attempt, headers.get("Retry-After")))
                 continue
             raise ApiError(status, reason, message)
         assert last is not None
         raise last
+
+    def _check_usable(self) -> None:
+        if self._lost is not None:
+            raise ConnectionLost(self._lost.message)
+        if self.cancelled.is_set():
+            raise ApiError(0, "cancelled", "the scan was stopped before this request")
+
+    def _lose(self, message: str) -> ConnectionLost:
+        with self._lock:
+            if self._lost is None:
+                self._lost = ConnectionLost(message)
+            return ConnectionLost(self._lost.message)
+
+    def _wait(self, seconds: float) -> None:
+        """Back off before a retry; ends early when the scan is stopped."""
+        self.cancelled.wait(seconds)
 
     def _delay(self, attempt: int, retry_after: str | None = None) -> float:
         if retry_after:
@@ -111,11 +193,17 @@ class Transport:
             header_params={"Accept": accept},
             auth_settings=["BearerToken"],
         )
-        assert method == METHOD
+        check_read_only(str(method), path, query, accept)  # what the client built is what we checked
         self.requests += 1
         try:
             response = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
             body = response.read()
+        except ValueError:  # http.client refuses a header value: a token with a line break in it
+            # Not the exception's text: it quotes the header, and so the token.
+            raise ClusterError(
+                f"context {self.context} ({self.server}): cannot send the request: a header value is invalid; "
+                "check the credentials (a token with a line break or another control character?)"
+            ) from None
         except ApiException as exc:  # the client turns TLS failures into status 0
             if exc.status == 0 and "SSL" in str(exc.reason):
                 raise self._tls_error(str(exc.reason)) from None
