@@ -117,31 +117,35 @@ class Finding:
     container: str | None = None
     category: str = ""
     suppression: Suppression | None = None
+    # Stable across line moves, re-indentation and document reordering: rule, cluster
+    # context, resource identity and the field path with list items named by identity, not
+    # position. Computed once, when the finding is made, from the full resource: the
+    # pipeline may later keep only a slim copy of the resource.
+    fingerprint: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            object.__setattr__(self, "fingerprint", compute_fingerprint(self.rule_id, self.resource, self.path))
 
     @property
     def suppressed(self) -> bool:
         return self.suppression is not None
 
     @property
-    def fingerprint(self) -> str:
-        """Stable across line moves, re-indentation and document reordering.
-
-        List indexes are replaced by the item's name where it has one, so moving a
-        container within the list does not change the fingerprint.
-        """
-        parts = [
-            self.rule_id,
-            self.resource.origin.context or "",
-            self.resource.kind,
-            self.resource.namespace or "",
-            self.resource.name,
-            _stable_path(self.resource.data, self.path),
-        ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-    @property
     def line(self) -> int | None:
         return self.position.line if self.position else None
+
+
+def compute_fingerprint(rule_id: str, resource: Resource, path: Path) -> str:
+    parts = [
+        rule_id,
+        resource.origin.context or "",
+        resource.kind,
+        resource.namespace or "",
+        resource.name,
+        _stable_path(resource.data, path),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def _stable_path(data: Any, path: Path) -> str:

@@ -10,6 +10,7 @@ import contextlib
 import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from kubeaudit.engine.rule import Rule
@@ -18,6 +19,7 @@ from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.views import VIEW_KINDS, ShapeError, check_resource_shape, resource_targets
 from kubeaudit.views.inventory import INVENTORY_VIEWS, Inventory
+from kubeaudit.views.pod import WORKLOAD_KINDS, slim_resource
 
 
 class RuleIndex:
@@ -156,9 +158,13 @@ def _run_scan(
                     continue
                 try:
                     check_resource_shape(resource)
+                    found = evaluate_resource(resource, index)
+                    # Past this point only identity, metadata and pod-template metadata are
+                    # read (reports, suppressions, NetworkPolicy selection); keep no more.
+                    kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS else resource
                     if inventory.wants(resource.kind):
-                        inventory.add(resource)
-                    findings.extend(evaluate_resource(resource, index))
+                        inventory.add(kept)
+                    findings.extend(replace(f, resource=kept) for f in found)
                 except ShapeError as exc:
                     position = resource.origin.position(exc.path)
                     errors.append(

@@ -7,6 +7,7 @@ each path back into the original object so findings point at the real line.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kubeaudit.engine.condition import violations
@@ -158,3 +159,22 @@ def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
             Target("container", resource, doc, prefixes, container_name if isinstance(container_name, str) else None)
         )
     return targets
+
+
+def slim_resource(resource: Resource) -> Resource:
+    """The resource with only what is needed once its own rules have run: its identity,
+    its metadata and its pod template's metadata (labels for NetworkPolicy selection,
+    annotations for suppressions). Findings and cross-resource views keep this instead of
+    the whole object, so memory grows with findings, not with the size of manifests."""
+    data = resource.data
+    slim: dict[str, Any] = {key: data[key] for key in ("apiVersion", "kind", "metadata") if key in data}
+    locations = POD_SPEC_LOCATIONS.get(resource.kind)
+    if locations is not None and locations[1] != ("metadata",):
+        meta_path = locations[1]
+        meta = get_path(data, meta_path)
+        if isinstance(meta, dict):
+            node = slim
+            for part in meta_path[:-1]:
+                node = node.setdefault(str(part), {})
+            node[str(meta_path[-1])] = meta
+    return replace(resource, data=slim)
