@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import TextIO
 
 from kubeaudit.engine.fixtures import FixtureResult
 from kubeaudit.engine.rule import Rule
+
+WIDTH = 100  # prose is wrapped to this many columns; ids, URLs and the fix lines as written are not
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _wrap(text: str, indent: str = "", more: str | None = None) -> list[str]:
+    """Folded YAML prose (one long line per paragraph) as lines of at most WIDTH columns;
+    `more` indents the continuation lines (default: as the first)."""
+    lines: list[str] = []
+    for paragraph in text.strip().split("\n"):
+        wrapped = textwrap.wrap(paragraph, WIDTH, initial_indent=indent, subsequent_indent=more or indent,
+                                break_long_words=False, break_on_hyphens=False)  # fmt: skip
+        lines += wrapped or [""]
+    return lines
+
+
+def _param(name: str, value: object) -> list[str]:
+    """`name = value`: a long list wraps between items; a long string (a regex) stays whole."""
+    text = f"{name} = {json.dumps(value)}"
+    return _wrap(text, "  ", more="    ") if isinstance(value, list) else [f"  {text}"]
 
 
 def print_list(rules: Sequence[Rule], fmt: str, out: TextIO) -> None:
@@ -33,7 +57,8 @@ def print_list(rules: Sequence[Rule], fmt: str, out: TextIO) -> None:
         level = f"[{rule.profile}]" if rule.profile else ""
         off = " (off by default)" if not rule.enabled_by_default else ""
         out.write(f"{rule.id:<{width}}  {rule.severity.value:<8}  {rule.title} {level}{off}".rstrip() + "\n")
-    out.write(f"\n{len(rules)} rules\n")
+    disabled = sum(1 for r in rules if not r.enabled_by_default)
+    out.write(f"\n{_plural(len(rules), 'rule')}" + (f", {disabled} off by default" if disabled else "") + "\n")
 
 
 def print_explain(rule: Rule, out: TextIO) -> None:
@@ -47,13 +72,12 @@ def print_explain(rule: Rule, out: TextIO) -> None:
     if not rule.enabled_by_default:
         lines.append("off by default: enable with --enable " + rule.id)
     if rule.description:
-        lines += ["", rule.description]
-    lines += ["", "How to fix:", "  " + rule.remediation.replace("\n", "\n  ")]
+        lines += ["", *_wrap(rule.description)]
+    lines += ["", "How to fix:", *("  " + line for line in rule.remediation.strip().splitlines())]
     if rule.params:
         lines += ["", "Parameters:"]
         for name, value in rule.params.items():
-            lines.append(f"  {name} = {json.dumps(value)}")
-            lines.append(f"      {rule.param_docs.get(name, '')}")
+            lines += [*_param(name, value), *_wrap(rule.param_docs.get(name, ""), "      ")]
     lines += ["", "References:"]
     lines += [f"  - {ref.title}: {ref.url}" for ref in rule.references]
     lines += ["", f"defined in {rule.source}"]
@@ -66,5 +90,6 @@ def print_fixture_results(results: Sequence[FixtureResult], rule_count: int, out
         for problem in result.problems:
             out.write(f"FAIL {result.rule_id}: {result.file}: {problem}\n")
     passed = len(results) - len(failed)
-    out.write(f"{rule_count} rules, {passed} passed, {len(failed)} failed\n")
+    fixtures = _plural(len(results), "fixture")
+    out.write(f"{_plural(rule_count, 'rule')}, {fixtures}: {passed} passed, {len(failed)} failed\n")
     return 1 if failed else 0

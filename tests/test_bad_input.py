@@ -80,9 +80,12 @@ def test_alias_bombs_are_cheap(run_cli: RunCli) -> None:
 
 def test_unreadable_and_missing_paths_are_reported(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "dangling.yaml").symlink_to(tmp_path / "gone.yaml")
-    result = run_cli("scan", str(tmp_path), str(tmp_path / "nope"), "--format", "json")
+    result = run_cli("scan", str(tmp_path), "--format", "json")
     assert result.code == 2
-    assert "cannot read file" in result.out and "no such file or directory" in result.out
+    assert "cannot read file: No such file or directory" in result.out
+    # A PATH that does not exist is a mistake on the command line (tests/test_ux.py), refused up front.
+    missing = run_cli("scan", str(tmp_path), str(tmp_path / "nope"), "--format", "json")
+    assert missing.code == 2 and missing.err == f"kubeaudit: error: {tmp_path / 'nope'}: no such file or directory\n"
 
 
 @pytest.mark.parametrize(

@@ -144,7 +144,7 @@ def test_rules_test_runs_users_fixtures(run_cli: RunCli, tmp_path: Path) -> None
     )
     ok = run_cli("rules", "test", str(tmp_path / "policies"), "--fixtures", str(tmp_path / "fx"))
     assert ok.code == 0, ok.out
-    assert "1 rules, 2 passed, 0 failed" in ok.out
+    assert ok.out.splitlines()[-1] == "1 rule, 2 fixtures: 2 passed, 0 failed"
     (fixtures / "fail.yaml").write_text(
         (fixtures / "fail.yaml").read_text().replace("nginx:latest", "nginx:1.2")
     )

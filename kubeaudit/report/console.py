@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import groupby
 from typing import TextIO
 
@@ -34,6 +35,28 @@ def make_console(stream: TextIO, color: bool) -> Console:
     )
 
 
+FINDING_INDENT = 23  # where a finding's message wraps to and its fix starts: past "    CRITICAL line 123  "
+MIN_WRAP_WIDTH = 40  # narrower than this after the indent, wrapping would do more harm than good
+
+
+def _terminal_width(out: Console, stream: TextIO) -> int | None:
+    """The width to wrap at: a terminal's own. Files and pipes (CI logs) are never wrapped."""
+    isatty = getattr(stream, "isatty", None)
+    return out.width if isatty is not None and isatty() else None
+
+
+def _print_wrapped(out: Console, head: Text, body: Text, indent: int, width: int | None) -> None:
+    """Print head + body; on a terminal, wrap body so continuation lines start at `indent`
+    instead of the terminal folding them back to column 0."""
+    if width is None or head.cell_len + body.cell_len <= width or width - indent < MIN_WRAP_WIDTH:
+        out.print(head + body)
+        return
+    first, *rest = body.wrap(out, width - max(head.cell_len, indent))
+    out.print(head + first)
+    for line in rest:
+        out.print(Text(" " * indent) + line)
+
+
 def _resource_heading(finding: Finding) -> str:
     resource = finding.resource
     if resource.origin.context is not None:  # cluster findings: the group heading names context and namespace
@@ -60,7 +83,8 @@ def _resource_key(finding: Finding) -> tuple[object, ...]:
 
 def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppressed: bool = False) -> None:
     out = make_console(stream, color)
-    _print_findings(out, result.active_findings)
+    width = _terminal_width(out, stream)
+    _print_findings(out, result.active_findings, width)
     suppressed = [f for f in result.findings if f.suppression is not None]
     if show_suppressed and suppressed:
         out.print(Text(f"Suppressed ({len(suppressed)}):", style="bold"))
@@ -71,59 +95,83 @@ def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppres
             where = (
                 f"{finding.resource.origin.source}:{finding.line}" if finding.line else finding.resource.origin.source
             )
-            out.print(
-                Text(f"  {where} {finding.resource.ref} {finding.rule_id} [{sup.source}: {sup.justification}{until}]"),
-                style="dim",
-            )
+            text = f"{where} {finding.resource.ref} {finding.rule_id} [{sup.source}: {sup.justification}{until}]"
+            _print_wrapped(out, Text("  ", style="dim"), Text(text, style="dim"), 4, width)
         out.print()
-    _print_problems(out, result)
+    _print_by_rule(out, result, width)
+    _print_problems(out, result, width)
     _print_summary(out, result, len(suppressed), show_suppressed)
 
 
-def _print_findings(out: Console, findings: list[Finding]) -> None:
+def _print_findings(out: Console, findings: list[Finding], width: int | None) -> None:
     for heading, in_source in groupby(findings, key=_group_heading):
         out.print(Text(heading, style="bold underline"))
         for _, group in groupby(in_source, key=_resource_key):
             items = list(group)
             out.print(Text("  " + _resource_heading(items[0]), style="bold"))
             for finding in items:
-                _print_finding(out, finding)
+                _print_finding(out, finding, width)
         out.print()
 
 
-def _print_finding(out: Console, finding: Finding) -> None:
-    line = Text("    ")
-    line.append(f"{finding.severity.value.upper():<8}", style=SEVERITY_STYLE[finding.severity])
+def _print_finding(out: Console, finding: Finding, width: int | None) -> None:
+    head = Text("    ")
+    head.append(f"{finding.severity.value.upper():<8}", style=SEVERITY_STYLE[finding.severity])
     where = f"line {finding.line}" if finding.line else "-"
-    line.append(f" {where:<9} ", style="dim")
-    line.append(finding.rule_id, style="magenta")
-    line.append("  " + finding.message)
+    head.append(f" {where:<9} ", style="dim")
+    body = Text()
+    body.append(finding.rule_id, style="magenta")
+    body.append("  " + finding.message)
     if finding.resource.origin.context is not None and finding.path:  # no line to point at: name the field
-        line.append(f"  [{format_path(finding.path)}]", style="dim")
-    out.print(line)
+        body.append(f"  [{format_path(finding.path)}]", style="dim")
+    _print_wrapped(out, head, body, FINDING_INDENT, width)
     fix = finding.remediation.splitlines()[0] if finding.remediation else ""
-    out.print(Text(f"{'':23}fix: {fix}", style="green"))
+    _print_wrapped(out, Text(" " * FINDING_INDENT), Text(f"fix: {fix}", style="green"), FINDING_INDENT + 5, width)
 
 
-def _print_section(out: Console, title: str, lines: list[str], style: str) -> None:
+def _print_by_rule(out: Console, result: ScanResult, width: int | None) -> None:
+    """Where the findings come from, worst first: on a big repository, the place to start."""
+    counts = Counter(f.rule_id for f in result.active_findings)
+    if len(counts) < 2:
+        return
+    first: dict[str, Finding] = {}
+    for finding in result.active_findings:
+        first.setdefault(finding.rule_id, finding)
+    order = sorted(counts, key=lambda rule_id: (-first[rule_id].severity.rank, -counts[rule_id], rule_id))
+    id_width = max(len(rule_id) for rule_id in order)
+    count_width = len(str(max(counts.values())))
+    out.print(Text(f"Findings by rule ({len(order)}):", style="bold"))
+    for rule_id in order:
+        severity = first[rule_id].severity
+        head = Text("  ")
+        head.append(f"{severity.value.upper():<8}", style=SEVERITY_STYLE[severity])
+        head.append(f" {counts[rule_id]:>{count_width}}  ")
+        head.append(f"{rule_id:<{id_width}}", style="magenta")
+        _print_wrapped(out, head, Text(f"  {first[rule_id].title}"), head.cell_len + 2, width)
+    out.print()
+
+
+def _print_section(out: Console, title: str, lines: list[str], style: str, width: int | None) -> None:
     if not lines:
         return
     out.print(Text(f"{title} ({len(lines)}):", style=f"bold {style}"))
     for line in lines:
-        out.print(Text(f"  {line}", style=style))
+        _print_wrapped(out, Text("  "), Text(line, style=style), 4, width)
     out.print()
 
 
-def _print_problems(out: Console, result: ScanResult) -> None:
-    _print_section(out, "Not scanned", [str(e) for e in result.errors], "red")
-    _print_section(out, "Coverage gaps", [str(g) for g in result.gaps], "red" if not result.allow_partial else "yellow")
+def _print_problems(out: Console, result: ScanResult, width: int | None) -> None:
+    _print_section(out, "Not scanned", [str(e) for e in result.errors], "red", width)
+    gap_style = "red" if not result.allow_partial else "yellow"
+    _print_section(out, "Coverage gaps", [str(g) for g in result.gaps], gap_style, width)
     _print_section(
         out,
         "Rules not fully evaluated",
         [f"{rule}: {why}" for rule, why in sorted(result.not_evaluated.items())],
         "yellow",
+        width,
     )
-    _print_section(out, "Notes", [str(n) for n in result.notices], "yellow")
+    _print_section(out, "Notes", [str(n) for n in result.notices], "yellow", width)
 
 
 def _plural(count: int, word: str) -> str:
@@ -138,18 +186,19 @@ def _print_summary(out: Console, result: ScanResult, suppressed: int, listed: bo
     found = _plural(total, "finding") + (f" ({', '.join(parts)})" if parts else "")
     if suppressed:
         found += f"; {suppressed} suppressed" + ("" if listed else " (--show-suppressed lists them)")
-    scanned = (
-        f"Scanned {_plural(stats.files, 'file')}, {_plural(stats.resources, 'resource')} "
-        f"with {len(result.rules)} rules; skipped {_plural(stats.skipped_documents, 'non-Kubernetes document')}."
-    )
-    if stats.files == 0 and stats.resources:
-        scanned = f"Scanned {_plural(stats.resources, 'resource')} with {len(result.rules)} rules."
+    rules = _plural(len(result.rules), "rule")
+    scanned = f"Scanned {_plural(stats.files, 'file')}, {_plural(stats.resources, 'resource')} with {rules}"
+    if stats.files == 0 and stats.resources:  # a cluster: resources, no files
+        scanned = f"Scanned {_plural(stats.resources, 'resource')} with {rules}"
+    if stats.skipped_documents:
+        scanned += f"; skipped {_plural(stats.skipped_documents, 'non-Kubernetes document')}"
+    scanned += "."
     out.print(Text(scanned))
     out.print(Text(found, style="bold" if total else "bold green"))
     if not result.complete:
         problems = []
         if result.errors:
-            problems.append(f"{len(result.errors)} input(s) could not be scanned")
+            problems.append(f"{_plural(len(result.errors), 'input')} could not be scanned")
         if result.gaps and not result.allow_partial:
             problems.append(f"{_plural(len(result.gaps), 'coverage gap')}")
         out.print(Text(f"INCOMPLETE: {'; '.join(problems)} (listed above).", style="bold red"))
