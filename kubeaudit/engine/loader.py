@@ -201,7 +201,7 @@ def load_rules(
                 raise RuleError(
                     rule.source,
                     f"rule id {rule.id!r} is already defined by {previous.source}; "
-                    "rename it, or list it under replace_rules in the config to replace the built-in",
+                    "rename it, or list it under rules.replace in .kubeaudit.yaml to replace the built-in",
                     raw.line_of(("id",)),
                 )
             by_id[rule.id] = rule

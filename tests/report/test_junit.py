@@ -123,7 +123,7 @@ def test_failures_carry_message_severity_location_path_and_fix(run_cli: RunCli, 
     failure = case.find("failure")
     assert failure is not None
     assert failure.get("type") == "critical"
-    assert failure.get("message", "").startswith("Container runs privileged") and "(and 1 more)" in failure.get(
+    assert failure.get("message", "").startswith("Container app runs privileged") and "(and 1 more)" in failure.get(
         "message", ""
     )
     body = failure.text or ""
