@@ -49,13 +49,22 @@ def load_effective_config(options: ScanOptions) -> Config:
     return load_config(found) if found is not None else Config()
 
 
-def effective_rules(options: ScanOptions, config: Config) -> list[Rule]:
-    rules = load_rules([*config.rule_dirs, *options.rule_dirs], params=config.params, replace=config.replace_rules)
+def configured_rules(rule_dirs: list[str], config: Config) -> list[Rule]:
+    """Every rule (built-in, the config's folders, `rule_dirs`) with the config's parameters
+    and severity overrides applied, before any selection."""
+    source = config.path or "config"
+    rules = load_rules(
+        [*config.rule_dirs, *rule_dirs], params=config.params, replace=config.replace_rules, config_source=source
+    )
     known = {r.id for r in rules}
     unknown = sorted(set(config.severity) - known)
     if unknown:
-        raise RuleError(config.path or "config", f"rules.severity names unknown rule(s): {', '.join(unknown)}")
-    rules = [replace(r, severity=config.severity[r.id]) if r.id in config.severity else r for r in rules]
+        raise RuleError(source, f"rules.severity names unknown rule(s): {', '.join(unknown)}")
+    return [replace(r, severity=config.severity[r.id]) if r.id in config.severity else r for r in rules]
+
+
+def effective_rules(options: ScanOptions, config: Config) -> list[Rule]:
+    rules = configured_rules(options.rule_dirs, config)
     profile = options.profile or config.profile or "all"
     return select_rules(rules, profile, [*config.toggles, *options.toggles])
 

@@ -17,7 +17,15 @@ from pathlib import Path as FsPath
 from typing import NoReturn, TextIO
 
 from kubeaudit import __version__
-from kubeaudit.api import DEFAULT_FAIL_ON, ScanOptions, fail_on_threshold, gate, load_effective_config, run
+from kubeaudit.api import (
+    DEFAULT_FAIL_ON,
+    ScanOptions,
+    configured_rules,
+    fail_on_threshold,
+    gate,
+    load_effective_config,
+    run,
+)
 from kubeaudit.config import Config, ConfigError
 from kubeaudit.engine.fixtures import check_rules
 from kubeaudit.engine.loader import RuleError, load_rules
@@ -126,6 +134,7 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
         rule_commands, "list", "list the available rules: id, severity, title and Pod Security Standards profile"
     )
     _add_rule_options(listing)
+    _add_config_options(listing)
     listing.add_argument(
         "--format", choices=["text", "json"], default="text", help="text for people, json for scripts (default: text)"
     )
@@ -134,6 +143,7 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     )
     explain.add_argument("rule_id", metavar="RULE", help="rule id, as `kubeaudit rules list` shows it")
     _add_rule_options(explain)
+    _add_config_options(explain)
     test = _add_command(
         rule_commands, "test", "check rules against their pass/fail fixtures",
         "Each rule needs fail*.yaml and pass*.yaml fixtures; in a fail fixture, a comment `# ruleid: <id>` "
@@ -175,6 +185,14 @@ def _add_rule_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="FILE",
+        help="config file (default: the first .kubeaudit.yaml or .kubeaudit.yml in this directory or above)",
+    )  # fmt: skip
+    parser.add_argument("--no-config", action="store_true", help="ignore any .kubeaudit.yaml")
+
+
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", "-f", action="append", choices=FORMATS, dest="formats", metavar="FORMAT",
@@ -194,11 +212,7 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     _add_rule_options(parser)
-    parser.add_argument(
-        "--config", metavar="FILE",
-        help="config file (default: the first .kubeaudit.yaml or .kubeaudit.yml in this directory or above)",
-    )  # fmt: skip
-    parser.add_argument("--no-config", action="store_true", help="ignore any .kubeaudit.yaml")
+    _add_config_options(parser)
     parser.add_argument(
         "--profile", choices=PROFILES, default=None, metavar="PROFILE",
         help="all: every rule that is on by default; baseline or restricted: only the Pod Security Standards "
@@ -484,12 +498,16 @@ def _find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
 def _cmd_rules(args: argparse.Namespace) -> int:
     from kubeaudit import ruledocs
 
+    if args.rules_command in ("list", "explain"):
+        # The rules a scan here would know: the config's own rule folders, parameters and
+        # severity overrides included.
+        options = ScanOptions(config_path=args.config, use_config=not args.no_config)
+        configured = configured_rules(list(args.rules), load_effective_config(options))
     if args.rules_command == "list":
-        rules = load_rules(args.rules)
-        ruledocs.print_list(rules, args.format, sys.stdout)
+        ruledocs.print_list(configured, args.format, sys.stdout)
         return EXIT_OK
     if args.rules_command == "explain":
-        rule = _find_rule(load_rules(args.rules), args.rule_id)
+        rule = _find_rule(configured, args.rule_id)
         ruledocs.print_explain(rule, sys.stdout)
         return EXIT_OK
     rules = load_rules(args.dirs, include_builtin=False) if args.dirs else load_rules()

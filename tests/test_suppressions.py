@@ -243,3 +243,27 @@ def test_fingerprints_tell_apart_subjects_with_the_same_name_in_other_namespaces
     findings = scan_manifests([str(tmp_path)], rules).findings
     assert len(findings) == 2
     assert len({f.fingerprint for f in findings}) == 2
+
+
+def test_rules_list_and_explain_follow_the_config(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / ".kubeaudit.yaml").write_text(
+        "rules:\n  severity: {readonly-root-filesystem: high}\n"
+        "  params:\n    container-resource-limits: {resources: [memory]}\n"
+    )
+    listing = run_cli("rules", "list", "--format", "json", cwd=tmp_path)
+    rows = {r["id"]: r for r in json.loads(listing.out)}
+    assert rows["readonly-root-filesystem"]["severity"] == "high"
+    explain = run_cli("rules", "explain", "container-resource-limits", cwd=tmp_path)
+    assert 'resources = ["memory"]' in explain.out
+    plain = run_cli("rules", "explain", "container-resource-limits", "--no-config", cwd=tmp_path)
+    assert 'resources = ["cpu", "memory"]' in plain.out
+
+
+def test_unknown_parameter_in_config_is_blamed_on_the_config(run_cli: RunCli, tmp_path: Path) -> None:
+    write_pod(tmp_path)
+    config = tmp_path / ".kubeaudit.yaml"
+    config.write_text("rules:\n  params:\n    container-resource-limits: {resourcez: [memory]}\n")
+    result = run_cli("scan", str(tmp_path), "--config", str(config))
+    assert result.code == 2
+    assert result.err.startswith(f"kubeaudit: error: {config.as_posix()}: rules.params.container-resource-limits: ")
+    assert "unknown parameter 'resourcez'" in result.err

@@ -118,15 +118,20 @@ def _short_error(error: jsonschema.ValidationError) -> str:
     return message if len(message) <= 200 else message[:199] + "…"
 
 
-def compile_rule(raw: RawRule, overrides: dict[str, Any] | None = None, builtin: bool = True) -> Rule:
-    """Validate and compile one rule; `overrides` replaces parameter defaults."""
+def compile_rule(
+    raw: RawRule, overrides: dict[str, Any] | None = None, builtin: bool = True, overrides_source: str = "config"
+) -> Rule:
+    """Validate and compile one rule; `overrides` (from `overrides_source`) replace parameter defaults."""
     validate_rule(raw)
     data = raw.data
     param_specs: dict[str, Any] = data.get("params", {})
     params = {name: spec["default"] for name, spec in param_specs.items()}
     for name, value in (overrides or {}).items():
         if name not in params:
-            raise RuleError(raw.source, f"params: unknown parameter {name!r} (known: {', '.join(params) or 'none'})")
+            raise RuleError(
+                overrides_source,
+                f"rules.params.{data['id']}: unknown parameter {name!r} (known: {', '.join(params) or 'none'})",
+            )
         params[name] = value
     view = data["view"]
     fields = view_fields(view)
@@ -183,9 +188,11 @@ def load_rules(
     params: dict[str, dict[str, Any]] | None = None,
     replace: Iterable[str] = (),
     include_builtin: bool = True,
+    config_source: str = "config",
 ) -> list[Rule]:
     """Every rule, built-in then user rules. A user rule may replace a built-in
-    only when its id is listed in `replace` (the config's say-so)."""
+    only when its id is listed in `replace` (the config's say-so). `config_source`
+    names the file `params` and `replace` came from, for error messages."""
     params = params or {}
     replaceable = set(replace)
     by_id: dict[str, Rule] = {}
@@ -195,7 +202,8 @@ def load_rules(
         for path in rule_files(directory):
             raw = read_rule_file(path)
             rule_id = raw.data.get("id")
-            rule = compile_rule(raw, params.get(rule_id) if isinstance(rule_id, str) else None, builtin)
+            overrides = params.get(rule_id) if isinstance(rule_id, str) else None
+            rule = compile_rule(raw, overrides, builtin, config_source)
             previous = by_id.get(rule.id)
             if previous is not None and not (previous.builtin and not builtin and rule.id in replaceable):
                 raise RuleError(
@@ -207,5 +215,7 @@ def load_rules(
             by_id[rule.id] = rule
     unknown_params = set(params) - set(by_id)
     if unknown_params:
-        raise RuleError("config", f"parameters given for unknown rule(s): {', '.join(sorted(unknown_params))}")
+        raise RuleError(
+            config_source, f"rules.params: parameters given for unknown rule(s): {', '.join(sorted(unknown_params))}"
+        )
     return sorted(by_id.values(), key=lambda r: r.id)
