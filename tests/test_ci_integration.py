@@ -230,17 +230,6 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
 # --- the action's scan script, for real ----------------------------------------------------------------------------
 
 
-def _sarif_available() -> bool:
-    help_text = _run(sys.executable, "-m", "kubeaudit", "scan", "--help").stdout
-    return re.search(r"--format \{[^}]*\bsarif\b", help_text) is not None
-
-
-needs_sarif = pytest.mark.skipif(
-    not _sarif_available(),
-    reason="`kubeaudit scan --format sarif` is not implemented yet (see `kubeaudit scan --help`)",
-)
-
-
 def _run_scan_step(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
     """Run the action's scan step with bash as GitHub does: its script, and its env with the expressions
     resolved (inputs from their defaults or **inputs, the install step's output to this Python).
@@ -282,7 +271,6 @@ def _assert_valid_sarif(path: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-@needs_sarif
 @pytest.mark.parametrize(("fail_on", "code"), [("high", 1), ("none", 0)])
 def test_action_scan_writes_sarif_and_passes_the_exit_code_through(tmp_path: Path, fail_on: str, code: int) -> None:
     sarif = tmp_path / "reports" / "kubeaudit.sarif"  # the folder does not exist yet
@@ -294,7 +282,6 @@ def test_action_scan_writes_sarif_and_passes_the_exit_code_through(tmp_path: Pat
     _assert_valid_sarif(sarif)
 
 
-@needs_sarif
 def test_action_scan_sets_the_sarif_output_when_the_scan_is_incomplete(tmp_path: Path) -> None:
     manifests = tmp_path / "manifests dir"  # a path with a space, quoted in the input
     manifests.mkdir()
