@@ -210,12 +210,18 @@ def _q(verbs: tuple[str, ...], group: str, resources: tuple[str, ...], scope: st
 
 
 _WRITE = ("create", "update", "patch", "delete", "deletecollection")
-_POD_CONTROLLERS = (
-    *_q(("create",), "apps", ("deployments", "statefulsets", "daemonsets", "replicasets")),
-    *_q(("create",), "extensions", ("deployments", "daemonsets", "replicasets")),
-    *_q(("create",), "", ("replicationcontrollers",)),
-    *_q(("create",), "batch", ("jobs", "cronjobs")),
-)
+
+
+def _pod_controllers(verbs: tuple[str, ...]) -> tuple[Query, ...]:
+    return (
+        *_q(verbs, "apps", ("deployments", "statefulsets", "daemonsets", "replicasets")),
+        *_q(verbs, "extensions", ("deployments", "daemonsets", "replicasets")),
+        *_q(verbs, "", ("replicationcontrollers",)),
+        *_q(verbs, "batch", ("jobs", "cronjobs")),
+    )
+
+
+_POD_CONTROLLERS = _pod_controllers(("create",))
 CAPABILITIES: dict[str, Capability] = {
     "fullAdmin": Capability((Query(ANY, ANY, ANY),), description="every verb on every resource of every API group"),
     "readSecrets": Capability(_q(("get", "list", "watch"), "", ("secrets",)), description="get, list or watch secrets"),
@@ -225,10 +231,23 @@ CAPABILITIES: dict[str, Capability] = {
         description="create Deployments, StatefulSets, DaemonSets, ReplicaSets, "
         "ReplicationControllers, Jobs or CronJobs",
     ),
+    # Changing a controller's pod template (image, command, serviceAccountName) runs new pods
+    # as the controller wishes: as powerful as creating one.
+    "changePodControllers": Capability(
+        _pod_controllers(("update", "patch")),
+        description="update or patch Deployments, StatefulSets, DaemonSets, ReplicaSets, "
+        "ReplicationControllers, Jobs or CronJobs",
+    ),
     "execPods": Capability(
         _q(("create", "get"), "", ("pods/exec",)), description="pods/exec (create; get for WebSocket clients)"
     ),
     "attachPods": Capability(_q(("create", "get"), "", ("pods/attach",)), description="pods/attach"),
+    # An ephemeral container added to a running pod shares its namespaces and service account:
+    # as good as exec.
+    "debugPods": Capability(
+        _q(("update", "patch"), "", ("pods/ephemeralcontainers",)),
+        description="add ephemeral (debug) containers to running pods",
+    ),
     "escalateRoles": Capability(
         (*_q(("escalate",), RBAC_GROUP, ("roles",)), *_q(("escalate",), RBAC_GROUP, ("clusterroles",), "cluster")),
         named_counts=True,
