@@ -93,10 +93,7 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
         "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomplete scan "
         "(some input could not be read).",
     )  # fmt: skip
-    scan.add_argument(
-        "paths", nargs="*", metavar="PATH",
-        help="file or directory (walked for .yaml, .yml and .json files) to scan; - reads standard input",
-    )  # fmt: skip
+    _add_paths_argument(scan)
     _add_report_options(scan)
     scan.add_argument(
         "--fail-on", choices=FAIL_ON_CHOICES, default=None, metavar="SEVERITY",
@@ -120,10 +117,7 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
         baseline_commands, "create", "scan PATHs (or --cluster) and write every finding to a baseline file",
         "Then `kubeaudit scan PATH... --baseline FILE` fails only on findings that are not in it.",
     )  # fmt: skip
-    create.add_argument(
-        "paths", nargs="*", metavar="PATH",
-        help="file or directory (walked for .yaml, .yml and .json files) to scan; - reads standard input",
-    )  # fmt: skip
+    _add_paths_argument(create)
     create.add_argument("--output", "-o", required=True, metavar="FILE", help="baseline file to write (required)")
     _add_selection_options(create)
     _add_cluster_options(create)
@@ -176,6 +170,13 @@ class _Toggle(argparse.Action):
     ) -> None:
         toggles = [*getattr(namespace, self.dest, []), (self.option_strings[0].lstrip("-"), str(values))]
         setattr(namespace, self.dest, toggles)
+
+
+def _add_paths_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH",
+        help="file or directory (walked for .yaml, .yml and .json files) to scan; - reads standard input",
+    )  # fmt: skip
 
 
 def _add_rule_options(parser: argparse.ArgumentParser) -> None:

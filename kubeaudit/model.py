@@ -128,10 +128,6 @@ class Finding:
             object.__setattr__(self, "fingerprint", compute_fingerprint(self.rule_id, self.resource, self.path))
 
     @property
-    def suppressed(self) -> bool:
-        return self.suppression is not None
-
-    @property
     def line(self) -> int | None:
         return self.position.line if self.position else None
 

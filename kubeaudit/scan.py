@@ -1,7 +1,7 @@
 """The pipeline as a library call: sources -> resources -> views -> rules -> findings.
 
-The CLI is a thin layer over these functions; anything a CI user can do, a Python
-user can do by importing this module.
+kubeaudit.api builds a scan from options and config on top of these functions; the
+CLI is a thin layer over that.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -203,17 +203,3 @@ def scan_manifests(
 ) -> ScanResult:
     """Scan manifest files and folders ("-" for stdin) with the given compiled rules."""
     return run_scan([ManifestSource(paths, excluded)], rules, **options)
-
-
-def scan(
-    paths: Iterable[str],
-    rules_dirs: Iterable[str] = (),
-    profile: str = "all",
-    toggles: Iterable[tuple[str, str]] = (),
-) -> ScanResult:
-    """Scan manifest paths with the built-in rules plus any rule directories."""
-    from kubeaudit.engine.loader import load_rules
-    from kubeaudit.engine.selection import select_rules
-
-    rules = select_rules(load_rules(rules_dirs), profile, toggles)
-    return scan_manifests(list(paths), rules)

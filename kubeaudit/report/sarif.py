@@ -30,7 +30,7 @@ import attr
 import sarif_om as om
 
 from kubeaudit import __version__
-from kubeaudit.model import Finding, Position, ScanResult, Severity
+from kubeaudit.model import Finding, Position, ScanResult, Severity, SourceMessage
 from kubeaudit.model import Suppression as KubeauditSuppression
 
 SARIF_VERSION = "2.1.0"
@@ -329,16 +329,7 @@ def _sort_key(result: om.Result) -> tuple[Any, ...]:
 
 
 def _notifications(result: ScanResult, rule_ids: Sequence[str], artifacts: Artifacts) -> list[om.Notification]:
-    notes: list[om.Notification] = []
-    for error in result.errors:
-        locations = _source_location(error.source, error.line, artifacts)
-        notes.append(
-            om.Notification(
-                level="error",
-                message=om.Message(text=error.message if locations else str(error)),
-                locations=locations,
-            )
-        )
+    notes = [_located_notification("error", error, artifacts) for error in result.errors]
     for gap in result.gaps:
         notes.append(om.Notification(level="warning", message=om.Message(text=f"Not scanned: {gap}")))
     for rule_id in sorted(result.not_evaluated):
@@ -352,16 +343,16 @@ def _notifications(result: ScanResult, rule_ids: Sequence[str], artifacts: Artif
                 associated_rule=reference,
             )
         )
-    for notice in result.notices:
-        locations = _source_location(notice.source, notice.line, artifacts)
-        notes.append(
-            om.Notification(
-                level="note",
-                message=om.Message(text=notice.message if locations else str(notice)),
-                locations=locations,
-            )
-        )
+    notes.extend(_located_notification("note", notice, artifacts) for notice in result.notices)
     return notes
+
+
+def _located_notification(level: str, item: SourceMessage, artifacts: Artifacts) -> om.Notification:
+    """A notification about a place in the input; without a location, the text names the source."""
+    locations = _source_location(item.source, item.line, artifacts)
+    return om.Notification(
+        level=level, message=om.Message(text=item.message if locations else str(item)), locations=locations
+    )
 
 
 def information_uri() -> str | None:

@@ -33,7 +33,6 @@ VIEW_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
 }
-VIEWS = frozenset(VIEW_FIELDS)
 
 
 def view_fields(view: str) -> frozenset[str] | None:
@@ -85,7 +84,6 @@ def resource_targets(resource: Resource, views: frozenset[str]) -> dict[str, lis
 
 
 __all__ = [
-    "VIEWS",
     "VIEW_FIELDS",
     "VIEW_KINDS",
     "ShapeError",
