@@ -176,8 +176,9 @@ def _run_scan(
                     )
             if batch.release is not None:
                 batch.release()  # this batch's lines are resolved; its node trees can go
-        inventory.unavailable.update(source.unavailable_kinds())
-        for kind, reason in source.unavailable_kinds().items():
+        unavailable = source.unavailable_kinds()
+        inventory.unavailable.update(unavailable)
+        for kind, reason in unavailable.items():
             for rule in rules:
                 needs = index.depends_on(rule)
                 if needs is None or kind in needs:
