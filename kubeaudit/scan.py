@@ -17,6 +17,7 @@ from kubeaudit.engine.rule import Rule
 from kubeaudit.model import Finding, Resource, ScanError, ScanResult, ScanStats
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import ManifestSource
+from kubeaudit.sources.reparse import reparse_session
 from kubeaudit.views import VIEW_KINDS, ShapeError, check_resource_shape, resource_targets
 from kubeaudit.views.inventory import INVENTORY_VIEWS, Inventory
 from kubeaudit.views.pod import WORKLOAD_KINDS, slim_resource
@@ -83,6 +84,22 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def locate_findings(findings: list[Finding]) -> list[Finding]:
+    """The findings with their source positions, looked up file by file and document by document
+    so that, in a reparse session, a released file is re-parsed once for all its findings."""
+    located = list(findings)
+    order = sorted(range(len(findings)), key=lambda i: _input_order(findings[i]))
+    for i in order:
+        finding = findings[i]
+        located[i] = replace(finding, position=finding.resource.origin.position(finding.path))
+    return located
+
+
+def _input_order(finding: Finding) -> tuple[str, int, str]:
+    origin = finding.resource.origin
+    return (origin.source, origin.document or 0, origin.context or "")
 
 
 def sort_key(finding: Finding) -> tuple[object, ...]:
@@ -183,15 +200,18 @@ def _run_scan(
                 needs = index.depends_on(rule)
                 if needs is None or kind in needs:
                     result.not_evaluated.setdefault(rule.id, f"{kind} could not be read: {reason}")
-    for view in index.inventory_views:
-        targets = view.build(inventory)
-        for rule in index.by_view[view.name]:
-            for target in targets:
-                if rule.applies_to(target.resource):
-                    findings.extend(rule.evaluate(target))
-    result.findings = _dedupe(findings)
-    if postprocess is not None:
-        result.findings = postprocess(result.findings, result)
+    with reparse_session():  # node trees are released by now: re-read each file at most once more
+        unlocated: list[Finding] = []
+        for view in index.inventory_views:
+            targets = view.build(inventory)
+            for rule in index.by_view[view.name]:
+                for target in targets:
+                    if rule.applies_to(target.resource):
+                        unlocated.extend(rule.evaluate(target, locate=False))
+        findings.extend(locate_findings(unlocated))
+        result.findings = _dedupe(findings)
+        if postprocess is not None:
+            result.findings = postprocess(result.findings, result)
     result.findings.sort(key=sort_key)
     return result
 

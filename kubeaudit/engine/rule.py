@@ -49,7 +49,9 @@ class Rule:
     def applies_to(self, resource: Resource) -> bool:
         return self.kinds is None or resource.kind in self.kinds
 
-    def evaluate(self, target: Target) -> list[Finding]:
+    def evaluate(self, target: Target, locate: bool = True) -> list[Finding]:
+        """Findings on one target; with `locate=False` their positions are left for the caller
+        to resolve (see kubeaudit.scan.locate_findings: one re-parse per file, not per finding)."""
         doc = target.doc
         if self.where is not None and not self.where(doc, (), None):
             return []
@@ -73,7 +75,7 @@ class Rule:
                     remediation=self.remediation,
                     resource=resource,
                     path=path,
-                    position=resource.origin.position(path),
+                    position=resource.origin.position(path) if locate else None,
                     container=target.container_for(violation.path),
                     category=self.category,
                 )

@@ -14,6 +14,7 @@ from yaml.nodes import Node
 
 from kubeaudit.model import Origin, Path, Position, Resource, ScanError
 from kubeaudit.sources.base import Batch
+from kubeaudit.sources.reparse import reparsed_documents
 from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -151,16 +152,21 @@ class NodeLocator:
         return locate(root, path)
 
     def _reload(self) -> Node | None:
+        documents = reparsed_documents((self._file.path, self._chunk), self._compose_all)
+        return documents[self._index] if self._index < len(documents) else None
+
+    def _compose_all(self) -> list[Node | None]:
+        """Every document of the file (or chunk) up to the first syntax error, as first parsed."""
+        documents: list[Node | None] = []
         try:
             text = read_text(self._file)
             if self._chunk is not None:
                 text = _chunk_text(text.split("\n"), *self._chunk)
-            for index, node in enumerate(compose_documents(text)):
-                if index == self._index:
-                    return node
-        except (ValueError, yaml.YAMLError):  # the file changed under us; no line then
-            return None
-        return None
+            for root in compose_documents(text):
+                documents.append(root)
+        except (ValueError, yaml.YAMLError):  # the file changed under us, or the error the scan reported
+            pass
+        return documents
 
 
 def _chunk_text(lines: list[str], start: int, end: int) -> str:

@@ -1,0 +1,104 @@
+"""Big files: cross-resource findings cost one re-parse per file, not one per finding.
+
+Node trees are dropped once a file's own rules have run; the NetworkPolicy views and
+suppression notices find their lines later. Counting how often the parser composes a file
+(the operation whose repetition made a 4,000-pod file take minutes) keeps this linear
+without timing anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kubeaudit.api import ScanOptions, run
+from kubeaudit.engine.loader import load_rules
+from kubeaudit.scan import scan_manifests
+from kubeaudit.sources import manifests
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-{i}
+  namespace: team-{ns}
+  annotations:
+    kubeaudit.io/ignore: netpol-workload-ingress
+    kubeaudit.io/ignore-reason: legacy
+    kubeaudit.io/ignore-until: "2020-01-01"
+  labels:
+    app: app-{i}
+spec:
+  containers:
+    - name: app
+      image: nginx:1.25
+"""
+LABELS_LINE = POD.splitlines().index("  labels:") + 1
+
+
+def multi_document(count: int) -> str:
+    return "---\n".join(POD.format(i=i, ns=i % 3) for i in range(count))
+
+
+def kind_list(count: int) -> str:
+    """A `kubectl get pods -o json` style dump: a PodList whose items omit their kind."""
+    items = [yaml.safe_load(POD.format(i=i, ns=i % 3)) for i in range(count)]
+    for item in items:
+        del item["kind"]
+    return json.dumps({"apiVersion": "v1", "kind": "PodList", "items": items}, indent=1)
+
+
+@pytest.fixture
+def compose_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the parser runs over manifest text (the real parser still does the work)."""
+    calls: list[int] = []
+    real = manifests.compose_documents
+
+    def counting(text: str):  # type: ignore[no-untyped-def]
+        calls.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(manifests, "compose_documents", counting)
+    return calls
+
+
+def network_rules():  # type: ignore[no-untyped-def]
+    return [r for r in load_rules() if r.view in ("podnetwork", "namespace")]
+
+
+@pytest.mark.parametrize(("render", "name"), [(multi_document, "pods.yaml"), (kind_list, "pods.json")])
+def test_cross_resource_findings_parse_a_big_file_twice_whatever_its_size(
+    tmp_path: Path, compose_calls: list[int], render: Callable[[int], str], name: str
+) -> None:
+    parses = {}
+    for count in (30, 120):
+        path = tmp_path / f"{count}-{name}"
+        path.write_text(render(count))
+        compose_calls.clear()
+        result = scan_manifests([str(path)], network_rules())
+        workload_findings = [f for f in result.findings if f.rule_id.startswith("netpol-workload-")]
+        assert len(workload_findings) == 2 * count  # ingress and egress, for every pod
+        assert all(f.line is not None for f in result.findings)
+        parses[count] = len(compose_calls)
+    # once to read the file, once to find the lines of every late finding
+    assert parses == {30: 2, 120: 2}
+
+
+def test_late_findings_point_at_each_pods_own_labels(tmp_path: Path) -> None:
+    (tmp_path / "pods.yaml").write_text(multi_document(40))
+    result = scan_manifests([str(tmp_path)], network_rules())
+    lines = {f.resource.name: f.line for f in result.findings if f.rule_id == "netpol-workload-egress"}
+    assert lines == {f"pod-{i}": LABELS_LINE + i * (len(POD.splitlines()) + 1) for i in range(40)}
+
+
+def test_suppression_notices_in_a_big_file_parse_it_once_more(tmp_path: Path, compose_calls: list[int]) -> None:
+    (tmp_path / "pods.yaml").write_text(multi_document(100))
+    result = run(ScanOptions(paths=[str(tmp_path)], use_config=False))
+    expired = [n for n in result.notices if "expired" in n.message]
+    assert len(expired) == 100
+    assert all(n.line is not None for n in expired)
+    assert len(compose_calls) == 2
