@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from kubeaudit.engine.rule import Rule
+from kubeaudit.engine.supersede import merge_superseded
 from kubeaudit.model import Finding, Resource, ScanError, ScanResult, ScanStats
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import ManifestSource
@@ -209,7 +210,7 @@ def _run_scan(
                     if rule.applies_to(target.resource):
                         unlocated.extend(rule.evaluate(target, locate=False))
         findings.extend(locate_findings(unlocated))
-        result.findings = _dedupe(findings)
+        result.findings = merge_superseded(_dedupe(findings), rules)
         if postprocess is not None:
             result.findings = postprocess(result.findings, result)
     result.findings.sort(key=sort_key)

@@ -43,7 +43,6 @@ def select_rules(
                 chosen.pop(rule.id, None)
         else:
             raise SelectionError(f"unknown rule toggle {action!r}")
-    # A restricted control that tightens a baseline one replaces it, as the Pod
-    # Security Standards define the restricted profile; one problem, one finding.
-    superseded = {old for rule in chosen.values() for old in rule.supersedes}
-    return sorted((r for r in chosen.values() if r.id not in superseded), key=lambda r: r.id)
+    # A restricted control that tightens a baseline one runs beside it: where both flag
+    # the same field, engine.supersede keeps the finding that says more.
+    return sorted(chosen.values(), key=lambda r: r.id)

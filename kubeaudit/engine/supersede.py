@@ -1,0 +1,41 @@
+"""How a restricted rule and the baseline rule it tightens report one problem once.
+
+Both rules run. Where they flag the same field of the same resource, the finding that
+says more stays: the higher severity, and on a tie the tightened (baseline) rule's,
+whose message names the offending value. Elsewhere each rule's findings stand. So a
+stricter profile reports everything the looser one does, never weaker or vaguer
+(dropping the baseline rule instead let `--profile restricted` pass a pod that
+`--profile baseline` failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kubeaudit.engine.rule import Rule
+from kubeaudit.model import Finding
+
+
+def _place(finding: Finding, family: str) -> tuple[object, ...]:
+    origin = finding.resource.origin
+    return (family, origin.source, origin.document, origin.base_path, finding.resource.ref, finding.path)
+
+
+def merge_superseded(findings: list[Finding], rules: Sequence[Rule]) -> list[Finding]:
+    """`findings` with each pair of one problem (a superseding and a superseded rule's
+    finding at the same place) reduced to the one that says more."""
+    tightened_by = {rule.id: tuple(rule.supersedes) for rule in rules if rule.supersedes}
+    if not tightened_by:
+        return findings
+    tightened = {old for olds in tightened_by.values() for old in olds}
+    looser: dict[tuple[object, ...], Finding] = {_place(f, f.rule_id): f for f in findings if f.rule_id in tightened}
+    dropped: set[int] = set()
+    for finding in findings:
+        for old in tightened_by.get(finding.rule_id, ()):
+            other = looser.get(_place(finding, old))
+            if other is None or id(other) in dropped:
+                continue
+            loser = other if finding.severity.rank > other.severity.rank else finding
+            dropped.add(id(loser))
+            break
+    return [f for f in findings if id(f) not in dropped]
