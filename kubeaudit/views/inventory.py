@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from kubeaudit.model import Resource
 from kubeaudit.views.base import Target
+
+T = TypeVar("T")
 
 
 class Inventory:
@@ -28,11 +30,20 @@ class Inventory:
         # Kinds a source could not read (e.g. 403 on a cluster): a view must not read their
         # absence as "does not exist" (no false "missing role" findings).
         self.unavailable: dict[str, str] = {}
+        self._derived: dict[str, Any] = {}
+
+    def derived(self, name: str, build: Callable[[Inventory], T]) -> T:
+        """What `build` makes of this inventory, made once and shared by the views that read it
+        (the namespace and podnetwork views share one network model)."""
+        if name not in self._derived:
+            self._derived[name] = build(self)
+        return self._derived[name]
 
     def wants(self, kind: str) -> bool:
         return kind in self.kinds
 
     def add(self, resource: Resource) -> None:
+        self._derived.clear()  # built from fewer resources
         self._by_kind[resource.kind].append(resource)
 
     def of_kind(self, *kinds: str) -> list[Resource]:

@@ -15,7 +15,7 @@ Used by the cross-resource views: NetworkPolicy `podSelector` and ClusterRole
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -42,7 +42,23 @@ def matches(selector: Any, labels: Mapping[str, str]) -> bool:
     """Whether a label selector selects an object with these labels. Raises SelectorError."""
     if selector is None:
         return True
-    match_labels, expressions = _parts(selector)
+    return _parts_match(*_parts(selector), labels)
+
+
+def selector_matcher(selector: Any) -> Callable[[Mapping[str, str]], bool]:
+    """`safe_matches` for one selector against many label sets: the selector is checked once."""
+    if selector is None:
+        return lambda labels: True
+    try:
+        match_labels, expressions = _parts(selector)
+    except SelectorError:
+        return lambda labels: False
+    return lambda labels: _parts_match(match_labels, expressions, labels)
+
+
+def _parts_match(
+    match_labels: dict[Any, Any], expressions: list[tuple[str, str, list[Any]]], labels: Mapping[str, str]
+) -> bool:
     if any(labels.get(key) != value for key, value in match_labels.items()):
         return False
     return all(_expression_matches(key, operator, values, labels) for key, operator, values in expressions)

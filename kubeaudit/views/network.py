@@ -54,6 +54,7 @@ peers), `allDestinations`, `cidr` and `addresses`; an entry's findings point at 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -61,7 +62,7 @@ from typing import Any
 from kubeaudit.model import Path, Resource
 from kubeaudit.views.base import Target
 from kubeaudit.views.inventory import Inventory, InventoryView, register
-from kubeaudit.views.labels import is_valid, labels_of, safe_matches, selects_everything
+from kubeaudit.views.labels import is_valid, labels_of, selector_matcher, selects_everything
 from kubeaudit.views.pod import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 
 EXTERNAL_POLICIES_SETTING = "namespaces_with_external_policies"
@@ -103,6 +104,7 @@ class Policy:
     valid: bool
     allows_all_ingress: bool
     allows_all_egress: bool
+    matcher: Callable[[Mapping[str, str]], bool] = field(repr=False, compare=False)
 
     @classmethod
     def of(cls, resource: Resource) -> Policy:
@@ -120,6 +122,7 @@ class Policy:
             and any(rule_allows_everything(r, "from") for r in _list(spec.get("ingress"))),
             allows_all_egress="Egress" in types
             and any(rule_allows_everything(r, "to") for r in _list(spec.get("egress"))),
+            matcher=selector_matcher(selector),
         )
 
     @property
@@ -131,7 +134,7 @@ class Policy:
         return self.valid and selects_everything(self.selector)
 
     def selects(self, labels: dict[str, str]) -> bool:
-        return safe_matches(self.selector, labels)
+        return self.matcher(labels)
 
     def allows_all(self, direction: str) -> bool:
         return self.allows_all_ingress if direction == "Ingress" else self.allows_all_egress
@@ -215,6 +218,35 @@ class NetworkModel:
         return not allows_all and any(p.default_deny(direction) for p in policies)
 
 
+class _LabelIndex:
+    """A namespace's workloads by label, so a policy is matched only against workloads that carry
+    every label its `matchLabels` names (5,000 workloads and 500 policies in one namespace would
+    otherwise be 2.5 million selector checks)."""
+
+    def __init__(self, workloads: list[Workload]) -> None:
+        self.workloads = workloads
+        self.by_label: dict[tuple[str, str], list[Workload]] = {}
+        for workload in workloads:  # in input order, so candidates keep it
+            for pair in workload.labels.items():
+                self.by_label.setdefault(pair, []).append(workload)
+
+    def candidates(self, selector: Any) -> list[Workload]:
+        """The workloads the selector may select (a superset; `Policy.selects` decides)."""
+        match_labels = selector.get("matchLabels") if isinstance(selector, dict) else None
+        if not isinstance(match_labels, dict) or not match_labels:
+            return self.workloads
+        postings = [
+            self.by_label.get((key, value), []) if isinstance(key, str) and isinstance(value, str) else []
+            for key, value in match_labels.items()
+        ]
+        return min(postings, key=len)
+
+
+def network_model(inventory: Inventory) -> NetworkModel:
+    """The model both network views read, built once per inventory."""
+    return inventory.derived("network-model", build_model)
+
+
 def build_model(inventory: Inventory) -> NetworkModel:
     """Workloads by namespace, each with the policies that isolate it."""
     external = external_namespaces(inventory)
@@ -230,8 +262,9 @@ def build_model(inventory: Inventory) -> NetworkModel:
     for resource in sorted(inventory.of_kind("NetworkPolicy"), key=lambda r: r.name):
         policies.setdefault(_key(resource), []).append(Policy.of(resource))
     for namespace, workloads in namespaces.items():
-        for workload in workloads:
-            for policy in policies.get(namespace, ()):
+        index = _LabelIndex(workloads)
+        for policy in policies.get(namespace, ()):  # by name, so each workload lists its policies by name
+            for workload in index.candidates(policy.selector):
                 if policy.selects(workload.labels):
                     if "Ingress" in policy.types:
                         workload.ingress.append(policy.name)
@@ -249,7 +282,7 @@ def _input_order(resource: Resource) -> tuple[str, int, str]:
 
 
 def namespace_targets(inventory: Inventory) -> list[Target]:
-    model = build_model(inventory)
+    model = network_model(inventory)
     targets = []
     for ns_key, workloads in sorted(model.namespaces.items()):
         namespace = ns_key[1]
@@ -285,7 +318,7 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
 
 
 def podnetwork_targets(inventory: Inventory) -> list[Target]:
-    model = build_model(inventory)
+    model = network_model(inventory)
     targets = []
     for ns_key, workloads in sorted(model.namespaces.items()):
         namespace = ns_key[1]

@@ -13,6 +13,7 @@ from kubeaudit.sources.base import Source
 from kubeaudit.views.inventory import Inventory
 from kubeaudit.views.labels import SelectorError, is_valid, matches, selects_everything
 from kubeaudit.views.network import (
+    Policy,
     admits_metadata_port,
     build_model,
     metadata_addresses_reached,
@@ -317,3 +318,88 @@ def test_metadata_egress_follows_policy_types_ports_and_peers() -> None:
     assert metadata_egress({**spec, "policyTypes": ["Ingress"]}) == []  # egress rules are ignored
     (target,) = networkpolicy_targets(inventory(policy("p", "shop", **spec)))
     assert target.resource_path(("metadataEgress", 1)) == ("spec", "egress", 2, "to", 1, "ipBlock", "cidr")
+
+
+# --- scale: policies indexed by selector, the model built once -----------------------------------
+
+
+def _big_namespace(workloads: int, policies: int) -> Inventory:
+    resources = [deployment(f"app-{i}", "big", {"app": f"app-{i}", "tier": f"t{i % 7}"}) for i in range(workloads)]
+    resources += [
+        policy(f"pol-{j:04}", "big", podSelector={"matchLabels": {"app": f"app-{(j * 7) % workloads}"}})
+        for j in range(policies)
+    ]
+    return inventory(*resources)
+
+
+def _count_selector_checks(monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    checks: list[None] = []
+    real = Policy.selects
+
+    def counting(self: Policy, labels: dict[str, str]) -> bool:
+        checks.append(None)
+        return real(self, labels)
+
+    monkeypatch.setattr(Policy, "selects", counting)
+    return checks
+
+
+def test_match_labels_policies_are_checked_only_against_workloads_with_those_labels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checks = _count_selector_checks(monkeypatch)
+    counts = {}
+    for size in (100, 400):
+        checks.clear()
+        model = build_model(_big_namespace(size, size // 10))
+        assert sum(bool(w.ingress) for w in model.namespaces[("test", "big")]) == size // 10
+        counts[size] = len(checks)
+    # one candidate per policy, not every workload of the namespace for each policy
+    assert counts == {100: 10, 400: 40}
+
+
+SELECTORS: list[Any] = [
+    None,
+    {},
+    {"matchLabels": {"app": "app-3"}},
+    {"matchLabels": {"app": "app-3", "tier": "t3"}},
+    {"matchLabels": {"app": "app-3", "tier": "t4"}},
+    {"matchLabels": {"tier": "t1"}, "matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["app-1"]}]},
+    {"matchLabels": {"tier": 1}},  # a value no label can have
+    {"matchLabels": "app"},  # invalid: selects nothing
+    {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["t2", "t5"]}]},
+    {"matchExpressions": [{"key": "tier", "operator": "Bogus"}]},
+]
+
+
+def test_indexed_selection_agrees_with_checking_every_workload() -> None:
+    resources = [deployment(f"app-{i}", "big", {"app": f"app-{i}", "tier": f"t{i % 7}"}) for i in range(30)]
+    resources.append(deployment("unlabelled", "big", {}))
+    resources += [policy(f"pol-{j}", "big", podSelector=s) for j, s in enumerate(SELECTORS)]
+    model = build_model(inventory(*resources))
+    for workload in model.namespaces[("test", "big")]:
+        expected = [
+            f"pol-{j}"
+            for j, s in sorted(enumerate(SELECTORS), key=lambda e: f"pol-{e[0]}")
+            if is_valid(s) and matches(s, workload.labels)
+        ]
+        assert workload.ingress == expected, workload.ref
+
+
+def test_both_network_views_share_one_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kubeaudit.views.network as network
+
+    built: list[Inventory] = []
+    real = network.build_model
+
+    def counting(inv: Inventory) -> network.NetworkModel:
+        built.append(inv)
+        return real(inv)
+
+    monkeypatch.setattr(network, "build_model", counting)
+    inv = _big_namespace(20, 2)
+    assert namespace_targets(inv) and podnetwork_targets(inv)
+    assert len(built) == 1
+    inv.add(deployment("late", "big", {"app": "late"}))  # a changed inventory gets a new model
+    assert len(podnetwork_targets(inv)) == 21
+    assert len(built) == 2
