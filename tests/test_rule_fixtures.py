@@ -76,6 +76,8 @@ def test_scanning_all_fixtures_reports_every_marked_line(monkeypatch: pytest.Mon
     found |= {(s, line, replaced_by[r]) for s, line, r in found if r in replaced_by}
     missing = []
     for path in sorted(FIXTURES.rglob("*.y*ml")):
+        if (path.parent / "params.yaml").is_file():
+            continue  # these fixtures need their folder's parameters; checked rule by rule above
         text = path.read_text(encoding="utf-8")
         shown = path.relative_to(REPO).as_posix()
         for rule_id in set(re.findall(r"#\s*ruleid:\s*([a-z0-9-]+)", text)):

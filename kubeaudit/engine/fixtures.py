@@ -1,6 +1,8 @@
 """Rule fixtures: manifests that must fail a rule (at marked lines) and must pass it.
 
-Layout: <fixtures-dir>/<rule-id>/fail*.yaml and pass*.yaml. In a fail fixture,
+Layout: <fixtures-dir>/<rule-id>/fail*.yaml and pass*.yaml, and optionally params.yaml:
+the rule parameters the fixtures run with (a mapping, as under rules.params.<rule-id> in
+.kubeaudit.yaml), for rules that do nothing with their defaults. In a fail fixture,
 a comment `# ruleid: <rule-id>` marks the next non-comment line as one where the
 rule must report a finding; the rule must report on every marked line and on no
 other. A pass fixture must produce no finding of the rule. The same check runs
@@ -13,6 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
+import yaml
+
+from kubeaudit.engine.loader import RuleError, compile_rule, read_rule_file
 from kubeaudit.engine.rule import Rule
 from kubeaudit.scan import scan_manifests
 
@@ -57,10 +62,27 @@ def fixture_files(folder: FsPath) -> tuple[list[FsPath], list[FsPath]]:
     return [p for p in files if p.name.startswith("fail")], [p for p in files if p.name.startswith("pass")]
 
 
+def _with_fixture_params(rule: Rule, folder: FsPath) -> Rule:
+    """The rule compiled with the fixture folder's params.yaml, if it has one."""
+    params_file = folder / "params.yaml"
+    if not params_file.is_file():
+        return rule
+    try:
+        params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleError(params_file.as_posix(), f"cannot read fixture parameters: {exc}") from exc
+    if not isinstance(params, dict):
+        raise RuleError(params_file.as_posix(), "fixture parameters must be a mapping of parameter name to value")
+    return compile_rule(
+        read_rule_file(FsPath(rule.source)), {**rule.params, **params}, rule.builtin, params_file.as_posix()
+    )
+
+
 def check_rule(rule: Rule, fixtures_dir: FsPath) -> list[FixtureResult]:
     folder = fixtures_dir / rule.id
     failing, passing = fixture_files(folder)
     results: list[FixtureResult] = []
+    rule = _with_fixture_params(rule, folder)
     if not failing or not passing:
         missing = " and ".join(w for w, f in (("fail*", failing), ("pass*", passing)) if not f)
         results.append(FixtureResult(rule.id, folder.as_posix(), [f"no {missing} fixture in {folder.as_posix()}"]))

@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -22,10 +21,12 @@ import yaml
 from kubeaudit.engine.condition import ConditionError, compile_condition, substitute_params
 from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Reference, Rule
 from kubeaudit.model import Path, Severity, format_path
+from kubeaudit.refdata import builtin_rules_dir
 from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 from kubeaudit.views import known_views, view_fields
 
 RULE_SUFFIXES = (".yaml", ".yml")
+DATA_FOLDER = "data"
 
 
 class RuleError(Exception):
@@ -36,14 +37,6 @@ class RuleError(Exception):
         super().__init__(f"{where}: {message}")
         self.source = source
         self.line = line
-
-
-def builtin_rules_dir() -> FsPath:
-    """The rules shipped with kubeaudit: inside the wheel, or rules/ in a source checkout."""
-    packaged = resources.files("kubeaudit") / "builtin_rules"
-    if packaged.is_dir():
-        return FsPath(str(packaged))
-    return FsPath(__file__).resolve().parents[2] / "rules"
 
 
 @cache
@@ -64,7 +57,9 @@ def rule_files(directory: FsPath) -> list[FsPath]:
         raise RuleError(str(directory), "rules directory not found")
     found: list[FsPath] = []
     for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        # rules/data/ holds reference data (refdata.py), not rules.
+        top = FsPath(root) == directory
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (top and d == DATA_FOLDER))
         found.extend(FsPath(root) / f for f in sorted(files) if f.endswith(RULE_SUFFIXES))
     return found
 
@@ -147,7 +142,15 @@ def compile_rule(
             full = (*at, *exc.schema_path)
             raise RuleError(raw.source, f"{key}: {exc}", raw.line_of(full)) from exc
 
-    condition = build("condition", data["condition"], ("condition",))
+    undeclared = [name for name in data.get("requires", ()) if name not in params]
+    if undeclared:
+        raise RuleError(
+            raw.source, f"requires: unknown parameter(s) {', '.join(undeclared)}", raw.line_of(("requires",))
+        )
+    # A rule whose listed parameters are empty (an allow-list nobody filled in) is off.
+    unset = [name for name in data.get("requires", ()) if params.get(name) in (None, [], "", {})]
+    condition = build("condition", True if unset else data["condition"], ("condition",))
+    severity = _severity(raw, params, overrides_source)
     match = data.get("match", {})
     where = build("match.where", match["where"], ("match", "where")) if "where" in match else None
     for placeholder in PLACEHOLDER.findall(data["message"]):
@@ -161,7 +164,7 @@ def compile_rule(
     return Rule(
         id=data["id"],
         title=data["title"],
-        severity=Severity(data["severity"]),
+        severity=severity,
         category=data["category"],
         view=view,
         message=data["message"].strip(),
@@ -181,6 +184,19 @@ def compile_rule(
         builtin=builtin,
         raw=data,
     )
+
+
+def _severity(raw: RawRule, params: dict[str, Any], overrides_source: str) -> Severity:
+    """The rule's severity; a parameter named `severity` (when the rule declares one) sets it."""
+    if "severity" not in params:
+        return Severity(raw.data["severity"])
+    try:
+        return Severity(params["severity"])
+    except ValueError as exc:
+        choices = ", ".join(s.value for s in Severity)
+        raise RuleError(
+            overrides_source, f"rules.params.{raw.data['id']}.severity: {params['severity']!r} is not one of {choices}"
+        ) from exc
 
 
 def load_rules(

@@ -108,6 +108,6 @@ class Rule:
             node: Any = target.doc
             for part in name.split("."):
                 node = node.get(part) if isinstance(node, dict) else None
-            return short(node if node is not None else MISSING)
+            return short(node if node is not None else MISSING, limit=240)  # view facts may be sentences
 
         return PLACEHOLDER.sub(lambda m: value_of(m.group(1)), template)

@@ -30,6 +30,7 @@ VIEW_FIELDS: dict[str, frozenset[str]] = {
             "containerType",
             "effectiveSecurityContext",
             "hostPathMounts",
+            "image",
         }
     ),
 }

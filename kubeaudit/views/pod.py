@@ -14,6 +14,7 @@ from kubeaudit.engine.condition import violations
 from kubeaudit.model import Path, Resource, format_path
 from kubeaudit.sources.manifests import describe_type
 from kubeaudit.views.base import ShapeError, Target
+from kubeaudit.views.images import image_doc
 from kubeaudit.views.shapes import check_metadata_shape, check_pod_spec_shape
 
 _TEMPLATE: tuple[Path, Path] = (("spec", "template", "spec"), ("spec", "template", "metadata"))
@@ -154,6 +155,7 @@ def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
                 prefixes[("hostPathMounts", len(mounts))] = (*container_path, "volumeMounts", mount_index)
                 mounts.append(mount)
         doc["hostPathMounts"] = mounts
+        doc["image"] = image_doc(container, container_path, prefixes)
         container_name = container.get("name")
         targets.append(
             Target("container", resource, doc, prefixes, container_name if isinstance(container_name, str) else None)

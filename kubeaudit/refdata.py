@@ -1,0 +1,72 @@
+"""Reference data shipped with the rules: `rules/data/<name>.yaml`, each validated by
+`rules/data/<name>.schema.json` and carrying a `source` and an `updated` date.
+
+Release and end-of-life dates, deprecated APIs and known-risky images change upstream
+more often than the code that reads them, so they are data: loaded once, checked
+against their schema (a broken file fails loudly, naming it), never executed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any
+
+import jsonschema
+import yaml
+
+# The report notes data older than this: upstream has probably moved on.
+STALE_AFTER_DAYS = 180
+
+
+class DataFileError(Exception):
+    """A reference data file that is missing, unreadable or breaks its schema."""
+
+
+def builtin_rules_dir() -> FsPath:
+    """The rules shipped with kubeaudit: inside the wheel, or rules/ in a source checkout."""
+    packaged = resources.files("kubeaudit") / "builtin_rules"
+    if packaged.is_dir():
+        return FsPath(str(packaged))
+    return FsPath(__file__).resolve().parents[1] / "rules"
+
+
+def data_dir() -> FsPath:
+    return builtin_rules_dir() / "data"
+
+
+@cache
+def load_data(name: str) -> dict[str, Any]:
+    """The data file `name` (without suffix), validated against its schema."""
+    path = data_dir() / f"{name}.yaml"
+    schema_path = data_dir() / f"{name}.schema.json"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise DataFileError(f"{path.as_posix()}: cannot read reference data: {exc}") from exc
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(file)"
+        raise DataFileError(f"{path.as_posix()}: {where}: {errors[0].message}")
+    if not isinstance(data, dict):
+        raise DataFileError(f"{path.as_posix()}: reference data must be a mapping")
+    return data
+
+
+def updated(name: str) -> dt.date:
+    return dt.date.fromisoformat(str(load_data(name)["updated"]))
+
+
+def stale_note(name: str, today: dt.date) -> str | None:
+    """A sentence for the report when the data file is older than STALE_AFTER_DAYS."""
+    age = (today - updated(name)).days
+    if age <= STALE_AFTER_DAYS:
+        return None
+    return (
+        f"reference data rules/data/{name}.yaml was last updated {updated(name).isoformat()} ({age} days ago); "
+        "newer releases or deprecations may be missing (see README: refreshing reference data)"
+    )
