@@ -18,7 +18,7 @@ from kubeaudit.engine.selection import select_rules
 from kubeaudit.model import ScanResult, Severity
 from kubeaudit.scan import run_scan
 from kubeaudit.sources.base import Source
-from kubeaudit.sources.manifests import ManifestSource
+from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, ManifestSource
 from kubeaudit.suppress import Suppressor, read_baseline
 
 DEFAULT_FAIL_ON = "low"
@@ -35,6 +35,7 @@ class ScanOptions:
     baseline_path: str | None = None
     allow_partial: bool = False
     sources: list[Source] | None = None  # instead of paths (e.g. live clusters)
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # a bigger manifest file is not read, and is reported
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -77,7 +78,11 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     config = config if config is not None else load_effective_config(options)
     rules = effective_rules(options, config)
     baseline = read_baseline(FsPath(options.baseline_path)) if options.baseline_path else None
-    sources = options.sources if options.sources is not None else [ManifestSource(options.paths, config.is_excluded)]
+    sources = (
+        options.sources
+        if options.sources is not None
+        else [ManifestSource(options.paths, config.is_excluded, options.max_file_bytes)]
+    )
     for source in sources:
         # Optional: a source that can narrow what it reads to what the rules need (a cluster).
         use_rules = getattr(source, "use_rules", None)

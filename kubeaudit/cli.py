@@ -31,12 +31,12 @@ from kubeaudit.engine.fixtures import check_rules
 from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.selection import PROFILES, SelectionError
-from kubeaudit.model import ScanResult, Severity
+from kubeaudit.model import ScanError, ScanResult, Severity
 from kubeaudit.report import FORMATS, REPORTERS
 from kubeaudit.report import console as console_report
 from kubeaudit.sources.cluster.errors import ClusterError
 from kubeaudit.sources.cluster.progress import Progress
-from kubeaudit.sources.manifests import MANIFEST_SUFFIXES, STDIN, display_path
+from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, MIB, STDIN, display_path, walk_manifests
 from kubeaudit.suppress import BaselineError, write_baseline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -229,6 +229,11 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
         "given, after the config's",
     )  # fmt: skip
     parser.add_argument(
+        "--max-file-size", type=_positive(float), default=DEFAULT_MAX_FILE_BYTES / MIB, metavar="MIB",
+        help="a manifest file larger than this many MiB is not read and is reported as not scanned "
+        f"(default: {DEFAULT_MAX_FILE_BYTES // MIB})",
+    )  # fmt: skip
+    parser.add_argument(
         "--allow-partial", action="store_true",
         help="coverage gaps (kinds a cluster would not let us list) are reported but do not make the scan "
         "incomplete (exit 2)",
@@ -331,16 +336,15 @@ def _report_plan(formats: list[str] | None, outputs: list[str] | None) -> list[t
 
 
 def _has_manifests(folder: str, config: Config) -> tuple[bool, int]:
-    """Whether a directory holds a file the scan would read, and how many the config excludes."""
+    """Whether a directory holds a file the scan would read (or a folder it cannot read, which
+    the scan reports), and how many files the config excludes."""
     excluded = 0
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]  # as discovery does: .git and friends are skipped
-        for name in files:
-            if name.lower().endswith(MANIFEST_SUFFIXES):
-                if not config.is_excluded(display_path(os.path.join(root, name))):
-                    return True, excluded
-                excluded += 1
-    return False, excluded
+    unreadable: list[ScanError] = []
+    for path in walk_manifests(folder, unreadable):
+        if not config.is_excluded(display_path(path)):
+            return True, excluded
+        excluded += 1
+    return bool(unreadable), excluded
 
 
 def _check_paths(paths: Sequence[str], config: Config) -> None:
@@ -378,6 +382,7 @@ def _scan_options(args: argparse.Namespace) -> ScanOptions:
         toggles=list(args.toggles),
         baseline_path=getattr(args, "baseline", None),
         allow_partial=args.allow_partial,
+        max_file_bytes=int(args.max_file_size * MIB),
     )
 
 

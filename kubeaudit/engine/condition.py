@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from kubeaudit.model import Path, format_path
@@ -408,7 +409,12 @@ def _b_contains(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
 def _number(s: dict[str, Any], key: str, where: Path) -> float:
     value = s[key]
     _need(isinstance(value, (int, float)) and not isinstance(value, bool), where, "must be a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range: no Kubernetes field is compared with one
+        number = math.inf
+    _need(math.isfinite(number), where, "must be a finite number (not .inf, .nan or a number that large)")
+    return number
 
 
 def _is_num(v: Any) -> bool:
@@ -437,7 +443,17 @@ def _bound(key: str, op: Callable[[float, float], bool], words: str) -> Any:
 def _b_multiple_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     step = _number(s, "multipleOf", where)
     _need(step > 0, where, "must be greater than 0")
-    return _leaf(lambda v: math.isclose(v / step, round(v / step)), f"must be a multiple of {step:g}", _is_num)
+    exact_step = Fraction(repr(step))  # the step as written in decimal: 0.1 is one tenth
+
+    def multiple(v: int | float) -> bool:
+        if isinstance(v, int):  # exact, however large: v / step could overflow a float
+            return (Fraction(v) / exact_step).denominator == 1
+        if not math.isfinite(v):
+            return False  # .inf and .nan are nobody's multiple
+        quotient = v / step
+        return math.isfinite(quotient) and math.isclose(quotient, round(quotient))
+
+    return _leaf(multiple, f"must be a multiple of {step:g}", _is_num)
 
 
 def _b_unique_items(c: _Compiler, s: dict[str, Any], where: Path) -> Check | None:

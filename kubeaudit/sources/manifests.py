@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,10 @@ from kubeaudit.sources.reparse import reparsed_documents
 from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MIB = 1024 * 1024
+# Bigger than any manifest or `kubectl get -o yaml` dump we have seen (a 50,000-resource List is
+# about 60 MiB); a bigger file is a named gap rather than gigabytes of memory.
+DEFAULT_MAX_FILE_BYTES = 128 * MIB
 STDIN = "-"
 # API groups of files that configure client tools (kustomize) rather than describe cluster objects.
 CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io/",)
@@ -67,7 +72,7 @@ def discover(paths: Iterable[str], errors: list[ScanError], excluded: Any = None
 
     Directories are walked recursively for .yaml/.yml/.json files (hidden folders
     such as .git are skipped); a file named explicitly is read whatever its name.
-    A path that does not exist is an error, not a silent skip.
+    A path that does not exist, or a folder that cannot be read, is an error, not a silent skip.
     """
     found: list[ManifestFile] = []
     seen: set[str] = set()
@@ -86,26 +91,94 @@ def discover(paths: Iterable[str], errors: list[ScanError], excluded: Any = None
         if raw == STDIN:
             add(STDIN)
         elif os.path.isdir(raw):
-            for root, dirs, files in os.walk(raw):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.lower().endswith(MANIFEST_SUFFIXES):
-                        add(os.path.join(root, name))
-        elif os.path.exists(raw):
-            add(raw)
+            for path in walk_manifests(raw, errors):
+                add(path)
+        elif os.path.lexists(raw):
+            add(raw)  # read_text says what is wrong with it (a FIFO, a broken symlink...)
         else:
             errors.append(ScanError(display_path(raw), "no such file or directory"))
     return found
 
 
-def read_text(file: ManifestFile) -> str:
+def walk_manifests(top: str, errors: list[ScanError]) -> Iterator[str]:
+    """The manifest files under a folder: sorted, files before sub-folders, hidden folders skipped.
+
+    Symlinked folders are followed, each real folder once (by device and inode), so a
+    symlink loop ends. A folder that cannot be listed is an error (the scan is incomplete),
+    never a silent skip.
+    """
+    visited: set[tuple[int, int]] = set()
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            info = os.stat(folder)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(ScanError(display_path(folder), f"cannot read directory: {exc.strerror or exc}"))
+            continue
+        if (info.st_dev, info.st_ino) in visited:
+            continue  # a symlink loop, or a folder reached twice: its files are already listed
+        visited.add((info.st_dev, info.st_ino))
+        subfolders = []
+        for entry in entries:
+            if entry.is_dir():  # follows symlinks
+                if not entry.name.startswith("."):
+                    subfolders.append(entry.path)
+            elif entry.name.lower().endswith(MANIFEST_SUFFIXES):
+                yield entry.path
+        pending.extend(reversed(subfolders))
+
+
+def read_bytes(file: ManifestFile, max_bytes: int) -> bytes:
+    """The file's bytes, reading only a regular file (or stdin) and at most max_bytes of it.
+
+    A FIFO would block forever and /dev/zero never ends, so the file is opened without
+    blocking and checked with fstat on the open descriptor before anything is read.
+    """
+    if file.path == STDIN:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    else:
+        descriptor = os.open(file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(descriptor, "rb") as handle:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError(f"not a regular file ({_file_type(info.st_mode)}): not read")
+            if info.st_size > max_bytes:
+                raise ValueError(_too_large(info.st_size, max_bytes))
+            data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(_too_large(len(data), max_bytes, at_least=True))
+    return data
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _too_large(size: int, max_bytes: int, at_least: bool = False) -> str:
+    more = "more than " if at_least else ""
+    return f"file too large: {more}{_mebibytes(size)} (the limit is {_mebibytes(max_bytes)}; see --max-file-size)"
+
+
+def _mebibytes(size: int) -> str:
+    return f"{size / MIB:.1f} MiB" if size < 10 * MIB else f"{size // MIB} MiB"
+
+
+def read_text(file: ManifestFile, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
     """The file's text; raises ValueError with a user-facing reason."""
     try:
-        if file.path == STDIN:
-            data = sys.stdin.buffer.read()
-        else:
-            with open(file.path, "rb") as handle:
-                data = handle.read()
+        data = read_bytes(file, max_bytes)
     except OSError as exc:
         raise ValueError(f"cannot read file: {exc.strerror or exc}") from exc
     for bom, encoding in _BOMS:
@@ -174,10 +247,10 @@ def _chunk_text(lines: list[str], start: int, end: int) -> str:
     return "\n" * start + "\n".join(lines[start:end])
 
 
-def parse_file(file: ManifestFile) -> ParsedFile:
+def parse_file(file: ManifestFile, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ParsedFile:
     parsed = ParsedFile(file)
     try:
-        text = read_text(file)
+        text = read_text(file, max_bytes)
     except ValueError as exc:
         parsed.errors.append(ScanError(file.display, str(exc)))
         return parsed
@@ -319,9 +392,12 @@ def _add_resource(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
 class ManifestSource:
     """Manifest files and folders (and stdin), one batch per file."""
 
-    def __init__(self, paths: Iterable[str], excluded: Any = None) -> None:
+    def __init__(
+        self, paths: Iterable[str], excluded: Any = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    ) -> None:
         self.paths = list(paths)
         self.excluded = excluded
+        self.max_file_bytes = max_file_bytes
 
     def describe(self) -> list[str]:
         return list(self.paths)
@@ -335,7 +411,7 @@ class ManifestSource:
         if errors:
             yield Batch(errors=errors)
         for file in files:
-            parsed = parse_file(file)
+            parsed = parse_file(file, self.max_file_bytes)
             yield Batch(
                 resources=parsed.resources,
                 errors=parsed.errors,

@@ -46,6 +46,9 @@ MAX_NODES_PER_DOCUMENT = 2_000_000
 # Kubernetes objects nest a few dozen levels at most (CRD schemas included); deeper input
 # is refused rather than allowed to exhaust the interpreter's recursion limit.
 MAX_DEPTH = 200
+# Python refuses to convert longer decimal strings (sys.get_int_max_str_digits); no Kubernetes field
+# holds a number anywhere near this long, so longer integers are an error in the document.
+MAX_INT_DIGITS = 4300
 
 
 class YamlDocumentError(Exception):
@@ -178,13 +181,19 @@ def _scalar(node: ScalarNode) -> Any:
     if tag == _STR:
         return value
     if tag == _INT:
-        return _int(value)
+        try:
+            return _int(value)
+        except ValueError as exc:  # `0x_`, `0b_`, or more digits than Python converts
+            raise YamlDocumentError(_bad_number("integer", value), node.start_mark.line + 1) from exc
     if tag == _BOOL:
         return value.lower() in _TRUE_WORDS
     if tag == _NULL:
         return None
     if tag == _FLOAT:
-        return _float(value)
+        try:
+            return _float(value)
+        except ValueError as exc:  # `._`: the YAML 1.1 float pattern allows it, float() does not
+            raise YamlDocumentError(_bad_number("number", value), node.start_mark.line + 1) from exc
     if tag == _BINARY:
         try:
             return base64.decodebytes(value.encode("ascii"))
@@ -196,8 +205,35 @@ def _scalar(node: ScalarNode) -> Any:
     return value
 
 
+def _bad_number(what: str, text: str) -> str:
+    digits = len(text.lstrip("+-"))
+    if what == "integer" and (digits > MAX_INT_DIGITS or _looks_numeric(text)):
+        return f"integer too large: {digits} characters long; integers must be below 10^{MAX_INT_DIGITS}"
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    return f"not a valid {what}: {shown!r}"
+
+
+def _looks_numeric(text: str) -> bool:
+    """Whether the text is a well-formed integer (so a failure means it was too large)."""
+    value = text.replace("_", "").lstrip("+-")
+    body = value[2:] if value[:2] in ("0x", "0b", "0o") else value
+    return bool(body) and body.isalnum()
+
+
 def _int(text: str) -> int:
     value = text.replace("_", "")
+    if len(value) > MAX_INT_DIGITS + 3:  # sign and base prefix; refuse before converting
+        raise ValueError("too many digits")
+    number = _int_value(value)
+    if abs(number) >= _INT_LIMIT:  # a hexadecimal string can make an int too long to print
+        raise ValueError("too large")
+    return number
+
+
+_INT_LIMIT = 10**MAX_INT_DIGITS
+
+
+def _int_value(value: str) -> int:
     sign = -1 if value.startswith("-") else 1
     if value[:1] in "+-":
         value = value[1:]
