@@ -182,10 +182,10 @@ def test_a_directory_named_like_a_manifest_is_walked_not_read(run_cli: RunCli, t
     folder = tmp_path / "x.yaml"
     folder.mkdir()
     (folder / "good.yaml").write_text(GOOD)
-    code, report = scan_json(run_cli, ".", cwd=tmp_path)
+    _code, report = scan_json(run_cli, ".", cwd=tmp_path)
     assert report["errors"] == []
     assert_good_file_scanned(report, "x.yaml/good.yaml")
-    code, report = scan_json(run_cli, "x.yaml", cwd=tmp_path)
+    _code, report = scan_json(run_cli, "x.yaml", cwd=tmp_path)
     assert report["errors"] == []
     assert_good_file_scanned(report, "x.yaml/good.yaml")
 
@@ -216,14 +216,14 @@ def test_a_file_under_the_size_cap_is_read_whole(run_cli: RunCli, tmp_path: Path
     many = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n" for i in range(20_000))
     assert len(many) > 1024 * 1024
     (tmp_path / "many.yaml").write_text(many)
-    code, report = scan_json(run_cli, "many.yaml", "--max-file-size", "2", cwd=tmp_path)
+    _code, report = scan_json(run_cli, "many.yaml", "--max-file-size", "2", cwd=tmp_path)
     assert report["errors"] == [] and report["summary"]["resources"] == 20_000
 
 
 def test_utf16_with_a_bom_is_scanned_with_its_own_line_numbers(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "u16.yaml").write_bytes(codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le"))
     (tmp_path / "u16be.yaml").write_bytes(codecs.BOM_UTF16_BE + GOOD.encode("utf-16-be"))
-    code, report = scan_json(run_cli, ".", cwd=tmp_path)
+    _code, report = scan_json(run_cli, ".", cwd=tmp_path)
     assert report["errors"] == []
     lines = {
         f["location"]["source"]: f["location"]["line"]
@@ -240,7 +240,7 @@ def test_a_key_one_megabyte_long_is_bounded(run_cli: RunCli, tmp_path: Path) -> 
         json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {key: "v"}})
     )
     (tmp_path / "longkey.yaml").write_text(pod_with("long", f"nodeSelector: {{{key}: v}}"))
-    code, report = scan_json(run_cli, ".", cwd=tmp_path)
+    _code, report = scan_json(run_cli, ".", cwd=tmp_path)
     assert_good_file_scanned(report)
     assert "longkey.yaml" not in json.dumps(report["findings"])  # not half-read: refused, or scanned whole
     for error in report["errors"]:
@@ -270,7 +270,7 @@ def test_symlinked_folders_are_followed_once_and_loops_end(run_cli: RunCli, tmp_
     app.mkdir()
     (app / "shared").symlink_to(shared, target_is_directory=True)
     (shared / "loop").symlink_to(tmp_path, target_is_directory=True)  # a cycle back to the top
-    code, report = scan_json(run_cli, "app", cwd=tmp_path)
+    _code, report = scan_json(run_cli, "app", cwd=tmp_path)
     assert report["errors"] == []
     assert [f["location"]["source"] for f in report["findings"] if f["ruleId"] == "pss-baseline-privileged"] == [
         "app/shared/good.yaml"
