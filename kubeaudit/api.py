@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 
+from kubeaudit.baseline import read_baseline
 from kubeaudit.config import Config, ConfigError, find_config, load_config
 from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.rule import Rule
@@ -19,7 +20,7 @@ from kubeaudit.model import ScanResult, Severity
 from kubeaudit.scan import run_scan
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, ManifestSource
-from kubeaudit.suppress import Suppressor, read_baseline
+from kubeaudit.suppress import Suppressor
 
 DEFAULT_FAIL_ON = "low"
 

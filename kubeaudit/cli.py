@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import difflib
 import os
 import sys
@@ -26,6 +27,7 @@ from kubeaudit.api import (
     load_effective_config,
     run,
 )
+from kubeaudit.baseline import BaselineError, write_baseline
 from kubeaudit.config import Config, ConfigError
 from kubeaudit.engine.fixtures import check_rules
 from kubeaudit.engine.loader import RuleError, load_rules
@@ -37,7 +39,6 @@ from kubeaudit.report import console as console_report
 from kubeaudit.sources.cluster.errors import ClusterError
 from kubeaudit.sources.cluster.progress import Progress
 from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, MIB, STDIN, display_path, walk_manifests
-from kubeaudit.suppress import BaselineError, write_baseline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
@@ -119,6 +120,14 @@ def _parser() -> tuple[_Parser, dict[str, _Parser]]:
     )  # fmt: skip
     _add_paths_argument(create)
     create.add_argument("--output", "-o", required=True, metavar="FILE", help="baseline file to write (required)")
+    create.add_argument(
+        "--reason", required=True, metavar="TEXT",
+        help="why these findings are accepted (required; recorded with today's date in every entry)",
+    )
+    create.add_argument(
+        "--expires", metavar="YYYY-MM-DD", type=_iso_date,
+        help="after this date the entries stop applying and their findings count again",
+    )
     _add_selection_options(create)
     _add_cluster_options(create)
 
@@ -251,6 +260,13 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
         return value
 
     return parse
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
@@ -484,7 +500,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     options = _scan_options(args)
     result = _run_with_sources(args, options, load_effective_config(options))
     try:
-        count = write_baseline(result, FsPath(args.output))
+        count = write_baseline(result, FsPath(args.output), args.reason.strip(), args.expires)
     except OSError as exc:
         raise UsageError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from exc
     for error in result.errors:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from kubeaudit.repopath import repository_path
+
 # A path into a document: mapping keys and list indexes, e.g. ("spec", "containers", 0, "image").
 Path = tuple[str | int, ...]
 
@@ -118,9 +120,9 @@ class Finding:
     category: str = ""
     suppression: Suppression | None = None
     # Stable across line moves, re-indentation and document reordering: rule, cluster
-    # context, resource identity and the field path with list items named by identity, not
-    # position. Computed once, when the finding is made, from the full resource: the
-    # pipeline may later keep only a slim copy of the resource.
+    # context or the file's path in its repository, resource identity and the field path
+    # with list items named by identity, not position. Computed once, when the finding is
+    # made, from the full resource: the pipeline may later keep only a slim copy of it.
     fingerprint: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -133,9 +135,12 @@ class Finding:
 
 
 def compute_fingerprint(rule_id: str, resource: Resource, path: Path) -> str:
+    origin = resource.origin
     parts = [
         rule_id,
-        resource.origin.context or "",
+        origin.context or "",
+        # The file, so that a baselined manifest copied elsewhere is not silenced.
+        "" if origin.context is not None else repository_path(origin.source),
         resource.kind,
         resource.namespace or "",
         resource.name,

@@ -8,14 +8,12 @@ and may carry an expiry date after which it stops applying and the report says s
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
-from pathlib import Path as FsPath
 from typing import Any
 
-from kubeaudit import __version__
+from kubeaudit.baseline import Baseline
 from kubeaudit.config import Config, Exemption
 from kubeaudit.model import Finding, Notice, Path, ScanResult, Suppression, format_path
 from kubeaudit.views.pod import POD_SPEC_LOCATIONS, get_path
@@ -28,11 +26,6 @@ _ANNOTATED_METADATA: tuple[Path, ...] = (
 )
 IGNORE_REASON = "kubeaudit.io/ignore-reason"
 IGNORE_UNTIL = "kubeaudit.io/ignore-until"
-BASELINE_VERSION = 1
-
-
-class BaselineError(Exception):
-    pass
 
 
 def _annotation_sources(finding: Finding) -> list[tuple[dict[str, Any], Path]]:
@@ -53,22 +46,31 @@ def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
 class Suppressor:
     """Applies every kind of suppression to a scan's findings, with today's date."""
 
-    def __init__(self, config: Config | None = None, baseline: set[str] | None = None, today: dt.date | None = None):
+    def __init__(self, config: Config | None = None, baseline: Baseline | None = None, today: dt.date | None = None):
         self.config = config or Config()
         self.baseline = baseline
         self.today = today or dt.date.today()
 
     def __call__(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
         notices: dict[tuple[str, str], Notice] = {}
+        self._expired_entries: dict[tuple[str, str], int] = {}
         out = []
         for finding in findings:
-            suppression = self._annotation(finding, notices) or self._exemption(finding, notices)
-            if suppression is None and self.baseline is not None and finding.fingerprint in self.baseline:
-                suppression = Suppression("external", "baseline", "present in the baseline")
+            suppression = (
+                self._annotation(finding, notices)
+                or self._exemption(finding, notices)
+                or self._baselined(finding, notices)
+            )
             out.append(replace(finding, suppression=suppression) if suppression else finding)
+        for (expired, reason), count in sorted(self._expired_entries.items()):
+            notices[("baseline", expired + reason)] = Notice(
+                "baseline",
+                f"{count} baseline entr{'y' if count == 1 else 'ies'} ({reason}) expired on {expired}; "
+                "their findings count again",
+            )
         if self.baseline is not None:
             seen = {f.fingerprint for f in out}
-            gone = len(self.baseline - seen)
+            gone = len(self.baseline.keys() - seen)
             if gone:
                 notices[("baseline", "")] = Notice(
                     "baseline", f"{gone} baselined finding(s) no longer occur; recreate the baseline to drop them"
@@ -117,6 +119,17 @@ class Suppressor:
             return Suppression("inSource", "annotation", reason, expires.isoformat() if expires else None)
         return None
 
+    def _baselined(self, finding: Finding, notices: dict[tuple[str, str], Notice]) -> Suppression | None:
+        entry = self.baseline.get(finding.fingerprint) if self.baseline is not None else None
+        if entry is None:
+            return None
+        if entry.expires is not None and entry.expires < self.today:
+            key = (entry.expires.isoformat(), entry.reason)
+            self._expired_entries[key] = self._expired_entries.get(key, 0) + 1
+            return None
+        expires = entry.expires.isoformat() if entry.expires else None
+        return Suppression("external", "baseline", entry.reason, expires)
+
     def _exemption(self, finding: Finding, notices: dict[tuple[str, str], Notice]) -> Suppression | None:
         for exemption in self.config.exemptions:
             if not _exempts(exemption, finding):
@@ -145,41 +158,3 @@ def _exempts(exemption: Exemption, finding: Finding) -> bool:
         (exemption.name, resource.name),
     )
     return all(pattern is None or fnmatchcase(value, pattern) for pattern, value in checks)
-
-
-def write_baseline(result: ScanResult, path: FsPath) -> int:
-    """Record the findings that count now, by fingerprint. Returns how many."""
-    active = [f for f in result.findings if f.suppression is None]
-    entries = sorted(
-        (
-            {
-                "fingerprint": f.fingerprint,
-                "ruleId": f.rule_id,
-                "resource": f.resource.ref,
-                "path": format_path(f.path),
-                "source": f.resource.origin.source,
-            }
-            for f in active
-        ),
-        key=lambda e: (e["source"], e["resource"], e["ruleId"], e["path"]),
-    )
-    document = {"version": BASELINE_VERSION, "tool": {"name": "kubeaudit", "version": __version__}, "findings": entries}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return len(entries)
-
-
-def read_baseline(path: FsPath) -> set[str]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: not a kubeaudit baseline (invalid JSON: {exc})") from exc
-    if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:
-        raise BaselineError(f"{path}: not a kubeaudit baseline of version {BASELINE_VERSION}")
-    entries = document.get("findings")
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
-    ):
-        raise BaselineError(f"{path}: baseline findings must be a list of objects with a fingerprint")
-    return {e["fingerprint"] for e in entries}

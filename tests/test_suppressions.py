@@ -30,6 +30,7 @@ spec:
         privileged: true
 """
 ONLY = ["--disable", "*", "--enable", "pss-baseline-privileged"]
+REASON = ["--reason", "known before the gate was switched on"]
 
 
 def write_pod(folder: Path, name: str = "web", namespace: str = "shop", annotations: str = "{}") -> Path:
@@ -170,7 +171,7 @@ def test_baseline_reports_only_new_findings_for_the_gate(run_cli: RunCli, tmp_pa
     repo.mkdir()
     write_pod(repo, name="old")
     baseline = tmp_path / "baseline.json"
-    created = run_cli("baseline", "create", "-o", str(baseline), str(repo), "--no-config", *ONLY)
+    created = run_cli("baseline", "create", "-o", str(baseline), str(repo), "--no-config", *ONLY, *REASON)
     assert created.code == 0 and "wrote 1 finding(s)" in created.err
     assert run_cli("scan", str(repo), "--baseline", str(baseline), "--no-config", *ONLY).code == 0
     write_pod(repo, name="new")
@@ -192,7 +193,7 @@ def test_baseline_fingerprints_survive_reordering_reindenting_and_unrelated_line
     )
     (repo / "pods.yaml").write_text(two)
     baseline = tmp_path / "baseline.json"
-    run_cli("baseline", "create", "-o", str(baseline), str(repo), "--no-config", *ONLY)
+    run_cli("baseline", "create", "-o", str(baseline), str(repo), "--no-config", *ONLY, *REASON)
     docs = list(yaml.safe_load_all(two))
     docs[0]["metadata"]["labels"] = {"team": "web"}  # an unrelated change
     # documents swapped, re-indented by 4, keys sorted, a comment block on top
@@ -201,6 +202,48 @@ def test_baseline_fingerprints_survive_reordering_reindenting_and_unrelated_line
     code, report = scan_json(run_cli, str(repo), "--baseline", str(baseline), "--no-config")
     assert len(report["findings"]) == 2 and all(f["suppression"] for f in report["findings"]), report["findings"]
     assert code == 0
+
+
+def test_baseline_entries_carry_reason_date_and_expiry(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    write_pod(tmp_path / "repo")
+    baseline = tmp_path / "baseline.json"
+    created = run_cli(
+        "baseline", "create", "-o", str(baseline), str(tmp_path / "repo"), "--no-config", *ONLY,
+        "--reason", "JIRA-12: legacy chart", "--expires", FUTURE,
+    )  # fmt: skip
+    assert created.code == 0, created.err
+    (entry,) = json.loads(baseline.read_text())["findings"]
+    assert entry["reason"] == "JIRA-12: legacy chart"
+    assert entry["accepted"] == TODAY.isoformat() and entry["expires"] == FUTURE
+    code, report = scan_json(run_cli, str(tmp_path / "repo"), "--baseline", str(baseline), "--no-config")
+    assert code == 0
+    assert report["findings"][0]["suppression"] == {
+        "kind": "external",
+        "source": "baseline",
+        "justification": "JIRA-12: legacy chart",
+        "expires": FUTURE,
+    }
+
+
+def test_baseline_create_needs_a_reason(run_cli: RunCli, tmp_path: Path) -> None:
+    write_pod(tmp_path)
+    result = run_cli("baseline", "create", "-o", str(tmp_path / "b.json"), str(tmp_path), "--no-config")
+    assert result.code == 2 and "--reason" in result.err and len(result.err.strip().splitlines()) == 1
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_expired_baseline_entries_count_again_and_say_so(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    write_pod(tmp_path / "repo")
+    baseline = tmp_path / "baseline.json"
+    run_cli("baseline", "create", "-o", str(baseline), str(tmp_path / "repo"), "--no-config", *ONLY, *REASON)
+    document = json.loads(baseline.read_text())
+    document["findings"][0]["expires"] = PAST
+    baseline.write_text(json.dumps(document))
+    result = run_cli("scan", str(tmp_path / "repo"), "--baseline", str(baseline), "--no-config", *ONLY)
+    assert result.code == 1
+    assert f"expired on {PAST}" in result.out + result.err
 
 
 def test_broken_baseline_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:

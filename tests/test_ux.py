@@ -7,6 +7,7 @@ import argparse
 import io
 import json
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -164,7 +165,7 @@ def test_ctrl_c_exits_130_with_one_line(run_cli: RunCli, pod_dir: Path, monkeypa
 
 def test_baseline_create_into_a_missing_directory_is_an_error_not_a_traceback(run_cli: RunCli, pod_dir: Path) -> None:
     target = pod_dir / "nope" / "baseline.json"
-    result = run_cli("baseline", "create", "-o", str(target), str(pod_dir))
+    result = run_cli("baseline", "create", "-o", str(target), "--reason", "adopting the gate", str(pod_dir))
     assert result.code == 2
     assert _one_error_line(result.err) == (
         f"kubeaudit: error: --output {target}: directory {target.parent.as_posix()} does not exist"
@@ -358,7 +359,7 @@ def test_readme_baseline_commands_work_as_written(run_cli: RunCli, tmp_path: Pat
         if source.suffix in (".yaml", ".json"):
             (tmp_path / "deploy" / source.name).write_text(source.read_text())
     commands = _fenced("sh", "**A baseline**").strip().splitlines()
-    create = run_cli(*commands[0].split()[1:], cwd=tmp_path)
+    create = run_cli(*shlex.split(commands[0])[1:], cwd=tmp_path)
     assert create.code == 0, create.err
     gated = run_cli(*commands[1].split()[1:], cwd=tmp_path)
     assert gated.code == 0, gated.out

@@ -328,6 +328,19 @@ def _sort_key(result: om.Result) -> tuple[Any, ...]:
     return (uri, line, column, result.rule_id, fqn, result.partial_fingerprints[FINGERPRINT_KEY], result.message.text)
 
 
+def _unique_fingerprints(results: list[om.Result]) -> list[om.Result]:
+    """GitHub merges results that share partialFingerprints into one alert. One fingerprint can
+    occur twice in a run only when a file holds the same resource twice; the later ones get
+    `:2`, `:3`... in output order (as GitHub numbers its own line hashes)."""
+    seen: dict[str, int] = {}
+    for result in results:
+        fingerprint = result.partial_fingerprints[FINGERPRINT_KEY]
+        seen[fingerprint] = count = seen.get(fingerprint, 0) + 1
+        if count > 1:
+            result.partial_fingerprints = {FINGERPRINT_KEY: f"{fingerprint}:{count}"}
+    return results
+
+
 def _notifications(result: ScanResult, rule_ids: Sequence[str], artifacts: Artifacts) -> list[om.Notification]:
     notes = [_located_notification("error", error, artifacts) for error in result.errors]
     for gap in result.gaps:
@@ -396,7 +409,9 @@ def sarif_log(result: ScanResult, cwd: Path | None = None) -> om.SarifLog:
     descriptors = [reporting_descriptor(known.get(rule_id), first_finding[rule_id]) for rule_id in rule_ids]
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     artifacts = _artifacts(cwd)
-    results = sorted((_result(f, index[f.rule_id], artifacts) for f in result.findings), key=_sort_key)
+    results = _unique_fingerprints(
+        sorted((_result(f, index[f.rule_id], artifacts) for f in result.findings), key=_sort_key)
+    )
     run = om.Run(
         tool=om.Tool(driver=_driver(descriptors)),
         invocations=[
