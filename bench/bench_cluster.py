@@ -85,7 +85,7 @@ def run_scan(kubeconfig: str, page_size: int, rules: Sequence[Any]) -> Any:
 
     sources = open_cluster_sources(ClusterOptions(kubeconfig=kubeconfig, page_size=page_size))
     for source in sources:
-        source.use_rules(list(rules))
+        source.narrow_to(list(rules))
     result = pipeline(sources, rules)
     result.notices.extend(n for s in sources for n in s.notices())
     return result

@@ -85,10 +85,7 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
         else [ManifestSource(options.paths, config.is_excluded, options.max_file_bytes)]
     )
     for source in sources:
-        # Optional: a source that can narrow what it reads to what the rules need (a cluster).
-        use_rules = getattr(source, "use_rules", None)
-        if use_rules is not None:
-            use_rules(rules)
+        source.narrow_to(rules)
     result = run_scan(
         sources,
         rules,
@@ -97,10 +94,7 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
         allow_partial=options.allow_partial,
     )
     for source in sources:
-        # Optional: what a source has to tell beyond findings (a cluster's owner folding).
-        notices = getattr(source, "notices", None)
-        if notices is not None:
-            result.notices.extend(notices())
+        result.notices.extend(source.notices())
     return result
 
 

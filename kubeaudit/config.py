@@ -18,7 +18,7 @@ import jsonschema
 import yaml
 
 from kubeaudit.model import Severity, format_path
-from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
+from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
 CONFIG_NAMES = (".kubeaudit.yaml", ".kubeaudit.yml")
 

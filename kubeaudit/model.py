@@ -52,6 +52,18 @@ def format_path(path: Path) -> str:
     return "".join(out)
 
 
+def describe_type(value: Any) -> str:
+    """'a mapping', 'a string'...: how error messages name a value's type."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", int: "a number", float: "a number"}
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
     line: int  # 1-based

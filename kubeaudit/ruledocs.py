@@ -7,8 +7,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import TextIO
 
-from kubeaudit.engine.fixtures import FixtureResult
 from kubeaudit.engine.rule import Rule
+from kubeaudit.testing import FixtureResult
 
 WIDTH = 100  # prose is wrapped to this many columns; ids, URLs and the fix lines as written are not
 

@@ -15,13 +15,15 @@ from typing import Any
 
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.supersede import merge_superseded
+from kubeaudit.inventory import Inventory
 from kubeaudit.model import Finding, Resource, ScanError, ScanResult, ScanStats
+from kubeaudit.semantics.workloads import WORKLOAD_KINDS
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
 from kubeaudit.views import VIEW_KINDS, ShapeError, check_resource_shape, resource_targets
-from kubeaudit.views.inventory import INVENTORY_VIEWS, Inventory
-from kubeaudit.views.pod import WORKLOAD_KINDS, slim_resource
+from kubeaudit.views.pod import slim_resource
+from kubeaudit.views.registry import INVENTORY_VIEWS
 
 
 class RuleIndex:
@@ -51,15 +53,6 @@ class RuleIndex:
 
     def targets_kind(self, kind: str) -> bool:
         return self._all_kinds or kind in self.kinds or kind in self.inventory_kinds
-
-    def depends_on(self, rule: Rule) -> frozenset[str] | None:
-        """Kinds a rule needs to see to be fully evaluated (None: any kind)."""
-        if rule.view in INVENTORY_VIEWS:
-            return INVENTORY_VIEWS[rule.view].kinds
-        view_kinds = VIEW_KINDS.get(rule.view)
-        if rule.kinds is not None:
-            return rule.kinds if view_kinds is None else rule.kinds & view_kinds
-        return view_kinds
 
 
 def evaluate_resource(resource: Resource, index: RuleIndex) -> list[Finding]:
@@ -198,7 +191,7 @@ def _run_scan(
         inventory.unavailable.update(unavailable)
         for kind, reason in unavailable.items():
             for rule in rules:
-                needs = index.depends_on(rule)
+                needs = rule.needed_kinds()
                 if needs is None or kind in needs:
                     result.not_evaluated.setdefault(rule.id, f"{kind} could not be read: {reason}")
     with reparse_session():  # node trees are released by now: re-read each file at most once more

@@ -16,7 +16,7 @@ from typing import Any
 from kubeaudit.baseline import Baseline
 from kubeaudit.config import Config, Exemption
 from kubeaudit.model import Finding, Notice, Path, ScanResult, Suppression, format_path
-from kubeaudit.views.pod import POD_SPEC_LOCATIONS, get_path
+from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, get_path
 
 IGNORE = "kubeaudit.io/ignore"
 # Where suppression annotations may be written: the object's metadata, or its pod template's.

@@ -8,9 +8,9 @@ import re
 import pytest
 from conftest import FIXTURES, REPO, RULE_FIXTURES
 
-from kubeaudit.engine.fixtures import check_rule, expected_lines, fixture_files
 from kubeaudit.engine.loader import load_rules
 from kubeaudit.scan import scan_manifests
+from kubeaudit.testing import check_rule, expected_lines, fixture_files
 
 RULES = load_rules()
 RULE_IDS = [r.id for r in RULES]

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, REPO, RunCli
 
-from kubeaudit.cli import _parser
+from kubeaudit.cli import build_parser
 from kubeaudit.config import load_config
 from kubeaudit.engine.loader import load_rules
 from kubeaudit.report import console
@@ -68,7 +68,7 @@ def test_top_level_help_shows_examples_and_exit_codes(run_cli: RunCli) -> None:
 
 
 def test_every_option_and_argument_of_every_command_is_explained() -> None:
-    _, commands = _parser()
+    _, commands = build_parser()
     assert set(commands) >= {"scan", "baseline create", "rules list", "rules explain", "rules test"}
     for name, command in commands.items():
         for action in command._actions:
@@ -158,7 +158,7 @@ def test_ctrl_c_exits_130_with_one_line(run_cli: RunCli, pod_dir: Path, monkeypa
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kubeaudit.cli.run", interrupted)
+    monkeypatch.setattr("kubeaudit.cli.inputs.run", interrupted)
     result = run_cli("scan", str(pod_dir))
     assert (result.code, result.out, result.err) == (130, "", "kubeaudit: interrupted\n")
 

@@ -18,12 +18,12 @@ from typing import Any
 import jsonschema
 import yaml
 
-from kubeaudit.engine.condition import ConditionError, compile_condition, substitute_params
+from kubeaudit.condition import ConditionError, compile_condition, substitute_params
 from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Reference, Rule
 from kubeaudit.model import Path, Severity, format_path
 from kubeaudit.refdata import builtin_rules_dir
-from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 from kubeaudit.views import known_views, view_fields
+from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
 RULE_SUFFIXES = (".yaml", ".yml")
 DATA_FOLDER = "data"

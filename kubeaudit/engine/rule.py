@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubeaudit.engine.condition import MISSING, Check, Violation, short
+from kubeaudit.condition import MISSING, Check, Violation, short
 from kubeaudit.model import Finding, Path, Resource, Severity, format_path
+from kubeaudit.views import VIEW_KINDS
 from kubeaudit.views.base import Target
+from kubeaudit.views.registry import INVENTORY_VIEWS
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
@@ -45,6 +47,16 @@ class Rule:
     source: str = ""  # the rule file
     builtin: bool = True
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def needed_kinds(self) -> frozenset[str] | None:
+        """Kinds this rule must see to be fully evaluated (None: any kind): what its view reads,
+        narrowed by `match.kinds`. A source that can list less (a cluster) reads only these."""
+        if self.view in INVENTORY_VIEWS:
+            return INVENTORY_VIEWS[self.view].kinds
+        view_kinds = VIEW_KINDS.get(self.view)
+        if self.kinds is not None:
+            return self.kinds if view_kinds is None else self.kinds & view_kinds
+        return view_kinds
 
     def applies_to(self, resource: Resource) -> bool:
         return self.kinds is None or resource.kind in self.kinds

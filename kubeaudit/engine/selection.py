@@ -14,13 +14,18 @@ _PROFILE_LEVELS = {"baseline": {"baseline"}, "restricted": {"baseline", "restric
 
 
 class SelectionError(ValueError):
-    pass
+    """A profile or --enable/--disable that selects nothing. `pattern`: the rule glob that
+    matched no rule (None for other mistakes), so callers need not re-read the message."""
+
+    def __init__(self, message: str, pattern: str | None = None) -> None:
+        super().__init__(message)
+        self.pattern = pattern
 
 
 def _matching(rules: Sequence[Rule], pattern: str) -> list[Rule]:
     found = [r for r in rules if fnmatchcase(r.id, pattern)]
     if not found:
-        raise SelectionError(f"no rule matches {pattern!r} (see `kubeaudit rules list`)")
+        raise SelectionError(f"no rule matches {pattern!r} (see `kubeaudit rules list`)", pattern)
     return found
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kubeaudit.model import CoverageGap, Resource, ScanError
+from kubeaudit.model import CoverageGap, Notice, Resource, ScanError
 
 
 @dataclass(slots=True)
@@ -24,15 +25,38 @@ class Batch:
     release: Callable[[], None] | None = None
 
 
-class Source(Protocol):
-    """A place resources come from: manifest files, a live cluster."""
+class NeedsKinds(Protocol):
+    """What a source may ask of a rule (kubeaudit.engine.rule.Rule answers it)."""
 
+    def needed_kinds(self) -> frozenset[str] | None:
+        """Kinds the rule must see to be fully evaluated (None: any kind)."""
+        ...
+
+
+class Source(ABC):
+    """A place resources come from: manifest files, a live cluster (and soon a rendered chart).
+
+    `describe` and `batches` are what every source does; the other methods are optional
+    capabilities, with defaults that do nothing, so the pipeline calls them on every source
+    and a new source sees its whole surface here.
+    """
+
+    @abstractmethod
     def describe(self) -> list[str]:
         """What was scanned, for the report's `inputs` (paths, or cluster contexts)."""
-        ...
 
-    def batches(self) -> Iterator[Batch]: ...
+    @abstractmethod
+    def batches(self) -> Iterator[Batch]:
+        """The resources, batch by batch (a file, a page of a list), with what went wrong."""
+
+    def narrow_to(self, rules: Sequence[NeedsKinds]) -> None:  # noqa: B027 - optional, no-op by default
+        """Read only what these rules need (a cluster lists fewer kinds). Called before batches()."""
 
     def unavailable_kinds(self) -> dict[str, str]:
-        """Kinds this source could not fully read, with the reason (after batches() is done)."""
-        ...
+        """Kinds this source could not fully read, with the reason (asked after batches() is done).
+        Rules that need them are reported as not evaluated."""
+        return {}
+
+    def notices(self) -> list[Notice]:
+        """What the source has to tell beyond findings (a cluster's owner folding), after the scan."""
+        return []

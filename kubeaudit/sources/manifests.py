@@ -13,10 +13,10 @@ from typing import Any
 import yaml
 from yaml.nodes import Node
 
-from kubeaudit.model import Origin, Path, Position, Resource, ScanError
-from kubeaudit.sources.base import Batch
+from kubeaudit.model import Origin, Path, Position, Resource, ScanError, describe_type
+from kubeaudit.sources.base import Batch, Source
 from kubeaudit.sources.reparse import reparsed_documents
-from kubeaudit.sources.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
+from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MIB = 1024 * 1024
@@ -305,18 +305,6 @@ def _parse_rest_piecewise(parsed: ParsedFile, text: str, error_line: int | None)
             parsed.errors.append(ScanError(parsed.file.display, err.message, err.line))
 
 
-def describe_type(value: Any) -> str:
-    """'a mapping', 'a string'...: how error messages name a value's type."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", int: "a number", float: "a number"}
-
-
 def _add_document(parsed: ParsedFile, data: Any, index: int, locator: NodeLocator, line: int) -> None:
     display = parsed.file.display
     if data is None:  # an empty document, e.g. after a trailing ---
@@ -389,8 +377,9 @@ def _add_resource(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
     parsed.resources.append(Resource(api_version, kind, name, namespace or None, data, origin))
 
 
-class ManifestSource:
-    """Manifest files and folders (and stdin), one batch per file."""
+class ManifestSource(Source):
+    """Manifest files and folders (and stdin), one batch per file. A file either parses (errors
+    say where not) or it does not, so no kind is ever unavailable."""
 
     def __init__(
         self, paths: Iterable[str], excluded: Any = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -401,9 +390,6 @@ class ManifestSource:
 
     def describe(self) -> list[str]:
         return list(self.paths)
-
-    def unavailable_kinds(self) -> dict[str, str]:
-        return {}  # a file either parses (errors say where not) or it does not
 
     def batches(self) -> Iterator[Batch]:
         errors: list[ScanError] = []

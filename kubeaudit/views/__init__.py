@@ -8,10 +8,11 @@ once from the whole inventory; they plug in beside these.
 from __future__ import annotations
 
 from kubeaudit.model import Resource
-from kubeaudit.views import network, rbac  # noqa: F401  (register the cross-resource views)
+from kubeaudit.semantics.workloads import WORKLOAD_KINDS
+from kubeaudit.views import namespace, networkpolicy, podnetwork, subject  # noqa: F401  (register the cross-resource views)
 from kubeaudit.views.base import ShapeError, Target
-from kubeaudit.views.inventory import INVENTORY_VIEWS
-from kubeaudit.views.pod import WORKLOAD_KINDS, PodContext, check_shape, container_targets, pod_targets
+from kubeaudit.views.pod import PodContext, check_shape, container_targets, pod_targets
+from kubeaudit.views.registry import INVENTORY_VIEWS
 from kubeaudit.views.shapes import KIND_SHAPES, check_metadata_shape
 
 # The top-level fields of each view's document, for checking rule messages at load time.

@@ -10,30 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from kubeaudit.engine.condition import violations
-from kubeaudit.model import Path, Resource, format_path
-from kubeaudit.sources.manifests import describe_type
+from kubeaudit.condition import violations
+from kubeaudit.model import Path, Resource, describe_type, format_path
+from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, get_path
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.images import image_doc
 from kubeaudit.views.shapes import check_metadata_shape, check_pod_spec_shape
 
-_TEMPLATE: tuple[Path, Path] = (("spec", "template", "spec"), ("spec", "template", "metadata"))
-# kind -> (path of the pod spec, path of the pod's metadata)
-POD_SPEC_LOCATIONS: dict[str, tuple[Path, Path]] = {
-    "Pod": (("spec",), ("metadata",)),
-    "Deployment": _TEMPLATE,
-    "StatefulSet": _TEMPLATE,
-    "DaemonSet": _TEMPLATE,
-    "ReplicaSet": _TEMPLATE,
-    "ReplicationController": _TEMPLATE,
-    "Job": _TEMPLATE,
-    "CronJob": (
-        ("spec", "jobTemplate", "spec", "template", "spec"),
-        ("spec", "jobTemplate", "spec", "template", "metadata"),
-    ),
-    "PodTemplate": (("template", "spec"), ("template", "metadata")),
-}
-WORKLOAD_KINDS = frozenset(POD_SPEC_LOCATIONS)
 CONTAINER_LISTS = (
     ("containers", "container"),
     ("initContainers", "initContainer"),
@@ -49,15 +32,6 @@ INHERITED_SECURITY_FIELDS = (
     "seLinuxOptions",
     "windowsOptions",
 )
-
-
-def get_path(data: Any, path: Path) -> Any:
-    """The value at path in nested mappings, or None where the path leaves them."""
-    for part in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 class PodContext:

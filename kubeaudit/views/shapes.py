@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubeaudit.engine.condition import Check, compile_condition
+from kubeaudit.condition import Check, compile_condition
 
 
 def _t(*types: str) -> dict[str, Any]:

@@ -7,23 +7,23 @@ from typing import Any
 import pytest
 
 from kubeaudit.engine.loader import load_rules
+from kubeaudit.inventory import Inventory
 from kubeaudit.model import Origin, Resource
 from kubeaudit.scan import run_scan, scan_manifests
-from kubeaudit.sources.base import Source
-from kubeaudit.views.inventory import Inventory
-from kubeaudit.views.labels import SelectorError, is_valid, matches, selects_everything
-from kubeaudit.views.network import (
+from kubeaudit.semantics.labels import SelectorError, is_valid, matches, selects_everything
+from kubeaudit.semantics.network import (
     Policy,
     admits_metadata_port,
     build_model,
     metadata_addresses_reached,
     metadata_egress,
-    namespace_targets,
-    networkpolicy_targets,
-    podnetwork_targets,
     policy_types,
     rule_allows_everything,
 )
+from kubeaudit.sources.base import Source
+from kubeaudit.views.namespace import namespace_targets
+from kubeaudit.views.networkpolicy import networkpolicy_targets
+from kubeaudit.views.podnetwork import podnetwork_targets
 
 LABELS = {"app": "web", "tier": "frontend"}
 
@@ -186,12 +186,9 @@ def test_podnetwork_findings_point_at_the_pod_labels() -> None:
 def test_network_rules_on_cluster_resources_without_source_lines() -> None:
     """Resources from a live cluster have no lines; the views and rules still work."""
 
-    class Cluster:
+    class Cluster(Source):
         def describe(self) -> list[str]:
             return ["cluster:test"]
-
-        def unavailable_kinds(self) -> dict[str, str]:
-            return {}
 
         def batches(self) -> Any:
             from kubeaudit.sources.base import Batch

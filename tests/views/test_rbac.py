@@ -9,14 +9,11 @@ from typing import Any
 import pytest
 from conftest import FIXTURES
 
-from kubeaudit.engine.fixtures import expected_lines
 from kubeaudit.engine.loader import load_rules
+from kubeaudit.inventory import Inventory
 from kubeaudit.model import Origin, Resource
 from kubeaudit.scan import run_scan, scan_manifests
-from kubeaudit.sources.base import Batch, Source
-from kubeaudit.sources.manifests import ManifestFile, parse_file
-from kubeaudit.views.inventory import Inventory
-from kubeaudit.views.rbac import (
+from kubeaudit.semantics.rbac import (
     PolicyRule,
     Request,
     RoleIndex,
@@ -27,8 +24,11 @@ from kubeaudit.views.rbac import (
     is_discovery_url,
     parse_subject,
     rule_allows,
-    subject_targets,
 )
+from kubeaudit.sources.base import Batch, Source
+from kubeaudit.sources.manifests import ManifestFile, parse_file
+from kubeaudit.testing import expected_lines
+from kubeaudit.views.subject import subject_targets
 
 RBAC = "rbac.authorization.k8s.io"
 
@@ -237,10 +237,7 @@ def test_one_target_per_subject_and_binding_pointing_at_the_subject() -> None:
 def test_rbac_rules_work_on_cluster_resources_without_source_lines() -> None:
     """A live cluster's resources have no file lines: findings carry no position, nothing crashes."""
 
-    class Cluster:
-        def unavailable_kinds(self) -> dict[str, str]:
-            return {}
-
+    class Cluster(Source):
         def describe(self) -> list[str]:
             return ["cluster:test"]
 
@@ -286,7 +283,7 @@ def test_bootstrap_rbac_flags_user_bindings_only() -> None:
     }  # fmt: skip
 
 
-class _PartialSource:
+class _PartialSource(Source):
     """A source that read a binding but could not list ClusterRoles (as after a 403)."""
 
     def __init__(self, folder: FsPath, text: str, unavailable: dict[str, str]) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from kubeaudit.sources.base import NeedsKinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +63,15 @@ def catalogue_groups(kind: str) -> list[str]:
     return [k.group for k in CATALOGUE if k.kind == kind]
 
 
-def kinds_for_rules(rules: Sequence[Any]) -> frozenset[str]:
+def kinds_for_rules(rules: Sequence[NeedsKinds]) -> frozenset[str]:
     """Kind names the rules (and the cross-resource views they use) need, plus the fact kinds.
 
     A rule that targets any kind (an `object` rule without `match.kinds`) pulls in the
     whole catalogue except Secret: secrets are listed only for a rule that names them.
     """
-    from kubeaudit.scan import RuleIndex  # the pipeline's own reading of what a rule needs
-
-    index = RuleIndex(rules)
     wanted: set[str] = set(FACT_KINDS)
     for rule in rules:
-        needs = index.depends_on(rule)
+        needs = rule.needed_kinds()
         if needs is None:
             wanted |= {k.kind for k in CATALOGUE if k.kind not in BY_NAME_ONLY}
         else:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from kubeaudit.model import CoverageGap, Notice, Resource
-from kubeaudit.sources.base import Batch
+from kubeaudit.sources.base import Batch, NeedsKinds, Source
 from kubeaudit.sources.cluster.credentials import connect
 from kubeaudit.sources.cluster.discovery import ApiResource, Discovery, discover
 from kubeaudit.sources.cluster.errors import ApiError, ClusterError, ConnectionLost
@@ -104,8 +104,8 @@ class _Fallback:
     lost: ConnectionLost | None = None
 
 
-class ClusterSource:
-    """One kube context. Implements kubeaudit.sources.base.Source."""
+class ClusterSource(Source):
+    """One kube context."""
 
     def __init__(
         self,
@@ -128,11 +128,11 @@ class ClusterSource:
         self._notices: list[Notice] = []
         self.owners = OwnerIndex()
 
-    # -- Source protocol ----------------------------------------------------------------------
+    # -- Source ---------------------------------------------------------------------------------
     def describe(self) -> list[str]:
         return [self.name]
 
-    def use_rules(self, rules: list[Any]) -> None:
+    def narrow_to(self, rules: Sequence[NeedsKinds]) -> None:
         """List only what these rules (and their views) need, plus the cluster facts."""
         self.kinds = kinds_for_rules(rules)
 

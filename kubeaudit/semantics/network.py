@@ -1,6 +1,7 @@
-"""The `namespace` and `podnetwork` views: which pods NetworkPolicies isolate.
+"""NetworkPolicy semantics: which pods the policies of a namespace isolate (a NetworkModel),
+and where a policy lets pods reach a cloud metadata service.
 
-Kubernetes semantics, exactly:
+The `namespace`, `podnetwork` and `networkpolicy` views present these. Kubernetes semantics, exactly:
 
 - A policy applies to the pods of its own namespace that its `podSelector` selects
   (`matchLabels` and `matchExpressions` with In, NotIn, Exists, DoesNotExist; `{}` or a
@@ -22,33 +23,12 @@ Kubernetes semantics, exactly:
 - A scan of several kube contexts holds several clusters: policies, workloads and Namespace
   objects are grouped by (context, namespace), never across clusters.
 
-Scope. Only namespaces with workloads in the input get a `namespace` target (a manifest
+Scope. Only namespaces with workloads in the input are in the model (and get a `namespace` target (a manifest
 without `metadata.namespace` is in `default`), and only workloads get a `podnetwork`
 target, so a partial repository is judged on what it deploys. Namespaces whose policies
 live elsewhere are listed, as globs, in the `namespaces_with_external_policies` setting
 (`inventory.settings`); they get no targets. A pod, ReplicaSet or Job owned (controller
 ownerReference) by another workload of the input is judged through its owner only.
-
-`namespace` target: the Namespace object when the input has it, else the namespace's workload
-first by kind and name (findings then point at its `metadata.namespace`). Document: `namespace`,
-`metadata` (the Namespace's, or just the name), `policies` (a summary per policy: `name`,
-`selectsAllPods`, `policyTypes` (effective), `isolatesIngress`/`isolatesEgress`,
-`allowsAllIngress`/`allowsAllEgress`, `invalidSelector`), `defaultDenyIngress`,
-`defaultDenyEgress`, `workloads` (each with `kind`, `name`, `ingressIsolated`,
-`egressIsolated`, `ingressPolicies`, `egressPolicies`), `unisolatedIngress` and
-`unisolatedEgress` (`Kind/name` of workloads no policy isolates).
-
-`podnetwork` target: one per workload. Document: `apiVersion`, `kind`, `metadata`,
-`podMetadata`, `namespace`, `labels` (the pods' labels), `ingressIsolated`, `egressIsolated`,
-`ingressPolicies`, `egressPolicies` (names of the policies that isolate it),
-`namespaceDefaultDenyIngress`, `namespaceDefaultDenyEgress`. Findings on the isolation flags
-point at the pod template's labels.
-
-`networkpolicy` target: one per NetworkPolicy (every namespace). Document: `apiVersion`, `kind`,
-`metadata`, `spec` as written, and `metadataEgress`: where the policy lets pods reach a cloud
-metadata service (see `metadata_egress`), each with `egressRule`, `peer` (null: the rule has no
-peers), `allDestinations`, `cidr` and `addresses`; an entry's findings point at the ipBlock's
-`cidr`, or at the egress rule when it has no peers.
 """
 
 from __future__ import annotations
@@ -59,16 +39,17 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path, Resource
-from kubeaudit.views.base import Target
-from kubeaudit.views.inventory import Inventory, InventoryView, register
-from kubeaudit.views.labels import is_valid, labels_of, selector_matcher, selects_everything
-from kubeaudit.views.pod import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
+from kubeaudit.semantics.labels import is_valid, labels_of, selector_matcher, selects_everything
+from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 
 EXTERNAL_POLICIES_SETTING = "namespaces_with_external_policies"
 # A namespace of one cluster: (kube context or None for manifests, namespace). A scan of several
 # contexts holds several clusters; a policy of one never isolates the pods of another.
 NamespaceKey = tuple[str, str]
+# What a NetworkModel reads: workloads, their policies and their Namespace objects.
+NETWORK_KINDS = frozenset({*WORKLOAD_KINDS, "NetworkPolicy", "Namespace"})
 
 
 def _key(resource: Resource) -> NamespaceKey:
@@ -281,76 +262,6 @@ def _input_order(resource: Resource) -> tuple[str, int, str]:
     return (origin.source, origin.document or 0, repr(origin.base_path))
 
 
-def namespace_targets(inventory: Inventory) -> list[Target]:
-    model = network_model(inventory)
-    targets = []
-    for ns_key, workloads in sorted(model.namespaces.items()):
-        namespace = ns_key[1]
-        policies = model.policies.get(ns_key, [])
-        doc: dict[str, Any] = {
-            "namespace": namespace,
-            "policies": [p.summary() for p in policies],
-            "defaultDenyIngress": model.default_deny(ns_key, "Ingress"),
-            "defaultDenyEgress": model.default_deny(ns_key, "Egress"),
-            "workloads": [w.summary() for w in workloads],
-            "unisolatedIngress": [w.ref for w in workloads if not w.ingress],
-            "unisolatedEgress": [w.ref for w in workloads if not w.egress],
-        }
-        namespace_object = model.namespace_objects.get(ns_key)
-        if namespace_object is not None:
-            resource = namespace_object
-            metadata = namespace_object.data.get("metadata")
-            doc["metadata"] = metadata if isinstance(metadata, dict) else {"name": namespace}
-            at: Path = ("metadata", "name")
-            prefixes: dict[Path, Path] = {("metadata",): ("metadata",)}
-        else:
-            # Anchor on a workload chosen by identity, not input order, so the finding's
-            # fingerprint (and any baseline entry) survives reordered files and documents.
-            resource = min(workloads, key=lambda w: (w.resource.kind, w.resource.name)).resource
-            doc["metadata"] = {"name": namespace}
-            at = ("metadata", "namespace")
-            prefixes = {("metadata",): at, ("metadata", "name"): at}
-        for key in doc:
-            if key != "metadata":
-                prefixes[(key,)] = at
-        targets.append(Target("namespace", resource, doc, prefixes))
-    return targets
-
-
-def podnetwork_targets(inventory: Inventory) -> list[Target]:
-    model = network_model(inventory)
-    targets = []
-    for ns_key, workloads in sorted(model.namespaces.items()):
-        namespace = ns_key[1]
-        deny_ingress = model.default_deny(ns_key, "Ingress")
-        deny_egress = model.default_deny(ns_key, "Egress")
-        for workload in workloads:
-            data = workload.resource.data
-            pod_metadata = get_path(data, workload.meta_path)
-            doc: dict[str, Any] = {
-                "apiVersion": data.get("apiVersion"),
-                "kind": data.get("kind"),
-                "metadata": data.get("metadata") or {},
-                "podMetadata": pod_metadata if isinstance(pod_metadata, dict) else {},
-                "namespace": namespace,
-                "labels": workload.labels,
-                "ingressIsolated": bool(workload.ingress),
-                "egressIsolated": bool(workload.egress),
-                "ingressPolicies": workload.ingress,
-                "egressPolicies": workload.egress,
-                "namespaceDefaultDenyIngress": deny_ingress,
-                "namespaceDefaultDenyEgress": deny_egress,
-            }
-            labels_path: Path = (*workload.meta_path, "labels")
-            prefixes: dict[Path, Path] = {("podMetadata",): workload.meta_path, ("labels",): labels_path}
-            for key in ("ingressIsolated", "egressIsolated", "ingressPolicies", "egressPolicies"):
-                prefixes[(key,)] = labels_path
-            for key in ("namespace", "namespaceDefaultDenyIngress", "namespaceDefaultDenyEgress"):
-                prefixes[(key,)] = ("metadata", "namespace")
-            targets.append(Target("podnetwork", workload.resource, doc, prefixes))
-    return targets
-
-
 # --- egress to cloud metadata services ------------------------------------------------------------
 
 # Instance metadata services that hand out node credentials: 169.254.169.254 (AWS, GCP, Azure,
@@ -465,59 +376,3 @@ def metadata_egress(spec: Any) -> list[MetadataEgress]:
                 cidr = ip_block.get("cidr") if isinstance(ip_block, dict) else None
                 found.append(MetadataEgress(index, peer_index, cidr, tuple(reached)))
     return found
-
-
-def networkpolicy_targets(inventory: Inventory) -> list[Target]:
-    targets = []
-    for resource in inventory.of_kind("NetworkPolicy"):
-        data = resource.data
-        reached = metadata_egress(data.get("spec"))
-        doc: dict[str, Any] = {
-            "apiVersion": data.get("apiVersion"),
-            "kind": data.get("kind"),
-            "metadata": data.get("metadata") or {},
-            "spec": data.get("spec") or {},
-            "metadataEgress": [m.as_doc() for m in reached],
-        }
-        prefixes: dict[Path, Path] = {("metadataEgress", i): m.path for i, m in enumerate(reached)}
-        targets.append(Target("networkpolicy", resource, doc, prefixes))
-    return targets
-
-
-NETWORKPOLICY_VIEW = register(
-    InventoryView(
-        name="networkpolicy",
-        kinds=frozenset({"NetworkPolicy"}),
-        fields=frozenset({"apiVersion", "kind", "metadata", "spec", "metadataEgress"}),
-        build=networkpolicy_targets,
-    )
-)
-
-_KINDS = frozenset({*WORKLOAD_KINDS, "NetworkPolicy", "Namespace"})
-NAMESPACE_VIEW = register(
-    InventoryView(
-        name="namespace",
-        kinds=_KINDS,
-        fields=frozenset(
-            {
-                "namespace", "metadata", "policies", "defaultDenyIngress", "defaultDenyEgress", "workloads",
-                "unisolatedIngress", "unisolatedEgress",
-            }
-        ),
-        build=namespace_targets,
-    )
-)  # fmt: skip
-PODNETWORK_VIEW = register(
-    InventoryView(
-        name="podnetwork",
-        kinds=_KINDS,
-        fields=frozenset(
-            {
-                "apiVersion", "kind", "metadata", "podMetadata", "namespace", "labels", "ingressIsolated",
-                "egressIsolated", "ingressPolicies", "egressPolicies", "namespaceDefaultDenyIngress",
-                "namespaceDefaultDenyEgress",
-            }
-        ),
-        build=podnetwork_targets,
-    )
-)  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kubeaudit.engine.condition import (
+from kubeaudit.condition import (
     MISSING,
     ConditionError,
     compile_condition,

@@ -1,20 +1,18 @@
-"""Cross-resource views: built once per scan from the resources they need.
+"""The inventory: the resources cross-resource views read, kept for the whole scan.
 
 Questions that join resources (who can read secrets once every binding is added
-up? which pods does no NetworkPolicy select?) are answered here, once, so that
-rules over these views stay declarative. A view names the kinds it reads; the
-pipeline keeps only resources of those kinds for the whole scan.
+up? which pods does no NetworkPolicy select?) are answered from it, once, so that
+rules over those views stay declarative. A view names the kinds it reads; the
+pipeline keeps only resources of those kinds.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from kubeaudit.model import Resource
-from kubeaudit.views.base import Target
 
 T = TypeVar("T")
 
@@ -51,20 +49,3 @@ class Inventory:
         for kind in kinds:
             found.extend(self._by_kind.get(kind, ()))
         return found
-
-
-@dataclass(frozen=True)
-class InventoryView:
-    name: str
-    kinds: frozenset[str]  # what it reads from the inventory
-    fields: frozenset[str]  # the top-level fields of its documents (for checking rule messages)
-    build: Callable[[Inventory], list[Target]] = field(repr=False)
-
-
-# Filled by the modules that define cross-resource views (RBAC subjects, namespaces...).
-INVENTORY_VIEWS: dict[str, InventoryView] = {}
-
-
-def register(view: InventoryView) -> InventoryView:
-    INVENTORY_VIEWS[view.name] = view
-    return view

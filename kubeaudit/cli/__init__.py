@@ -1,0 +1,87 @@
+"""Command line: parse arguments, call the library, pick the exit code.
+
+Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage error or an
+incomplete scan (some input could not be read or evaluated). An incomplete scan
+exits 2 even when it also has findings, because its result cannot be trusted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from kubeaudit import __version__
+from kubeaudit.baseline import BaselineError
+from kubeaudit.cli import baseline, rules, scan
+from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, Parser, UsageError
+from kubeaudit.config import ConfigError
+from kubeaudit.engine.loader import RuleError
+from kubeaudit.engine.selection import SelectionError
+from kubeaudit.sources.cluster.errors import ClusterError
+
+EXAMPLES = """\
+examples:
+  kubeaudit scan deploy/                              scan manifests (exit 1 on findings)
+  helm template charts/shop | kubeaudit scan -        scan rendered output from stdin
+  kubeaudit scan deploy/ --fail-on high -f sarif -o kubeaudit.sarif
+  kubeaudit scan --cluster --context prod             audit a live cluster, read-only
+  kubeaudit rules list                                every rule, its severity and profile
+  kubeaudit rules explain pss-baseline-privileged     what a rule checks and how to fix it
+
+exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomplete scan
+"""
+
+
+# One module per command, in the order `kubeaudit --help` lists them.
+COMMANDS = {"scan": scan, "baseline": baseline, "rules": rules}
+
+
+def build_parser() -> tuple[Parser, dict[str, Parser]]:
+    """The parser, and the parsers of the commands by name (`scan`, `rules`, `rules list`...)."""
+    parser = Parser(
+        prog="kubeaudit",
+        description="Kubernetes security posture scanner: checks manifests or a live cluster against the Pod\n"
+        "Security Standards, workload hygiene, RBAC and NetworkPolicy rules.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kubeaudit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands_by_name: dict[str, Parser] = {}
+    for module in COMMANDS.values():
+        commands_by_name.update(module.add_parser(commands))
+    return parser, commands_by_name
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, commands = build_parser()
+    try:
+        args, unknown = parser.parse_known_args(argv)
+        action = {"rules": "rules_command", "baseline": "baseline_command"}.get(args.command)
+        name = f"{args.command} {getattr(args, action) or ''}".strip() if action else args.command
+        command = commands.get(name or "", parser)
+        if unknown:  # reported by the command they were given to, so the hint names its --help
+            command.error(f"unrecognized arguments: {' '.join(unknown)}")
+        if args.command is None or (action is not None and getattr(args, action) is None):
+            # `kubeaudit`, `kubeaudit rules`, `kubeaudit baseline`: say what there is to do, and fail
+            command.print_help(sys.stderr)
+            return EXIT_ERROR
+        return COMMANDS[args.command].run(args)
+    except (UsageError, RuleError, SelectionError, ConfigError, BaselineError) as exc:
+        print(f"kubeaudit: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ClusterError as exc:  # cannot connect, TLS, credentials, kubeconfig: one line each
+        for line in exc.lines:
+            print(f"kubeaudit: error: {line}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("kubeaudit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); that is not our error to report.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK

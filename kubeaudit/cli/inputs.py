@@ -1,0 +1,139 @@
+"""What a scan reads: PATHs checked up front, or live clusters connected; then the scan itself."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from kubeaudit.api import ScanOptions, run
+from kubeaudit.cli.common import UsageError, did_you_mean
+from kubeaudit.config import Config
+from kubeaudit.engine.loader import RuleError, load_rules
+from kubeaudit.engine.selection import SelectionError
+from kubeaudit.model import ScanError, ScanResult
+from kubeaudit.sources.cluster.progress import Progress
+from kubeaudit.sources.manifests import MIB, STDIN, display_path, walk_manifests
+
+
+def _has_manifests(folder: str, config: Config) -> tuple[bool, int]:
+    """Whether a directory holds a file the scan would read (or a folder it cannot read, which
+    the scan reports), and how many files the config excludes."""
+    excluded = 0
+    unreadable: list[ScanError] = []
+    for path in walk_manifests(folder, unreadable):
+        if not config.is_excluded(display_path(path)):
+            return True, excluded
+        excluded += 1
+    return bool(unreadable), excluded
+
+
+def check_paths(paths: Sequence[str], config: Config) -> None:
+    """A PATH that does not exist, or a directory with nothing to scan, is a mistake on the command
+    line: refuse it up front, so a CI gate pointed at the wrong folder cannot pass with 0 findings."""
+    for path in paths:
+        if path == STDIN:
+            continue
+        if not os.path.exists(path):
+            raise UsageError(f"{path}: no such file or directory")
+        if not os.path.isdir(path):
+            continue
+        found, excluded = _has_manifests(path, config)
+        if found:
+            continue
+        if excluded:
+            raise UsageError(
+                f"{path}: nothing to scan: all {_plural(excluded, '.yaml, .yml or .json file')} "
+                f"in this directory are excluded by {config.path}"
+            )
+        raise UsageError(f"{path}: nothing to scan: no .yaml, .yml or .json files in this directory")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def scan_options(args: argparse.Namespace) -> ScanOptions:
+    return ScanOptions(
+        paths=list(args.paths),
+        config_path=args.config,
+        use_config=not args.no_config,
+        rule_dirs=list(args.rules),
+        profile=args.profile,
+        toggles=list(args.toggles),
+        baseline_path=getattr(args, "baseline", None),
+        allow_partial=args.allow_partial,
+        max_file_bytes=int(args.max_file_size * MIB),
+    )
+
+
+def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Config) -> Progress | None:
+    """Check the PATHs; or, with --cluster, connect to every context and put the cluster sources
+    in options. Returns the progress display to close when the scan is over."""
+    used = [
+        flag
+        for flag, value in (
+            ("--kubeconfig", args.kubeconfig),
+            ("--context", args.contexts),
+            ("--namespace", args.namespaces),
+            ("--page-size", args.page_size != 500),
+            ("--request-timeout", args.request_timeout != 30.0),
+            ("--concurrency", args.concurrency != 4),
+        )
+        if value
+    ]
+    if not args.cluster:
+        if used:
+            verb = "applies" if len(used) == 1 else "apply"
+            raise UsageError(f"{', '.join(used)} only {verb} to a live cluster: add --cluster")
+        if not args.paths:
+            raise UsageError("nothing to scan: give PATHs (files, directories, - for stdin) or --cluster")
+        check_paths(args.paths, config)
+        return None
+    if args.paths:
+        raise UsageError("give either PATHs or --cluster, not both (scan them in two runs)")
+    from kubeaudit.sources.cluster.progress import progress_for
+    from kubeaudit.sources.cluster.source import ClusterOptions, open_cluster_sources
+
+    cluster = ClusterOptions(
+        kubeconfig=args.kubeconfig,
+        contexts=list(args.contexts),
+        namespaces=list(dict.fromkeys(args.namespaces)),
+        page_size=args.page_size,
+        request_timeout=args.request_timeout,
+        concurrency=args.concurrency,
+    )
+    sources = open_cluster_sources(cluster)
+    progress = progress_for(sys.stderr)
+    for source in sources:
+        source.progress = progress
+    options.sources = list(sources)
+    return progress
+
+
+def selection_error(exc: SelectionError, options: ScanOptions, config: Config) -> str:
+    """Name the config file when the unknown rule comes from it, and suggest the rule meant."""
+    message = str(exc)
+    wrong = exc.pattern
+    for action, pattern in config.toggles:
+        if pattern == wrong:  # the config's toggles are applied first
+            message = f"{config.path}: rules.{action}: {message}"
+            break
+    if wrong is not None:
+        with contextlib.suppress(RuleError):
+            known = [r.id for r in load_rules([*config.rule_dirs, *options.rule_dirs])]
+            message = did_you_mean(message, wrong, known)
+    return message
+
+
+def run_with_sources(args: argparse.Namespace, options: ScanOptions, config: Config) -> ScanResult:
+    progress = prepare_sources(args, options, config)
+    try:
+        return run(options, config)
+    except SelectionError as exc:
+        raise UsageError(selection_error(exc, options, config)) from exc
+    finally:
+        if progress is not None:
+            progress.close()

@@ -1,0 +1,114 @@
+"""Options several commands share: what to scan, which rules, the config, a live cluster."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from kubeaudit.engine.selection import PROFILES
+from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, MIB
+
+
+class _Toggle(argparse.Action):
+    """Records --enable/--disable in command-line order: later ones win."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        toggles = [*getattr(namespace, self.dest, []), (self.option_strings[0].lstrip("-"), str(values))]
+        setattr(namespace, self.dest, toggles)
+
+
+def add_paths_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH",
+        help="file or directory (walked for .yaml, .yml and .json files) to scan; - reads standard input",
+    )  # fmt: skip
+
+
+def add_rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules", action="append", default=[], metavar="DIR",
+        help="also load your own rules from DIR (repeatable; default: only the built-in rules)",
+    )  # fmt: skip
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="FILE",
+        help="config file (default: the first .kubeaudit.yaml or .kubeaudit.yml in this directory or above)",
+    )  # fmt: skip
+    parser.add_argument("--no-config", action="store_true", help="ignore any .kubeaudit.yaml")
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    add_rule_options(parser)
+    add_config_options(parser)
+    parser.add_argument(
+        "--profile", choices=PROFILES, default=None, metavar="PROFILE",
+        help="all: every rule that is on by default; baseline or restricted: only the Pod Security Standards "
+        "rules of that level, restricted including baseline (default: the config file's value, else all)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--enable", action=_Toggle, dest="toggles", default=[], metavar="RULE",
+        help="also run RULE, a rule id or glob, even if it is off by default (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--disable", action=_Toggle, dest="toggles", default=[], metavar="RULE",
+        help="do not run RULE, a rule id or glob (repeatable); --enable and --disable apply in the order "
+        "given, after the config's",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-file-size", type=positive(float), default=DEFAULT_MAX_FILE_BYTES / MIB, metavar="MIB",
+        help="a manifest file larger than this many MiB is not read and is reported as not scanned "
+        f"(default: {DEFAULT_MAX_FILE_BYTES // MIB})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allow-partial", action="store_true",
+        help="coverage gaps (kinds a cluster would not let us list) are reported but do not make the scan "
+        "incomplete (exit 2)",
+    )  # fmt: skip
+
+
+def positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0: {text!r}")
+        return value
+
+    return parse
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("live cluster (read-only: get and list requests only)")
+    group.add_argument("--cluster", action="store_true", help="scan a live cluster instead of PATHs")
+    group.add_argument(
+        "--kubeconfig", metavar="FILE",
+        help="kubeconfig file(s), joined by ':' (default: $KUBECONFIG, ~/.kube/config, or in-cluster credentials)",
+    )  # fmt: skip
+    group.add_argument(
+        "--context", action="append", dest="contexts", default=[], metavar="NAME",
+        help="kube context to scan; repeat to scan several clusters in one run (default: the current context)",
+    )  # fmt: skip
+    group.add_argument(
+        "--namespace", "-n", action="append", dest="namespaces", default=[], metavar="NS",
+        help="only these namespaces (repeatable) for namespaced kinds (default: all namespaces)",
+    )  # fmt: skip
+    group.add_argument(
+        "--page-size", type=positive(int), default=500, metavar="N", help="objects per list request (default: 500)"
+    )
+    group.add_argument(
+        "--request-timeout", type=positive(float), default=30.0, metavar="S",
+        help="seconds to wait for each API request (default: 30)",
+    )  # fmt: skip
+    group.add_argument(
+        "--concurrency", type=positive(int), default=4, metavar="N", help="kinds listed at once (default: 4)"
+    )

@@ -1,0 +1,80 @@
+"""`kubeaudit rules list|explain|test`: what rules exist, what one checks, do they pass their fixtures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path as FsPath
+
+from kubeaudit import ruledocs
+from kubeaudit.api import ScanOptions, configured_rules, load_effective_config
+from kubeaudit.cli.common import EXIT_OK, LIST_HINT, Parser, UsageError, add_command, did_you_mean
+from kubeaudit.cli.options import add_config_options, add_rule_options
+from kubeaudit.engine.loader import load_rules
+from kubeaudit.engine.rule import Rule
+from kubeaudit.testing import check_rules
+
+
+def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
+    rules = add_command(commands, "rules", "list, explain and test rules")
+    rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    listing = add_command(
+        rule_commands, "list", "list the available rules: id, severity, title and Pod Security Standards profile"
+    )
+    add_rule_options(listing)
+    add_config_options(listing)
+    listing.add_argument(
+        "--format", choices=["text", "json"], default="text", help="text for people, json for scripts (default: text)"
+    )
+    explain = add_command(
+        rule_commands, "explain", "show what a rule checks, why, how to fix it, its parameters and references"
+    )
+    explain.add_argument("rule_id", metavar="RULE", help="rule id, as `kubeaudit rules list` shows it")
+    add_rule_options(explain)
+    add_config_options(explain)
+    test = add_command(
+        rule_commands, "test", "check rules against their pass/fail fixtures",
+        "Each rule needs fail*.yaml and pass*.yaml fixtures; in a fail fixture, a comment `# ruleid: <id>` "
+        "marks the next line as one where the rule must report, and it must report nowhere else. "
+        "Exit 1 when a fixture fails.",
+    )  # fmt: skip
+    test.add_argument(
+        "dirs", nargs="*", metavar="RULES_DIR", help="rule directories to test (default: the built-in rules)"
+    )
+    test.add_argument(
+        "--fixtures",
+        default="fixtures/rules",
+        metavar="DIR",
+        help="folder with one sub-folder of fixtures per rule id (default: fixtures/rules)",
+    )
+    return {"rules": rules, "rules list": listing, "rules explain": explain, "rules test": test}
+
+
+def find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
+    for rule in rules:
+        if rule.id == rule_id:
+            return rule
+    message = did_you_mean(f"no rule {rule_id!r}{LIST_HINT}", rule_id, [r.id for r in rules])
+    raise UsageError(message)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.rules_command in ("list", "explain"):
+        # The rules a scan here would know: the config's own rule folders, parameters and
+        # severity overrides included.
+        options = ScanOptions(config_path=args.config, use_config=not args.no_config)
+        configured = configured_rules(list(args.rules), load_effective_config(options))
+    if args.rules_command == "list":
+        ruledocs.print_list(configured, args.format, sys.stdout)
+        return EXIT_OK
+    if args.rules_command == "explain":
+        rule = find_rule(configured, args.rule_id)
+        ruledocs.print_explain(rule, sys.stdout)
+        return EXIT_OK
+    rules = load_rules(args.dirs, include_builtin=False) if args.dirs else load_rules()
+    fixtures = FsPath(args.fixtures)
+    if not fixtures.is_dir():
+        raise UsageError(f"{args.fixtures}: fixtures folder not found; name yours with --fixtures DIR")
+    results = check_rules(rules, fixtures)
+    return ruledocs.print_fixture_results(results, len(rules), sys.stdout)

@@ -1,0 +1,59 @@
+"""`kubeaudit scan`: scan manifests or live clusters, write the reports, pick the exit code."""
+
+from __future__ import annotations
+
+import argparse
+
+from kubeaudit.api import DEFAULT_FAIL_ON, fail_on_threshold, gate, load_effective_config
+from kubeaudit.cli.common import Parser, add_command
+from kubeaudit.cli.inputs import run_with_sources, scan_options
+from kubeaudit.cli.options import add_cluster_options, add_paths_argument, add_selection_options
+from kubeaudit.cli.outputs import add_report_options, open_output, report_plan, use_color
+from kubeaudit.model import Severity
+from kubeaudit.report import REPORTERS
+from kubeaudit.report import console as console_report
+
+FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
+
+
+def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
+    scan = add_command(
+        commands, "scan", "scan manifests or a live cluster for security problems",
+        "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomplete scan "
+        "(some input could not be read).",
+    )  # fmt: skip
+    add_paths_argument(scan)
+    add_report_options(scan)
+    scan.add_argument(
+        "--fail-on", choices=FAIL_ON_CHOICES, default=None, metavar="SEVERITY",
+        help="exit 1 on a finding of this severity or higher: critical, high, medium, low, info, or none "
+        f"to never fail on findings (default: the config file's value, else {DEFAULT_FAIL_ON})",
+    )  # fmt: skip
+    scan.add_argument(
+        "--baseline", metavar="FILE",
+        help="findings recorded in this baseline (see `kubeaudit baseline create`) do not fail the scan",
+    )  # fmt: skip
+    scan.add_argument(
+        "--show-suppressed", action="store_true",
+        help="list each suppressed finding and its reason in the console report (default: only count them)",
+    )  # fmt: skip
+    add_selection_options(scan)
+    add_cluster_options(scan)
+
+    return {"scan": scan}
+
+
+def run(args: argparse.Namespace) -> int:
+    plan = report_plan(args.formats, args.outputs)
+    options = scan_options(args)
+    config = load_effective_config(options)
+    fail_on = fail_on_threshold(args.fail_on, config)
+    result = run_with_sources(args, options, config)
+    for fmt, output in plan:
+        with open_output(output) as stream:
+            color = output in (None, "-") and use_color(stream, args.no_color)
+            if fmt == "console":
+                console_report.render(result, stream, color, show_suppressed=args.show_suppressed)
+            else:
+                REPORTERS[fmt](result, stream, color)
+    return gate(result, fail_on)

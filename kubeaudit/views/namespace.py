@@ -1,0 +1,75 @@
+"""The `namespace` view: each namespace with its NetworkPolicies and whether they isolate its workloads.
+
+Built on the NetworkModel of kubeaudit.semantics.network (which namespaces are in scope, and
+the policy semantics).
+
+`namespace` target: the Namespace object when the input has it, else the namespace's workload
+first by kind and name (findings then point at its `metadata.namespace`). Document: `namespace`,
+`metadata` (the Namespace's, or just the name), `policies` (a summary per policy: `name`,
+`selectsAllPods`, `policyTypes` (effective), `isolatesIngress`/`isolatesEgress`,
+`allowsAllIngress`/`allowsAllEgress`, `invalidSelector`), `defaultDenyIngress`,
+`defaultDenyEgress`, `workloads` (each with `kind`, `name`, `ingressIsolated`,
+`egressIsolated`, `ingressPolicies`, `egressPolicies`), `unisolatedIngress` and
+`unisolatedEgress` (`Kind/name` of workloads no policy isolates).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubeaudit.inventory import Inventory
+from kubeaudit.model import Path
+from kubeaudit.semantics.network import NETWORK_KINDS, network_model
+from kubeaudit.views.base import Target
+from kubeaudit.views.registry import InventoryView, register
+
+
+def namespace_targets(inventory: Inventory) -> list[Target]:
+    model = network_model(inventory)
+    targets = []
+    for ns_key, workloads in sorted(model.namespaces.items()):
+        namespace = ns_key[1]
+        policies = model.policies.get(ns_key, [])
+        doc: dict[str, Any] = {
+            "namespace": namespace,
+            "policies": [p.summary() for p in policies],
+            "defaultDenyIngress": model.default_deny(ns_key, "Ingress"),
+            "defaultDenyEgress": model.default_deny(ns_key, "Egress"),
+            "workloads": [w.summary() for w in workloads],
+            "unisolatedIngress": [w.ref for w in workloads if not w.ingress],
+            "unisolatedEgress": [w.ref for w in workloads if not w.egress],
+        }
+        namespace_object = model.namespace_objects.get(ns_key)
+        if namespace_object is not None:
+            resource = namespace_object
+            metadata = namespace_object.data.get("metadata")
+            doc["metadata"] = metadata if isinstance(metadata, dict) else {"name": namespace}
+            at: Path = ("metadata", "name")
+            prefixes: dict[Path, Path] = {("metadata",): ("metadata",)}
+        else:
+            # Anchor on a workload chosen by identity, not input order, so the finding's
+            # fingerprint (and any baseline entry) survives reordered files and documents.
+            resource = min(workloads, key=lambda w: (w.resource.kind, w.resource.name)).resource
+            doc["metadata"] = {"name": namespace}
+            at = ("metadata", "namespace")
+            prefixes = {("metadata",): at, ("metadata", "name"): at}
+        for key in doc:
+            if key != "metadata":
+                prefixes[(key,)] = at
+        targets.append(Target("namespace", resource, doc, prefixes))
+    return targets
+
+
+NAMESPACE_VIEW = register(
+    InventoryView(
+        name="namespace",
+        kinds=NETWORK_KINDS,
+        fields=frozenset(
+            {
+                "namespace", "metadata", "policies", "defaultDenyIngress", "defaultDenyEgress", "workloads",
+                "unisolatedIngress", "unisolatedEgress",
+            }
+        ),
+        build=namespace_targets,
+    )
+)  # fmt: skip

@@ -1,0 +1,30 @@
+"""The view registry: every view the rules can target, declared in one place.
+
+Cross-resource views (built once per scan from the inventory) register here with
+the kinds they read and the fields of their documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kubeaudit.inventory import Inventory
+from kubeaudit.views.base import Target
+
+
+@dataclass(frozen=True)
+class InventoryView:
+    name: str
+    kinds: frozenset[str]  # what it reads from the inventory
+    fields: frozenset[str]  # the top-level fields of its documents (for checking rule messages)
+    build: Callable[[Inventory], list[Target]] = field(repr=False)
+
+
+# Filled by the modules that define cross-resource views (RBAC subjects, namespaces...).
+INVENTORY_VIEWS: dict[str, InventoryView] = {}
+
+
+def register(view: InventoryView) -> InventoryView:
+    INVENTORY_VIEWS[view.name] = view
+    return view
