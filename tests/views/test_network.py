@@ -384,7 +384,7 @@ def test_indexed_selection_agrees_with_checking_every_workload() -> None:
 
 
 def test_both_network_views_share_one_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    import kubeaudit.views.network as network
+    import kubeaudit.semantics.network as network
 
     built: list[Inventory] = []
     real = network.build_model
