@@ -238,6 +238,9 @@ class ScanResult:
     rules: list[Any]  # the compiled rules that ran (kubeaudit.engine.rule.Rule)
     gaps: list[CoverageGap] = field(default_factory=list)
     not_evaluated: dict[str, str] = field(default_factory=dict)  # rule id -> why it could not run
+    # rule id -> what a cross-resource rule would have judged (kind/namespace/name), for the
+    # rules that made no finding because their inputs were not fully read
+    not_evaluated_targets: dict[str, list[str]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     allow_partial: bool = False  # coverage gaps do not make the scan incomplete
 

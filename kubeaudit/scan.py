@@ -198,10 +198,16 @@ def _run_scan(
         unlocated: list[Finding] = []
         for view in index.inventory_views:
             targets = view.build(inventory)
+            unread = view.decisive_kinds & inventory.unavailable.keys()
             for rule in index.by_view[view.name]:
-                for target in targets:
-                    if rule.applies_to(target.resource):
-                        unlocated.extend(rule.evaluate(target, locate=False))
+                applicable = [t for t in targets if rule.applies_to(t.resource)]
+                if unread:  # never assert from data the scan did not read
+                    kind = min(unread)
+                    result.not_evaluated[rule.id] = f"{kind} could not be read: {inventory.unavailable[kind]}"
+                    result.not_evaluated_targets[rule.id] = sorted({t.resource.ref for t in applicable})
+                    continue
+                for target in applicable:
+                    unlocated.extend(rule.evaluate(target, locate=False))
         findings.extend(locate_findings(unlocated))
         result.findings = merge_superseded(_dedupe(findings), rules)
         if postprocess is not None:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from kubeaudit.model import Finding, ScanResult, Severity, format_path
-from kubeaudit.report.summary import findings_by_severity
+from kubeaudit.report.summary import findings_by_severity, not_evaluated_text
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -167,7 +167,7 @@ def _print_problems(out: Console, result: ScanResult, width: int | None) -> None
     _print_section(
         out,
         "Rules not fully evaluated",
-        [f"{rule}: {why}" for rule, why in sorted(result.not_evaluated.items())],
+        [f"{rule}: {not_evaluated_text(result, rule)}" for rule in sorted(result.not_evaluated)],
         "yellow",
         width,
     )

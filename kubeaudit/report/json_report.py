@@ -76,7 +76,10 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         "findings": [finding_to_dict(f) for f in result.findings],
         "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in result.errors],
         "gaps": [{"what": g.what, "reason": g.reason, "context": g.context} for g in result.gaps],
-        "notEvaluated": [{"ruleId": rule, "reason": why} for rule, why in sorted(result.not_evaluated.items())],
+        "notEvaluated": [
+            {"ruleId": rule, "reason": why, "targets": result.not_evaluated_targets.get(rule, [])}
+            for rule, why in sorted(result.not_evaluated.items())
+        ],
         "notices": [{"source": n.source, "line": n.line, "message": n.message} for n in result.notices],
     }
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from kubeaudit.model import Finding, ScanResult, format_path
+from kubeaudit.report.summary import not_evaluated_text
 
 INPUTS_SUITE = "kubeaudit.inputs"
 PASSED_NAME = "no findings"
@@ -157,6 +158,10 @@ def _suite(name: str, cases: Iterable[_Case]) -> ET.Element:
     return suite
 
 
+def _why_not_evaluated(result: ScanResult, rule_id: str) -> str | None:
+    return not_evaluated_text(result, rule_id) if rule_id in result.not_evaluated else None
+
+
 def report_tree(result: ScanResult) -> ET.Element:
     by_rule: dict[str, list[Finding]] = {rule.id: [] for rule in result.rules}
     for rule_id in result.not_evaluated:
@@ -165,7 +170,14 @@ def report_tree(result: ScanResult) -> ET.Element:
         by_rule.setdefault(finding.rule_id, []).append(finding)
     suites = [_suite(INPUTS_SUITE, _input_cases(result))]
     suites += [
-        _suite(rule_id, _rule_cases(rule_id, by_rule[rule_id], result.not_evaluated.get(rule_id)))
+        _suite(
+            rule_id,
+            _rule_cases(
+                rule_id,
+                by_rule[rule_id],
+                not_evaluated_text(result, rule_id) if rule_id in result.not_evaluated else None,
+            ),
+        )
         for rule_id in sorted(by_rule)
     ]
     totals = {key: sum(int(s.get(key, "0")) for s in suites) for key in ("tests", "failures", "errors", "skipped")}

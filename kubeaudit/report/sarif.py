@@ -32,6 +32,7 @@ import sarif_om as om
 from kubeaudit import __version__
 from kubeaudit.model import Finding, Position, ScanResult, Severity, SourceMessage
 from kubeaudit.model import Suppression as KubeauditSuppression
+from kubeaudit.report.summary import not_evaluated_text
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -352,7 +353,7 @@ def _notifications(result: ScanResult, rule_ids: Sequence[str], artifacts: Artif
         notes.append(
             om.Notification(
                 level="warning",
-                message=om.Message(text=f"Rule {rule_id} was not evaluated: {result.not_evaluated[rule_id]}"),
+                message=om.Message(text=f"Rule {rule_id} was not evaluated: {not_evaluated_text(result, rule_id)}"),
                 associated_rule=reference,
             )
         )

@@ -50,6 +50,9 @@ EXTERNAL_POLICIES_SETTING = "namespaces_with_external_policies"
 NamespaceKey = tuple[str, str]
 # What a NetworkModel reads: workloads, their policies and their Namespace objects.
 NETWORK_KINDS = frozenset({*WORKLOAD_KINDS, "NetworkPolicy", "Namespace"})
+# Of those, what decides isolation: unread workloads are simply not judged, but unread
+# policies or namespace labels would turn "isolated" into "not isolated".
+NETWORK_DECISIVE_KINDS = frozenset({"NetworkPolicy", "Namespace"})
 
 
 def _key(resource: Resource) -> NamespaceKey:

@@ -19,7 +19,7 @@ from typing import Any
 
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path
-from kubeaudit.semantics.network import NETWORK_KINDS, network_model
+from kubeaudit.semantics.network import NETWORK_DECISIVE_KINDS, NETWORK_KINDS, network_model
 from kubeaudit.views.base import Target
 from kubeaudit.views.registry import InventoryView, register
 
@@ -71,5 +71,6 @@ NAMESPACE_VIEW = register(
             }
         ),
         build=namespace_targets,
+        decisive=NETWORK_DECISIVE_KINDS,
     )
 )  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path
-from kubeaudit.semantics.network import NETWORK_KINDS, network_model
+from kubeaudit.semantics.network import NETWORK_DECISIVE_KINDS, NETWORK_KINDS, network_model
 from kubeaudit.semantics.workloads import get_path
 from kubeaudit.views.base import Target
 from kubeaudit.views.registry import InventoryView, register
@@ -67,5 +67,6 @@ PODNETWORK_VIEW = register(
             }
         ),
         build=podnetwork_targets,
+        decisive=NETWORK_DECISIVE_KINDS,
     )
 )  # fmt: skip
