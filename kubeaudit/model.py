@@ -77,6 +77,19 @@ class Locator(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Location:
+    """Where a resource lives, as every report names it: a file (`file` and the 1-based
+    `document`; lines come with each finding) or an object in a cluster (`context`; no lines,
+    so reports name the field instead)."""
+
+    source: str  # the file's display path ("-" for stdin), or "cluster:<context>"
+    file: str | None = None  # None: not in a file
+    document: int | None = None  # 1-based, for files
+    context: str | None = None  # the kube context, for cluster objects
+    owned_pods: int | None = None  # pods folded into this cluster workload (sources/cluster/owners.py)
+
+
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a resource came from: a file (with document index) or a cluster context."""
 
@@ -90,6 +103,13 @@ class Origin:
         if self.locator is None:
             return None
         return self.locator.position(self.base_path + path)
+
+    def location(self) -> Location:
+        """Where reports say this resource is. Origins of other kinds (a cluster object, a
+        rendered chart) answer for themselves."""
+        if self.context is not None:
+            return Location(self.source, context=self.context)
+        return Location(self.source, file=self.source, document=(self.document or 0) + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,17 +139,36 @@ class Suppression:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    rule_id: str
-    severity: Severity
+class Reference:
     title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """What reports say about a rule, typed: every finding carries its rule's, so reporters
+    never need the compiled rule (kubeaudit.engine.rule.Rule.meta)."""
+
+    id: str
+    title: str
+    severity: Severity  # as configured (a config may override the rule file's)
+    category: str
+    remediation: str  # the help: a one-line fix first, details after
+    description: str = ""
+    references: tuple[Reference, ...] = ()
+    profile: str | None = None  # Pod Security Standards level, for PSS rules
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: RuleMeta
+    severity: Severity
     message: str
-    remediation: str
     resource: Resource
     path: Path  # path inside the resource of the offending (or nearest existing) field
     position: Position | None
     container: str | None = None
-    category: str = ""
     suppression: Suppression | None = None
     # Stable across line moves, re-indentation and document reordering: rule, cluster
     # context or the file's path in its repository, resource identity and the field path
@@ -140,6 +179,22 @@ class Finding:
     def __post_init__(self) -> None:
         if not self.fingerprint:
             object.__setattr__(self, "fingerprint", compute_fingerprint(self.rule_id, self.resource, self.path))
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id
+
+    @property
+    def title(self) -> str:
+        return self.rule.title
+
+    @property
+    def remediation(self) -> str:
+        return self.rule.remediation
+
+    @property
+    def category(self) -> str:
+        return self.rule.category
 
     @property
     def line(self) -> int | None:
@@ -235,7 +290,7 @@ class ScanResult:
     errors: list[ScanError]
     stats: ScanStats
     inputs: list[str]
-    rules: list[Any]  # the compiled rules that ran (kubeaudit.engine.rule.Rule)
+    rules: list[RuleMeta]  # the rules that ran
     gaps: list[CoverageGap] = field(default_factory=list)
     not_evaluated: dict[str, str] = field(default_factory=dict)  # rule id -> why it could not run
     # rule id -> what a cross-resource rule would have judged (kind/namespace/name), for the

@@ -152,7 +152,7 @@ def _run_scan(
     errors: list[ScanError] = []
     stats = ScanStats()
     findings: list[Finding] = []
-    result = ScanResult(findings, errors, stats, [], list(rules), allow_partial=allow_partial)
+    result = ScanResult(findings, errors, stats, [], [r.meta for r in rules], allow_partial=allow_partial)
     for source in sources:
         result.inputs.extend(source.describe())
         for batch in source.batches():

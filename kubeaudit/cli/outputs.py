@@ -11,14 +11,14 @@ from pathlib import Path as FsPath
 from typing import TextIO
 
 from kubeaudit.cli.common import UsageError
-from kubeaudit.report import FORMATS
+from kubeaudit.report import FORMAT_OF_SUFFIX, FORMATS
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", "-f", action="append", choices=FORMATS, dest="formats", metavar="FORMAT",
-        help="report format: console, json, sarif or junit (default: console); repeat, each with its own "
-        "--output, to write several reports in one run",
+        help=f"report format: {', '.join(FORMATS[:-1])} or {FORMATS[-1]} (default: console); repeat, each "
+        "with its own --output, to write several reports in one run",
     )  # fmt: skip
     parser.add_argument(
         "--output", "-o", action="append", dest="outputs", metavar="FILE",
@@ -64,12 +64,10 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         yield handle
 
 
-# A report file named like this but given no --format would get console text: a SARIF upload or a
-# JSON parser would fail later, far from the mistake.
-FORMAT_OF_SUFFIX = {".json": "json", ".sarif": "sarif", ".xml": "junit"}
-
-
 def report_plan(formats: list[str] | None, outputs: list[str] | None) -> list[tuple[str, str | None]]:
+    """(format, output) pairs. A report file named like a format (FORMAT_OF_SUFFIX) but given no
+    --format would get console text: a SARIF upload or a JSON parser would fail later, far from
+    the mistake, so that is refused here."""
     outputs = outputs or []
     if not formats and outputs:
         meant = FORMAT_OF_SUFFIX.get(FsPath(outputs[0]).suffix.lower())

@@ -10,8 +10,7 @@ from kubeaudit.cli.inputs import run_with_sources, scan_options
 from kubeaudit.cli.options import add_cluster_options, add_paths_argument, add_selection_options
 from kubeaudit.cli.outputs import add_report_options, open_output, report_plan, use_color
 from kubeaudit.model import Severity
-from kubeaudit.report import REPORTERS
-from kubeaudit.report import console as console_report
+from kubeaudit.report import REPORTERS, RenderOptions
 
 FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
 
@@ -52,8 +51,5 @@ def run(args: argparse.Namespace) -> int:
     for fmt, output in plan:
         with open_output(output) as stream:
             color = output in (None, "-") and use_color(stream, args.no_color)
-            if fmt == "console":
-                console_report.render(result, stream, color, show_suppressed=args.show_suppressed)
-            else:
-                REPORTERS[fmt](result, stream, color)
+            REPORTERS[fmt].render(result, stream, RenderOptions(color, show_suppressed=args.show_suppressed))
     return gate(result, fail_on)

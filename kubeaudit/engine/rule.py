@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from kubeaudit.condition import MISSING, Check, Violation, short
-from kubeaudit.model import Finding, Path, Resource, Severity, format_path
+from kubeaudit.model import Finding, Path, Reference, Resource, RuleMeta, Severity, format_path
 from kubeaudit.views import VIEW_KINDS
 from kubeaudit.views.base import Target
 from kubeaudit.views.registry import INVENTORY_VIEWS
@@ -16,12 +17,6 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
 BUILTIN_PLACEHOLDERS = frozenset({"value", "field", "reason", "resource", "kind", "name", "namespace", "container"})
 REDACTED = "<redacted>"
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    title: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +42,21 @@ class Rule:
     source: str = ""  # the rule file
     builtin: bool = True
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def meta(self) -> RuleMeta:
+        """What reports say about this rule; every finding it makes carries this one object."""
+        return RuleMeta(
+            id=self.id,
+            title=self.title,
+            severity=self.severity,
+            category=self.category,
+            remediation=self.remediation,
+            description=self.description,
+            references=self.references,
+            profile=self.profile,
+            tags=self.tags,
+        )
 
     def needed_kinds(self) -> frozenset[str] | None:
         """Kinds this rule must see to be fully evaluated (None: any kind): what its view reads,
@@ -80,16 +90,13 @@ class Rule:
             seen.add(path)
             findings.append(
                 Finding(
-                    rule_id=self.id,
+                    rule=self.meta,
                     severity=self.severity,
-                    title=self.title,
                     message=self.render(self.message, target, violation, path),
-                    remediation=self.remediation,
                     resource=resource,
                     path=path,
                     position=resource.origin.position(path) if locate else None,
                     container=target.container_for(violation.path),
-                    category=self.category,
                 )
             )
         return findings

@@ -1,22 +1,22 @@
-"""Reporters: one module per output format, each a `render(result, stream, color)`.
+"""Reporters: one module per output format, each a small Reporter class, registered here.
 
-Adding a format means adding a module and one entry in REPORTERS.
+Adding a format means adding a module with its Reporter and one entry in REPORTERS; the
+CLI's --format choices and its file-suffix check come from this registry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TextIO
+from kubeaudit.report.base import RenderOptions, Reporter
+from kubeaudit.report.console import ConsoleReporter
+from kubeaudit.report.json_report import JsonReporter
+from kubeaudit.report.junit import JunitReporter
+from kubeaudit.report.sarif import SarifReporter
 
-from kubeaudit.model import ScanResult
-from kubeaudit.report import console, json_report, junit, sarif
-
-Render = Callable[[ScanResult, TextIO, bool], None]
-
-REPORTERS: dict[str, Render] = {
-    "console": console.render,
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "junit": junit.render,
+REPORTERS: dict[str, Reporter] = {
+    reporter.name: reporter for reporter in (ConsoleReporter(), JsonReporter(), SarifReporter(), JunitReporter())
 }
 FORMATS = tuple(REPORTERS)
+# The format a report file's suffix means (`-o kubeaudit.sarif` is meant to be SARIF).
+FORMAT_OF_SUFFIX = {reporter.suffix: reporter.name for reporter in REPORTERS.values() if reporter.suffix}
+
+__all__ = ["FORMATS", "FORMAT_OF_SUFFIX", "REPORTERS", "RenderOptions", "Reporter"]

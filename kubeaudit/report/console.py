@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from kubeaudit.model import Finding, ScanResult, Severity, format_path
+from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import findings_by_severity, not_evaluated_text
 
 SEVERITY_STYLE = {
@@ -59,21 +60,22 @@ def _print_wrapped(out: Console, head: Text, body: Text, indent: int, width: int
 
 def _resource_heading(finding: Finding) -> str:
     resource = finding.resource
-    if resource.origin.context is not None:  # cluster findings: the group heading names context and namespace
-        pods = getattr(resource.origin, "owned_pods", None)  # owner folding (kubeaudit/sources/cluster/owners.py)
+    where = resource.origin.location()
+    if where.file is None:  # cluster findings: the group heading names context and namespace
+        pods = where.owned_pods  # owner folding (kubeaudit/sources/cluster/owners.py)
         owned = f" ({pods} pod{'' if pods == 1 else 's'})" if pods else ""
         return f"{resource.kind}/{resource.name}{owned}"
-    where = f" in namespace {resource.namespace}" if resource.namespace else ""
-    return f"{resource.kind}/{resource.name}{where}"
+    in_namespace = f" in namespace {resource.namespace}" if resource.namespace else ""
+    return f"{resource.kind}/{resource.name}{in_namespace}"
 
 
 def _group_heading(finding: Finding) -> str:
     """Files group by file; a cluster's findings group by namespace within their context."""
-    origin = finding.resource.origin
-    if origin.context is None:
-        return origin.source
+    where = finding.resource.origin.location()
+    if where.file is not None:
+        return where.file
     namespace = finding.resource.namespace
-    return f"{origin.source} namespace {namespace}" if namespace else f"{origin.source} (cluster-scoped)"
+    return f"{where.source} namespace {namespace}" if namespace else f"{where.source} (cluster-scoped)"
 
 
 def _resource_key(finding: Finding) -> tuple[object, ...]:
@@ -122,7 +124,7 @@ def _print_finding(out: Console, finding: Finding, width: int | None) -> None:
     body = Text()
     body.append(finding.rule_id, style="magenta")
     body.append("  " + finding.message)
-    if finding.resource.origin.context is not None and finding.path:  # no line to point at: name the field
+    if finding.resource.origin.location().file is None and finding.path:  # no line to point at: name the field
         body.append(f"  [{format_path(finding.path)}]", style="dim")
     _print_wrapped(out, head, body, FINDING_INDENT, width)
     fix = finding.remediation.splitlines()[0] if finding.remediation else ""
@@ -202,3 +204,13 @@ def _print_summary(out: Console, result: ScanResult, suppressed: int, listed: bo
         if result.gaps and not result.allow_partial:
             problems.append(f"{_plural(len(result.gaps), 'coverage gap')}")
         out.print(Text(f"INCOMPLETE: {'; '.join(problems)} (listed above).", style="bold red"))
+
+
+class ConsoleReporter(Reporter):
+    """The console report: grouped by file (or cluster namespace), coloured on a terminal."""
+
+    name = "console"
+    suffix = None
+
+    def render(self, result: ScanResult, stream: TextIO, options: RenderOptions) -> None:
+        render(result, stream, options.color, show_suppressed=options.show_suppressed)

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from kubeaudit import __version__
 from kubeaudit.model import Finding, ScanResult, format_path
+from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import findings_by_severity
 
 SCHEMA_VERSION = "1.0"
@@ -14,23 +15,22 @@ SCHEMA_VERSION = "1.0"
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
     resource = finding.resource
-    origin = resource.origin
-    location: dict[str, Any] = {"source": origin.source}
-    if origin.context is None:
-        location["document"] = (origin.document or 0) + 1
+    where = resource.origin.location()
+    location: dict[str, Any] = {"source": where.source}
+    if where.file is not None:
+        location["document"] = where.document
         location["line"] = finding.position.line if finding.position else None
         location["column"] = finding.position.column if finding.position else None
-    else:
-        location["context"] = origin.context
+    if where.context is not None:
+        location["context"] = where.context
     resource_dict: dict[str, Any] = {
         "apiVersion": resource.api_version,
         "kind": resource.kind,
         "namespace": resource.namespace,
         "name": resource.name,
     }
-    owned_pods = getattr(origin, "owned_pods", None)  # cluster owner folding (sources/cluster/owners.py)
-    if owned_pods is not None:
-        resource_dict["ownedPods"] = owned_pods
+    if where.owned_pods is not None:  # cluster owner folding (sources/cluster/owners.py)
+        resource_dict["ownedPods"] = where.owned_pods
     return {
         "ruleId": finding.rule_id,
         "title": finding.title,
@@ -87,3 +87,13 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
 def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
     json.dump(report_dict(result), stream, indent=2, sort_keys=False)
     stream.write("\n")
+
+
+class JsonReporter(Reporter):
+    """The JSON report (json-report.schema.json)."""
+
+    name = "json"
+    suffix = ".json"
+
+    def render(self, result: ScanResult, stream: TextIO, options: RenderOptions) -> None:
+        render(result, stream, options.color)

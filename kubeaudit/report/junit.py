@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from kubeaudit.model import Finding, ScanResult, format_path
+from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import not_evaluated_text
 
 INPUTS_SUITE = "kubeaudit.inputs"
@@ -60,8 +61,9 @@ def _resource_case(rule_id: str, findings: Sequence[Finding]) -> _Case:
     first = findings[0]
     resource = first.resource
     case = _Case(classname=rule_id, name=f"{resource.ref} ({resource.origin.source})")
-    if resource.origin.context is None:
-        case.attrs["file"] = resource.origin.source
+    where = resource.origin.location()
+    if where.file is not None:
+        case.attrs["file"] = where.file
         if first.line:
             case.attrs["line"] = str(first.line)
     active = [f for f in findings if f.suppression is None]
@@ -192,3 +194,13 @@ def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     stream.write(ET.tostring(root, encoding="unicode"))
     stream.write("\n")
+
+
+class JunitReporter(Reporter):
+    """JUnit XML, for CI test views."""
+
+    name = "junit"
+    suffix = ".xml"
+
+    def render(self, result: ScanResult, stream: TextIO, options: RenderOptions) -> None:
+        render(result, stream, options.color)

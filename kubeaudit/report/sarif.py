@@ -30,8 +30,9 @@ import attr
 import sarif_om as om
 
 from kubeaudit import __version__
-from kubeaudit.model import Finding, Position, ScanResult, Severity, SourceMessage
+from kubeaudit.model import Finding, Position, Reference, RuleMeta, ScanResult, Severity, SourceMessage
 from kubeaudit.model import Suppression as KubeauditSuppression
+from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import not_evaluated_text
 
 SARIF_VERSION = "2.1.0"
@@ -206,15 +207,15 @@ def _artifacts(cwd: Path) -> Artifacts:
 
 def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
     resource = finding.resource
-    origin = resource.origin
+    where = resource.origin.location()
     physical = None
-    if origin.context is not None:
-        uri = cluster_uri(origin.context, resource.namespace, resource.kind, resource.name)
-        physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri))
-    else:
-        artifact = artifacts(origin.source)
+    if where.file is not None:
+        artifact = artifacts(where.file)
         if artifact is not None:
             physical = om.PhysicalLocation(artifact_location=artifact, region=_region(finding.position))
+    elif where.context is not None:
+        uri = cluster_uri(where.context, resource.namespace, resource.kind, resource.name)
+        physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri))
     return om.Location(physical_location=physical, logical_locations=_logical_locations(finding))
 
 
@@ -234,9 +235,9 @@ def rule_name(rule_id: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", rule_id) if part)
 
 
-def precision(rule: Any) -> str:
+def precision(rule: RuleMeta) -> str:
     """Pod Security Standards rules follow the upstream controls exactly; other rules are best practice."""
-    return "very-high" if getattr(rule, "profile", None) else "high"
+    return "very-high" if rule.profile else "high"
 
 
 def _limit(text: str, size: int = DESCRIPTION_LIMIT) -> str:
@@ -248,7 +249,7 @@ def _markdown_link_text(text: str) -> str:
     return re.sub(r"([\\\[\]])", r"\\\1", text)
 
 
-def _help(description: str, remediation: str, references: Sequence[Any]) -> om.MultiformatMessageString:
+def _help(description: str, remediation: str, references: Sequence[Reference]) -> om.MultiformatMessageString:
     text = [description, f"Remediation: {remediation}"]
     markdown = [description, f"**Remediation:** {remediation}"]
     if references:
@@ -259,34 +260,33 @@ def _help(description: str, remediation: str, references: Sequence[Any]) -> om.M
     return om.MultiformatMessageString(text="\n\n".join(text), markdown="\n\n".join(markdown))
 
 
-def _tags(rule: Any, finding: Finding) -> list[str]:
+def _tags(rule: RuleMeta) -> list[str]:
     tags: list[str] = []
-    for tag in ("security", getattr(rule, "category", "") or finding.category, getattr(rule, "profile", None)):
+    for tag in ("security", rule.category, rule.profile):
         if tag and tag not in tags:
             tags.append(tag)
-    for tag in getattr(rule, "tags", ()):
+    for tag in rule.tags:
         if tag not in tags:
             tags.append(tag)
     return tags
 
 
-def reporting_descriptor(rule: Any, finding: Finding) -> om.ReportingDescriptor:
-    """The rule as GitHub shows it. `rule` is a compiled Rule, or None when only the finding is known."""
-    title = getattr(rule, "title", None) or finding.title or finding.rule_id
-    description = " ".join((getattr(rule, "description", "") or "").split()) or title
-    remediation = getattr(rule, "remediation", None) or finding.remediation
-    references = tuple(getattr(rule, "references", ()))
-    severity = getattr(rule, "severity", None) or finding.severity
+def reporting_descriptor(rule: RuleMeta) -> om.ReportingDescriptor:
+    """The rule as GitHub shows it."""
+    title = rule.title or rule.id
+    description = " ".join(rule.description.split()) or title
+    references = rule.references
+    severity = rule.severity
     return om.ReportingDescriptor(
-        id=finding.rule_id,
-        name=rule_name(finding.rule_id),
+        id=rule.id,
+        name=rule_name(rule.id),
         short_description=om.MultiformatMessageString(text=_limit(title)),
         full_description=om.MultiformatMessageString(text=_limit(description)),
-        help=_help(description, remediation, references),
+        help=_help(description, rule.remediation, references),
         help_uri=references[0].url if references else None,
         default_configuration=om.ReportingConfiguration(level=LEVEL[severity]),
         properties=PropertyBag(  # type: ignore[call-arg]  # sarif-om ships no type information
-            tags=_tags(rule, finding),
+            tags=_tags(rule),
             additional={"precision": precision(rule), "security-severity": SECURITY_SEVERITY[severity]},
         ),
     )
@@ -402,12 +402,11 @@ def _directory_uri(path: Path) -> str:
 
 def sarif_log(result: ScanResult, cwd: Path | None = None) -> om.SarifLog:
     cwd = cwd or Path.cwd()
-    known = {rule.id: rule for rule in result.rules}
-    first_finding: dict[str, Finding] = {}
+    reported: dict[str, RuleMeta] = {}
     for finding in result.findings:
-        first_finding.setdefault(finding.rule_id, finding)
-    rule_ids = sorted(first_finding)
-    descriptors = [reporting_descriptor(known.get(rule_id), first_finding[rule_id]) for rule_id in rule_ids]
+        reported.setdefault(finding.rule_id, finding.rule)
+    rule_ids = sorted(reported)
+    descriptors = [reporting_descriptor(reported[rule_id]) for rule_id in rule_ids]
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     artifacts = _artifacts(cwd)
     results = _unique_fingerprints(
@@ -441,3 +440,13 @@ def report_dict(result: ScanResult, cwd: Path | None = None) -> dict[str, Any]:
 
 def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
     stream.write(json.dumps(report_dict(result), indent=2) + "\n")
+
+
+class SarifReporter(Reporter):
+    """SARIF 2.1.0, for GitHub code scanning."""
+
+    name = "sarif"
+    suffix = ".sarif"
+
+    def render(self, result: ScanResult, stream: TextIO, options: RenderOptions) -> None:
+        render(result, stream, options.color)

@@ -590,23 +590,21 @@ def _cluster_finding(context: str, namespace: str | None, container: str | None)
         },
         origin=Origin(source=f"cluster:{context}", context=context),
     )
+    (rule,) = [r for r in load_rules() if r.id == "pss-baseline-privileged"]
     return Finding(
-        rule_id="pss-baseline-privileged",
+        rule=rule.meta,
         severity=Severity.CRITICAL,
-        title="Privileged containers",
         message="Container runs privileged.",
-        remediation="Remove securityContext.privileged or set it to false.",
         resource=resource,
         path=("spec", "template", "spec", "containers", 0, "securityContext", "privileged"),
         position=None,
         container=container,
-        category="pod-security",
     )
 
 
 def test_cluster_findings_get_a_k8s_uri_and_logical_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    rules = [r for r in load_rules() if r.id == "pss-baseline-privileged"]
+    rules = [r.meta for r in load_rules() if r.id == "pss-baseline-privileged"]
     eks = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
     findings = [_cluster_finding("ctx", "shop", "app"), _cluster_finding(eks, None, None)]
     result = ScanResult(findings=findings, errors=[], stats=ScanStats(), inputs=["cluster:ctx"], rules=rules)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubeaudit.model import Origin
+from kubeaudit.model import Location, Origin
 
 # Workload kinds that can own other workloads or pods (by controller ownerReference).
 OWNER_KINDS = frozenset(
@@ -57,6 +57,9 @@ class ClusterOrigin(Origin):
     @property
     def owned_pods(self) -> int | None:
         return self.owned.pods if self.owned is not None else None
+
+    def location(self) -> Location:
+        return Location(self.source, context=self.context, owned_pods=self.owned_pods)
 
 
 def controller_uid(obj: dict[str, Any]) -> str | None:
