@@ -80,6 +80,9 @@ def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Conf
             ("--namespace", args.namespaces),
             ("--page-size", args.page_size != 500),
             ("--request-timeout", args.request_timeout != 30.0),
+            ("--scan-timeout", args.scan_timeout != 900.0),
+            ("--max-pages", args.max_pages != 10_000),
+            ("--max-response-mib", args.max_response_mib != 64.0),
             ("--concurrency", args.concurrency != 4),
         )
         if value
@@ -103,6 +106,9 @@ def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Conf
         namespaces=list(dict.fromkeys(args.namespaces)),
         page_size=args.page_size,
         request_timeout=args.request_timeout,
+        scan_timeout=args.scan_timeout,
+        max_pages=args.max_pages,
+        max_response_mib=args.max_response_mib,
         concurrency=args.concurrency,
     )
     sources = open_cluster_sources(cluster)

@@ -107,7 +107,19 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--request-timeout", type=positive(float), default=30.0, metavar="S",
-        help="seconds to wait for each API request (default: 30)",
+        help="seconds each API request may take, answer included, however slowly it comes (default: 30)",
+    )  # fmt: skip
+    group.add_argument(
+        "--scan-timeout", type=positive(float), default=900.0, metavar="S",
+        help="seconds for reading the whole cluster; what is not read by then is a coverage gap (default: 900)",
+    )  # fmt: skip
+    group.add_argument(
+        "--max-pages", type=positive(int), default=10_000, metavar="N",
+        help="pages per list before the list is a coverage gap (default: 10000)",
+    )  # fmt: skip
+    group.add_argument(
+        "--max-response-mib", type=positive(float), default=64.0, metavar="MIB",
+        help="largest answer read (a bigger page is asked for again in smaller pages) (default: 64)",
     )  # fmt: skip
     group.add_argument(
         "--concurrency", type=positive(int), default=4, metavar="N", help="kinds listed at once (default: 4)"

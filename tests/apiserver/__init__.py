@@ -198,6 +198,13 @@ def server_args(
     duplicate: Iterable[str] | str | None = None,
     revoke_token_after: Mapping[str, int] | Iterable[str] | str | None = None,
     die_after: Mapping[str, int] | Iterable[str] | str | None = None,
+    trickle: Mapping[str, float] | Iterable[str] | str | None = None,
+    truncate: Mapping[str, int] | Iterable[str] | str | None = None,
+    reset: Mapping[str, int] | Iterable[str] | str | None = None,
+    huge: Mapping[str, int] | Iterable[str] | str | None = None,
+    cycle_continue: Iterable[str] | str | None = None,
+    fresh_continue: Iterable[str] | str | None = None,
+    malform: Mapping[str, Mapping[str, Any]] | None = None,
     remaining_count: bool = True,
     generate_pods: int = 0,
     generate_namespaces: int = 10,
@@ -220,9 +227,15 @@ def server_args(
                         ("--delay", _specs(delay, _colon)), ("--missing", _specs(missing)),
                         ("--ignore-accept", _specs(ignore_accept)), ("--duplicate", _specs(duplicate)),
                         ("--revoke-token-after", _specs(revoke_token_after, _colon)),
-                        ("--die-after", _specs(die_after, _colon))):
+                        ("--die-after", _specs(die_after, _colon)), ("--trickle", _specs(trickle, _colon)),
+                        ("--truncate", _specs(truncate, _colon)), ("--reset", _specs(reset, _colon)),
+                        ("--huge", _specs(huge, _colon)), ("--cycle-continue", _specs(cycle_continue)),
+                        ("--fresh-continue", _specs(fresh_continue))):
         for spec in value:
             args += [flag, spec]
+    for target, fields in (malform or {}).items():  # {"nodes": {"status": "broken"}}
+        for path, wrong in fields.items():
+            args += ["--malform", f"{target}:{path}={json.dumps(wrong)}"]
     if generate_pods:
         args += ["--generate-pods", str(generate_pods), "--generate-namespaces", str(generate_namespaces),
                  "--generate-replicas", str(generate_replicas)]

@@ -30,6 +30,7 @@ import signal
 import socket
 import socketserver
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -777,6 +778,14 @@ class Faults:
     duplicate: list[str] = field(default_factory=list)  # a continued page repeats the previous page's last item
     revoke_token: list[CountedFault] = field(default_factory=list)  # after N requests: 401 for everything
     die_after: list[CountedFault] = field(default_factory=list)  # after N requests: the process exits
+    # Faults on the wire (see Handler._send); "version" also matches GET /version.
+    trickle: list[tuple[str, float]] = field(default_factory=list)  # 64 bytes of the body per SECONDS
+    truncate: list[CountedFault] = field(default_factory=list)  # first N answers: half the body, then close
+    reset: list[CountedFault] = field(default_factory=list)  # first N answers: part of the body, then a TCP RST
+    huge: list[tuple[str, int]] = field(default_factory=list)  # list answers padded to BYTES, streamed chunked
+    cycle_continue: list[str] = field(default_factory=list)  # the third page answers with the first token again
+    fresh_continue: list[str] = field(default_factory=list)  # a new continue token on every page, forever
+    malform: list[tuple[str, str, Any]] = field(default_factory=list)  # (target, dotted path, JSON value)
     revoked: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Bumped by every injected 410, like an etcd compaction: continue tokens issued before it stay dead.
@@ -786,20 +795,30 @@ class Faults:
     def parse(forbid: list[str], fail: list[str], throttle: list[str], expire: list[str],
               delay: list[str], missing: list[str] | None = None, ignore_accept: list[str] | None = None,
               duplicate: list[str] | None = None, revoke_token: list[str] | None = None,
-              die_after: list[str] | None = None) -> Faults:
-        f = Faults(missing=_csv(missing), ignore_accept=_csv(ignore_accept), duplicate=_csv(duplicate))
-        for spec in _csv(revoke_token):
-            pattern, _, n = spec.partition(":")
-            f.revoke_token.append(CountedFault(pattern, int(n or 1)))
-        for spec in _csv(die_after):
-            pattern, _, n = spec.partition(":")
-            f.die_after.append(CountedFault(pattern, int(n or 1)))
+              die_after: list[str] | None = None, trickle: list[str] | None = None,
+              truncate: list[str] | None = None, reset: list[str] | None = None, huge: list[str] | None = None,
+              cycle_continue: list[str] | None = None, fresh_continue: list[str] | None = None,
+              malform: list[str] | None = None) -> Faults:
+        f = Faults(missing=_csv(missing), ignore_accept=_csv(ignore_accept), duplicate=_csv(duplicate),
+                   cycle_continue=_csv(cycle_continue), fresh_continue=_csv(fresh_continue))
+        for spec in _csv(trickle):
+            pattern, _, seconds = spec.partition(":")
+            f.trickle.append((pattern, float(seconds or 0.1)))
+        for spec in _csv(huge):
+            pattern, _, size = spec.partition(":")
+            f.huge.append((pattern, int(size)))
+        for spec in malform or []:  # not comma-split: the JSON value may hold commas
+            left, _, value = spec.partition("=")
+            target, _, path = left.rpartition(":")
+            f.malform.append((target, path, json.loads(value)))
+        for specs, counted in ((revoke_token, f.revoke_token), (die_after, f.die_after), (truncate, f.truncate),
+                               (reset, f.reset), (fail, f.fail)):
+            for spec in _csv(specs):  # RESOURCE:N
+                pattern, _, n = spec.partition(":")
+                counted.append(CountedFault(pattern, int(n or 1)))
         for spec in _csv(forbid):
             ns, _, pattern = spec.rpartition("/")
             f.forbid.append((ns or None, pattern))
-        for spec in _csv(fail):
-            pattern, _, n = spec.partition(":")
-            f.fail.append(CountedFault(pattern, int(n or 1)))
         for spec in _csv(throttle):
             parts = spec.split(":")
             f.throttle.append(CountedFault(parts[0], int(parts[1]) if len(parts) > 1 and parts[1] else 1,
@@ -843,6 +862,24 @@ class Faults:
                     return True
         return False
 
+    def wire_fault(self, name: str, rt: ResourceType | None) -> tuple[str, float] | None:
+        """The fault on the wire for this answer: ("trickle", seconds), ("truncate", 0), ("reset", 0)."""
+        def hit(pattern: str) -> bool:
+            return pattern.strip().lower() in ("*", name) if rt is None else resource_matches(pattern, rt)
+
+        for pattern, seconds in self.trickle:
+            if hit(pattern):
+                return ("trickle", seconds)
+        with self.lock:
+            for mode, faults in (("truncate", self.truncate), ("reset", self.reset)):
+                for fault in faults:
+                    if hit(fault.pattern) and fault.take():
+                        return (mode, 0.0)
+        return None
+
+    def huge_for(self, rt: ResourceType) -> int:
+        return max((size for pattern, size in self.huge if resource_matches(pattern, rt)), default=0)
+
     def take_throttle(self, rt: ResourceType) -> CountedFault | None:
         return self._take(self.throttle, rt)
 
@@ -856,6 +893,33 @@ class Faults:
                     self.compactions += 1
                     return True
         return False
+
+
+def set_path(value: JSON, path: str, new: Any) -> None:
+    """Set a dotted PATH ("status", "metadata.namespace") in VALUE, creating mappings on the way."""
+    *parents, last = path.split(".")
+    for part in parents:
+        child = value.get(part)
+        if not isinstance(child, dict):
+            child = value[part] = {}
+        value = child
+    value[last] = new
+
+
+def malform_cluster(cluster: Cluster, faults: Faults) -> None:
+    """Apply the --malform faults aimed at objects: RESOURCE (its first object) or RESOURCE/NAME."""
+    for target, path, wrong in faults.malform:
+        if target == "version" or target.startswith("group:"):
+            continue
+        pattern, _, name = target.partition("/")
+        for rt, entries in cluster.entries.items():
+            if not resource_matches(pattern, rt):
+                continue
+            for entry in [e for e in entries if e.name == name] if name else entries[:1]:
+                set_path(entry.obj, path, wrong)
+                item = entry.obj if not rt.builtin else {k: v for k, v in entry.obj.items()
+                                                         if k not in ("kind", "apiVersion")}
+                entry.item = dumps(item)
 
 
 def _csv(values: list[str] | None) -> list[str]:
@@ -1017,6 +1081,7 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         started = time.monotonic()
         self._status = 0
+        self._wire: tuple[str, float] | None = None
         self._user: str | None = None
         split = urlsplit(self.path)
         self._query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
@@ -1054,8 +1119,44 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        wire = getattr(self, "_wire", None)
+        if wire is None:
             self.wfile.write(body)
+        elif wire[0] == "trickle":  # every chunk arrives well within any per-read timeout
+            for start in range(0, len(body), 64):
+                self.wfile.write(body[start:start + 64])
+                self.wfile.flush()
+                time.sleep(wire[1])
+        elif wire[0] == "truncate":  # Content-Length promised the whole body; half of it comes
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        else:  # reset: part of the body, then RST instead of FIN
+            self.wfile.write(body[: len(body) // 3])
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+
+    def _send_huge(self, head: bytes, size: int) -> None:
+        """A valid JSON list body of about SIZE bytes (padding in the list metadata), streamed with
+        chunked encoding and no Content-Length, so only counting while reading can stop it."""
+        self._status = 200
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"x" * (1 << 20)
+        prefix = head[:-1] + b',"padding":"'
+        pieces = [prefix, *([chunk] * max(0, -(-(size - len(prefix)) >> 20))), b'"},"items":[]}']
+        try:
+            for piece in pieces:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: that is the point
+            pass
+        self.close_connection = True
 
     def _send_json(self, value: JSON, code: int = 200, content_type: str = "application/json") -> None:
         self._send(code, dumps(value), content_type)
@@ -1107,13 +1208,15 @@ class Handler(BaseHTTPRequestHandler):
             return
         parts = [unquote(p) for p in path.strip("/").split("/") if p]
         if parts == ["version"]:
-            self._send_json(self._version())
+            self._wire = self.server.config.faults.wire_fault("version", None)
+            self._send_json(self._malformed("version", self._version()))
         elif parts == ["api"]:
             self._send_json({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": f"{self.server.server_address[0]}:{self.server.port}"}]})
         elif parts == ["apis"]:
             self._send_json({"kind": "APIGroupList", "apiVersion": "v1",
-                             "groups": [self._api_group(g) for g in self.server.cluster.registry.groups()]})
+                             "groups": [self._malformed(f"group:{g}", self._api_group(g))
+                                        for g in self.server.cluster.registry.groups()]})
         elif len(parts) == 2 and parts[0] == "apis":
             if parts[1] in self.server.cluster.registry.groups():
                 self._send_json({"kind": "APIGroup", "apiVersion": "v1", **self._api_group(parts[1])})
@@ -1137,6 +1240,14 @@ class Handler(BaseHTTPRequestHandler):
                 "gitVersion": git_version, "gitCommit": hashlib.sha1(git_version.encode()).hexdigest(),
                 "gitTreeState": "clean", "buildDate": "2024-04-16T00:00:00Z", "goVersion": "go1.21.9",
                 "compiler": "gc", "platform": "linux/amd64"}
+
+    def _malformed(self, target: str, value: JSON) -> JSON:
+        """VALUE with the --malform faults for TARGET ("version", "group:apps") applied."""
+        for name, path, wrong in self.server.config.faults.malform:
+            if name == target:
+                value = copy.deepcopy(value)
+                set_path(value, path, wrong)
+        return value
 
     def _api_group(self, group: str) -> JSON:
         versions = [{"groupVersion": f"{group}/{v}", "version": v}
@@ -1217,6 +1328,7 @@ class Handler(BaseHTTPRequestHandler):
                 "only the following media types are accepted: application/json, "
                 "application/json;as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1"))
             return
+        self._wire = faults.wire_fault(rt.plural, rt)
         try:
             if name is not None:
                 self._get(rt, namespace, name, rep)
@@ -1295,6 +1407,18 @@ class Handler(BaseHTTPRequestHandler):
             list_meta["continue"] = encode_continue(list_rv, keys[end - 1] if end > 0 else prefix, page + 1)
             if not filtered and self.server.config.remaining_count:
                 list_meta["remainingItemCount"] = len(entries) - end
+        if faults.matches(faults.fresh_continue, rt):  # a new token every time, past the end too
+            last = keys[end - 1] if 0 < end <= len(keys) else (keys[-1] if keys else prefix)
+            list_meta["continue"] = encode_continue(list_rv, last, page + 1)
+            list_meta.pop("remainingItemCount", None)
+        elif faults.matches(faults.cycle_continue, rt) and page >= 2 and limit > 0 and keys:
+            # A -> B -> A: the token of the first page again
+            list_meta["continue"] = encode_continue(list_rv, keys[min(limit, len(keys)) - 1], 1)
+            list_meta.pop("remainingItemCount", None)
+        if (size := faults.huge_for(rt)) > 0:
+            self._send_huge(dumps({"kind": rt.list_kind, "apiVersion": rt.group_version, "metadata": list_meta}),
+                            size)
+            return
         if rep[0] == "partial":
             body = dumps({"kind": "PartialObjectMetadataList", "apiVersion": f"{META_V1}/{rep[1]}",
                           "metadata": list_meta, "items": [partial(e.obj, rep[1]) for e in page_entries]})
@@ -1376,6 +1500,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="after N requests for RESOURCE, every request (of anything) gets 401")
     p.add_argument("--die-after", action="append", default=[], metavar="RESOURCE:N",
                    help="after N requests for RESOURCE, the next one makes the process exit without answering")
+    p.add_argument("--trickle", action="append", default=[], metavar="RESOURCE:SECONDS",
+                   help="send the body of each answer for RESOURCE (or 'version') 64 bytes per SECONDS")
+    p.add_argument("--truncate", action="append", default=[], metavar="RESOURCE:N",
+                   help="the first N answers for RESOURCE send half their body, then close the connection")
+    p.add_argument("--reset", action="append", default=[], metavar="RESOURCE:N",
+                   help="the first N answers for RESOURCE send a third of their body, then reset the connection")
+    p.add_argument("--huge", action="append", default=[], metavar="RESOURCE:BYTES",
+                   help="list answers for RESOURCE are padded to BYTES, streamed without Content-Length")
+    p.add_argument("--cycle-continue", action="append", default=[], metavar="RESOURCE[,...]",
+                   help="the third page of RESOURCE answers with the first page's continue token (A -> B -> A)")
+    p.add_argument("--fresh-continue", action="append", default=[], metavar="RESOURCE[,...]",
+                   help="every page of RESOURCE, past the end too, carries a new continue token")
+    p.add_argument("--malform", action="append", default=[], metavar="TARGET:PATH=JSON",
+                   help="set a dotted PATH to a JSON value in RESOURCE's first object, RESOURCE/NAME, "
+                        "'version' (GET /version) or 'group:NAME' (the group's entry in GET /apis)")
     p.add_argument("--no-remaining-count", action="store_true", help="never send metadata.remainingItemCount")
     p.add_argument("--max-limit", type=int, default=0,
                    help="cap page size (also applied when the client sends no limit); 0 = no cap")
@@ -1399,7 +1538,10 @@ def make_server(args: argparse.Namespace) -> ApiServer:
                                      args.generate_bare))
     cluster = Cluster(docs, implicit=not args.no_implicit, defaulting=not args.no_defaulting)
     faults = Faults.parse(args.forbid, args.fail, args.throttle, args.expire_continue, args.delay, args.missing,
-                          args.ignore_accept, args.duplicate, args.revoke_token_after, args.die_after)
+                          args.ignore_accept, args.duplicate, args.revoke_token_after, args.die_after,
+                          args.trickle, args.truncate, args.reset, args.huge, args.cycle_continue,
+                          args.fresh_continue, args.malform)
+    malform_cluster(cluster, faults)
     if not args.token:
         raise SystemExit("at least one --token is required")
     config = ServerConfig(tokens=tuple(args.token), user=args.user, git_version=args.git_version, faults=faults,

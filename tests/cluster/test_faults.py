@@ -158,7 +158,7 @@ def test_a_response_slower_than_the_request_timeout_is_retried_then_a_gap() -> N
         elapsed = time.monotonic() - started
         cronjob_requests = [r for r in api.requests() if r["path"].endswith("/cronjobs")]
     assert code == 2
-    timed_out = "timed out: no answer within 0.4 s (--request-timeout) (after 2 attempts)"
+    timed_out = "timed out: no complete answer within 0.4 s (--request-timeout) (after 2 attempts)"
     assert _gaps(result) == {"cronjobs.batch": timed_out}
     assert len(cronjob_requests) <= 2  # the server logs an answer only when it is sent; the client gave up
     assert elapsed < 4  # 2 attempts of 0.4 s, while the other kinds were listed concurrently

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kubeaudit.sources.cluster.answers import type_name, wrong
 from kubeaudit.sources.cluster.errors import ApiError
 from kubeaudit.sources.cluster.transport import Transport
 
@@ -45,7 +46,7 @@ class ApiResource:
 @dataclass(slots=True)
 class Discovery:
     resources: dict[tuple[str, str], ApiResource]  # (group, kind) -> resource at the chosen version
-    failed_groups: dict[str, str]  # group/version -> why its resource list could not be read
+    failed_groups: dict[str, str]  # group ("" for core) -> why (some of) it could not be read
 
     def by_kind(self, kind: str) -> list[ApiResource]:
         return [r for (_, k), r in sorted(self.resources.items()) if k == kind]
@@ -56,20 +57,27 @@ class Discovery:
 
 def discover(transport: Transport, groups_wanted: frozenset[str] | None = None) -> Discovery:
     """Read /api and /apis and the resource lists of the wanted groups (None: every group).
-    Listable resources only."""
-    versions: list[tuple[str, list[str]]] = []
-    core = transport.get("/api")
-    versions.append(("", [str(v) for v in core.get("versions") or []]))
-    groups = transport.get("/apis")
-    for group in groups.get("groups") or []:
-        if not isinstance(group, dict):
-            continue
-        preferred = (group.get("preferredVersion") or {}).get("version")
-        others = [str(v.get("version")) for v in group.get("versions") or [] if isinstance(v, dict)]
-        ordered = ([preferred] if preferred else []) + [v for v in others if v != preferred]
-        versions.append((str(group.get("name") or ""), ordered))
-    found: dict[tuple[str, str], ApiResource] = {}
+    Listable resources only. A malformed part of an answer makes its group unreadable (a gap for
+    the kinds the scan wanted from it); a malformed top-level answer fails discovery."""
     failed: dict[str, str] = {}
+    core_versions = transport.get("/api").get("versions")
+    if not isinstance(core_versions, list) or not all(isinstance(v, str) for v in core_versions):
+        raise ApiError(0, "malformed discovery", f"/api: {wrong('versions', core_versions, 'a list of strings')}")
+    versions: list[tuple[str, list[str]]] = [("", list(core_versions))]
+    groups = transport.get("/apis").get("groups")
+    if not isinstance(groups, list):
+        raise ApiError(0, "malformed discovery", f"/apis: {wrong('groups', groups, 'a list')}")
+    for index, group in enumerate(groups):
+        name = group.get("name") if isinstance(group, dict) else None
+        if not isinstance(name, str) or not name:
+            failed[f"(group {index + 1} of /apis)"] = "malformed discovery: a group without a name"
+            continue
+        ordered, problem = _group_versions(group)
+        if problem is not None:
+            failed[name] = f"malformed discovery: /apis group {name}: {problem}"
+            continue
+        versions.append((name, ordered))
+    found: dict[tuple[str, str], ApiResource] = {}
     for group, ordered in versions:
         if groups_wanted is not None and group not in groups_wanted:
             continue
@@ -79,20 +87,53 @@ def discover(transport: Transport, groups_wanted: frozenset[str] | None = None) 
             try:
                 listing = transport.get(path)
             except ApiError as exc:
-                failed[gv] = exc.describe()
+                failed.setdefault(group, f"{gv}: {exc.describe()}")
                 continue
-            for res in listing.get("resources") or []:
-                parsed = _resource(group, version, res)
-                if parsed is not None and (group, parsed.kind) not in found:
+            resources = listing.get("resources")
+            if not isinstance(resources, list):
+                failed.setdefault(group, f"malformed discovery: {path}: {wrong('resources', resources, 'a list')}")
+                continue
+            for index, res in enumerate(resources):
+                parsed, problem = _resource(group, version, res)
+                if problem is not None:
+                    failed.setdefault(group, f"malformed discovery: {path}: resource {index + 1}: {problem}")
+                elif parsed is not None and (group, parsed.kind) not in found:
                     found[(group, parsed.kind)] = parsed
     return Discovery(found, failed)
 
 
-def _resource(group: str, version: str, res: Any) -> ApiResource | None:
+def _group_versions(group: dict[str, Any]) -> tuple[list[str], str | None]:
+    """The group's versions, preferred first, or what is wrong with its entry."""
+    preferred = group.get("preferredVersion")
+    if preferred is not None and not isinstance(preferred, dict):
+        return [], wrong("preferredVersion", preferred, "an object")
+    preferred_version = (preferred or {}).get("version")
+    if preferred_version is not None and not isinstance(preferred_version, str):
+        return [], wrong("preferredVersion.version", preferred_version, "a string")
+    entries = group.get("versions")
+    if entries is not None and not isinstance(entries, list):
+        return [], wrong("versions", entries, "a list")
+    others: list[str] = []
+    for entry in entries or []:
+        version = entry.get("version") if isinstance(entry, dict) else None
+        if not isinstance(version, str):
+            return [], wrong("versions[].version", version, "a string")
+        others.append(version)
+    ordered = ([preferred_version] if preferred_version else []) + [v for v in others if v != preferred_version]
+    return ordered, None
+
+
+def _resource(group: str, version: str, res: Any) -> tuple[ApiResource | None, str | None]:
+    """(a listable resource of an APIResourceList or None for subresources and unlistable kinds,
+    what is wrong with the entry). Nothing is guessed from an entry of the wrong shape."""
     if not isinstance(res, dict):
-        return None
-    name = str(res.get("name") or "")
-    verbs = frozenset(str(v) for v in res.get("verbs") or [])
+        return None, f"is {type_name(res)}, not an object"
+    name, kind, verbs, namespaced = res.get("name"), res.get("kind"), res.get("verbs"), res.get("namespaced")
+    for field, value, expected in (("name", name, str), ("kind", kind, str), ("namespaced", namespaced, bool)):
+        if not isinstance(value, expected):
+            return None, wrong(field, value, f"a {'boolean' if expected is bool else 'string'}")
+    if not isinstance(verbs, list) or not all(isinstance(v, str) for v in verbs):
+        return None, wrong("verbs", verbs, "a list of strings")
     if not name or "/" in name or "list" not in verbs:  # subresources (pods/exec) and unlistable kinds
-        return None
-    return ApiResource(group, version, name, str(res.get("kind") or ""), bool(res.get("namespaced")), verbs)
+        return None, None
+    return ApiResource(group, version, name, str(kind), bool(namespaced), frozenset(verbs)), None

@@ -48,6 +48,29 @@ class ConnectionLost(ApiError):
         return self.message
 
 
+class ResponseTooLarge(ApiError):
+    """An answer longer than the response cap (--max-response-mib); the rest was never read."""
+
+    def __init__(self, path: str, length: int | None, limit: int) -> None:
+        size = f"{length / 2**20:.1f} MiB, " if length is not None else ""
+        cap = f"{limit / 2**20:g} MiB"
+        super().__init__(0, "response too large", f"{path}: {size}over the {cap} cap (--max-response-mib)")
+        self.limit = limit
+
+    def describe(self) -> str:
+        return f"response too large: {self.message}"
+
+
+class ScanTimeout(ApiError):
+    """The scan's own deadline (--scan-timeout) passed: nothing more is requested."""
+
+    def __init__(self) -> None:
+        super().__init__(0, "scan timeout", "not read before the scan timeout (--scan-timeout)")
+
+    def describe(self) -> str:
+        return self.message
+
+
 class UnsafeRequest(ApiError):
     """A request the read-only guard refused before sending it (a bug or a hostile name)."""
 

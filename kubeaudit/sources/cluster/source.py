@@ -11,23 +11,43 @@ from __future__ import annotations
 import queue
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubeaudit.model import CoverageGap, Notice, Resource
+from kubeaudit.model import CoverageGap, Notice, Resource, ScanError
 from kubeaudit.sources.base import Batch, NeedsKinds, Source
+from kubeaudit.sources.cluster.answers import object_label, object_problem, version_problems
 from kubeaudit.sources.cluster.credentials import connect
 from kubeaudit.sources.cluster.discovery import ApiResource, Discovery, discover
-from kubeaudit.sources.cluster.errors import ApiError, ClusterError, ConnectionLost
+from kubeaudit.sources.cluster.errors import ApiError, ClusterError, ConnectionLost, ScanTimeout
 from kubeaudit.sources.cluster.facts import ClusterFacts
-from kubeaudit.sources.cluster.kinds import CATALOGUE, METADATA_ONLY, catalogue_groups, default_kinds, kinds_for_rules
-from kubeaudit.sources.cluster.listing import DEFAULT_PAGE_SIZE, Page, list_pages
+from kubeaudit.sources.cluster.kinds import (
+    CATALOGUE,
+    FACT_KINDS,
+    METADATA_ONLY,
+    catalogue_groups,
+    default_kinds,
+    kinds_for_rules,
+)
+from kubeaudit.sources.cluster.listing import DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, Page, list_pages
 from kubeaudit.sources.cluster.owners import TIERS, ClusterOrigin, OwnerIndex
 from kubeaudit.sources.cluster.progress import NoProgress, Progress
-from kubeaudit.sources.cluster.transport import DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT, Transport, connection_error
+from kubeaudit.sources.cluster.transport import (
+    DEFAULT_ATTEMPTS,
+    DEFAULT_MAX_RESPONSE_MIB,
+    DEFAULT_TIMEOUT,
+    Transport,
+    connection_error,
+)
 
 DEFAULT_CONCURRENCY = 4
+DEFAULT_SCAN_TIMEOUT = 900.0
+# How long past the scan deadline the listing waits for workers to report before it gives up on
+# them: every request is capped by the deadline, so they report well within this.
+SCAN_TIMEOUT_GRACE = 2.0
+VERSION_FIELDS = ("major", "minor", "gitVersion", "platform")
 # A namespace name (RFC 1123 label), checked before it becomes part of a request path.
 NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 # Desired state is what rules judge; a workload's status (container statuses, conditions)
@@ -43,7 +63,10 @@ class ClusterOptions:
     contexts: list[str] = field(default_factory=list)  # empty: the current context
     namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
     page_size: int = DEFAULT_PAGE_SIZE
-    request_timeout: float = DEFAULT_TIMEOUT
+    request_timeout: float = DEFAULT_TIMEOUT  # whole request, however slowly the answer comes
+    scan_timeout: float | None = DEFAULT_SCAN_TIMEOUT  # reading every context; None: no limit
+    max_pages: int = DEFAULT_MAX_PAGES  # per list
+    max_response_mib: float = DEFAULT_MAX_RESPONSE_MIB  # per answer
     concurrency: int = DEFAULT_CONCURRENCY
     attempts: int = DEFAULT_ATTEMPTS  # per request, for 429, 5xx and network errors
     backoff: float = 0.25  # seconds before the first retry; doubles each time
@@ -57,6 +80,7 @@ def open_cluster_sources(options: ClusterOptions, progress: Progress | None = No
     bad = [ns for ns in options.namespaces if not NAMESPACE_NAME.fullmatch(ns)]
     if bad:
         raise ClusterError([f"--namespace {ns!r} is not a namespace name (RFC 1123 label)" for ns in bad])
+    scan_deadline = time.monotonic() + options.scan_timeout if options.scan_timeout else None
     connections = connect(options.kubeconfig, options.contexts, options.concurrency, options.service_account_dir)
     sources: list[ClusterSource] = []
     problems: list[str] = []
@@ -68,6 +92,8 @@ def open_cluster_sources(options: ClusterOptions, progress: Progress | None = No
             timeout=options.request_timeout,
             attempts=options.attempts,
             backoff=options.backoff,
+            max_response_bytes=max(1, int(options.max_response_mib * 2**20)),
+            scan_deadline=scan_deadline,
         )
         try:
             version = transport.get("/version", retry_connect=False)
@@ -122,8 +148,9 @@ class ClusterSource(Source):
         self.kinds = default_kinds()
         self.facts = ClusterFacts(self.context)
         self.facts.server_version = {
-            k: server_version[k] for k in ("major", "minor", "gitVersion", "platform") if k in server_version
+            k: server_version[k] for k in VERSION_FIELDS if isinstance(server_version.get(k), str)
         }
+        self._version_problems = version_problems(server_version, VERSION_FIELDS)
         self._unavailable: dict[str, str] = {}
         self._notices: list[Notice] = []
         self.owners = OwnerIndex()
@@ -144,6 +171,8 @@ class ClusterSource(Source):
 
     # -- listing ------------------------------------------------------------------------------
     def batches(self) -> Iterator[Batch]:
+        if self._version_problems:  # the fields that were strings are kept; the rest is a gap
+            yield Batch(gaps=[CoverageGap("server version", "; ".join(self._version_problems), self.context)])
         try:
             discovery = discover(self.transport, self._groups_wanted())
         except ApiError as exc:
@@ -192,9 +221,11 @@ class ClusterSource(Source):
             if matches:
                 found.extend(matches)
                 continue
-            unreadable = [gv for gv in discovery.failed_groups if any(gv.split("/")[0] == g for g in groups if g)]
+            unreadable = [why for group, why in discovery.failed_groups.items() if group in groups]
+            if not groups and discovery.failed_groups:  # a kind we do not know may be in any group
+                unreadable = list(discovery.failed_groups.values())
             if unreadable:
-                reason = f"API discovery failed for {', '.join(unreadable)}"
+                reason = f"API discovery failed: {'; '.join(unreadable)}"
                 self._unavailable[kind] = reason
                 gaps.append(CoverageGap(kind, reason, self.context))
             # Otherwise the server does not serve the kind (no Istio installed): nothing to see.
@@ -219,18 +250,31 @@ class ClusterSource(Source):
             names: list[str] | None = list(self.options.namespaces)
         else:
             try:
-                for page in list_pages(self.transport, res, page_size=self.options.page_size):
+                for page in list_pages(
+                    self.transport, res, page_size=self.options.page_size, max_pages=self.options.max_pages
+                ):
                     items.extend(page.items)
+                    batch.errors.extend(self._not_scanned(res, what) for what in page.malformed)
             except ApiError as exc:
                 batch.gaps.append(CoverageGap(res.label, exc.describe(), self.context))
                 self._unavailable["Namespace"] = exc.describe()
                 return None, batch
-            names = [str((i.get("metadata") or {}).get("name")) for i in items]
-        for item in items:
+            names = [i["metadata"]["name"] for i in items if object_problem(i, res.kind, res.namespaced) is None]
+        for index, item in enumerate(items):
+            problem = object_problem(item, res.kind, res.namespaced)
+            if problem is not None:
+                batch.errors.append(self._not_scanned(res, f"{object_label(item, index)} {problem}"))
+                continue
             self.facts.add_namespace(item)
             batch.resources.append(self._resource(res, item, None))
         self.progress.listing(self.context, res.label, len(items), len(items))
         return names, batch
+
+    def _not_scanned(self, res: ApiResource, what: str) -> ScanError:
+        """A malformed object: named, never read. The facts of its kind are incomplete."""
+        if res.kind in FACT_KINDS:
+            self._unavailable.setdefault(res.kind, f"{res.label}: malformed objects")
+        return ScanError(self.name, f"{res.label} {what}: not scanned")
 
     def _normalise(self, obj: dict[str, Any], res: ApiResource) -> dict[str, Any]:
         meta = obj.get("metadata")
@@ -269,6 +313,7 @@ class ClusterSource(Source):
                     task.namespace,
                     page_size=self.options.page_size,
                     metadata_only=task.resource.kind in METADATA_ONLY,
+                    max_pages=self.options.max_pages,
                 ):
                     if stop.is_set():
                         return
@@ -297,22 +342,43 @@ class ClusterSource(Source):
         ]
         for thread in threads:
             thread.start()
+        def receive() -> tuple[str, _Task, Any] | None:
+            """The next message; None once the scan deadline (and its grace) has passed."""
+            if self.transport.scan_deadline is None:
+                return inbox.get()
+            left = self.transport.scan_deadline + SCAN_TIMEOUT_GRACE - time.monotonic()
+            try:
+                return inbox.get(timeout=max(0.0, left))
+            except queue.Empty:
+                return None
+
+        unfinished: dict[int, _Task] = {}
         try:
-            for tasks in tiers:
+            for tier, tasks in enumerate(tiers):
                 pending = len(tasks)
                 for task in tasks:
+                    unfinished[id(task)] = task
                     todo.put(task)
                 while pending:
-                    kind, task, payload = inbox.get()
+                    message = receive()
+                    if message is None:  # a worker that did not report in time: stop waiting for any
+                        left = [*unfinished.values(), *(t for later in tiers[tier + 1 :] for t in later)]
+                        yield Batch(gaps=[self._gap(t, ScanTimeout()) for t in left])
+                        return
+                    kind, task, payload = message
                     res = task.resource
                     if kind == "page":
                         page: Page = payload
                         counts[res.label] = counts.get(res.label, 0) + len(page.items)
                         total = counts[res.label] + page.remaining if page.remaining is not None else None
                         self.progress.listing(self.context, res.label, counts[res.label], total)
-                        yield Batch(resources=self._page_resources(res, page.items))
+                        yield Batch(
+                            resources=self._page_resources(res, page.items),
+                            errors=[self._not_scanned(res, what) for what in page.malformed],
+                        )
                         continue
                     pending -= 1
+                    unfinished.pop(id(task), None)
                     if kind == "done":
                         self.progress.done(self.context, res.label)
                         if task.fallback:
@@ -322,7 +388,9 @@ class ClusterSource(Source):
                     elif payload.forbidden and res.namespaced and task.namespace is None and namespaces:
                         fallbacks[res.label] = _Fallback(len(namespaces), len(namespaces), [], payload.message)
                         for ns in namespaces:
-                            todo.put(_Task(res, ns, fallback=True))
+                            fallback = _Task(res, ns, fallback=True)
+                            unfinished[id(fallback)] = fallback
+                            todo.put(fallback)
                         pending += len(namespaces)
                     else:
                         yield Batch(gaps=[self._gap(task, payload)])

@@ -1,4 +1,4 @@
-"""Read-only HTTP to the API server: GET only, raw JSON, bounded retries, a timeout per request.
+"""Read-only HTTP to the API server: GET only, raw JSON, bounded retries, a deadline per request.
 
 Requests go through the `kubernetes` client's ApiClient (its configuration, auth
 headers, token refresh and TLS), but the body is read as raw JSON rather than
@@ -9,10 +9,20 @@ plain segments (no `..`, no query smuggled into the path), no query parameter bu
 `limit` and `continue` (so never a watch), and secrets only as a metadata-only
 collection list -- never a single secret, never a secret list that could carry data.
 
-Once a connection has been verified (`GET /version` answered), a later 401, TLS failure
-or a server that stays unreachable after every retry does not abort the run: the
-transport is marked lost, every later request fails at once with `ConnectionLost`
-(an ApiError), and whatever was not read yet becomes a coverage gap.
+Every request ends within its deadline (`--request-timeout`, whole request: connecting,
+headers and body), however slowly the server trickles its answer: a watchdog shuts the
+connection's socket down when the deadline passes (see `deadline.py`). A body longer than
+the response cap (`--max-response-mib`) is refused as soon as it is known to be (by its
+Content-Length, or while it is read), without reading the rest. An optional scan deadline
+(`--scan-timeout`) caps every request and backoff by the time the scan has left.
+
+An answer that breaks off (truncated body, connection reset) is retried; when every attempt
+breaks off, that request alone fails (its kind becomes a coverage gap). Only a server that
+cannot be reached at all any more is a lost connection: once a connection has been verified
+(`GET /version` answered), a later 401, TLS failure or a server that stays unreachable after
+every retry does not abort the run: the transport is marked lost, every later request fails
+at once with `ConnectionLost` (an ApiError), and whatever was not read yet becomes a
+coverage gap.
 """
 
 from __future__ import annotations
@@ -21,10 +31,20 @@ import json
 import random
 import re
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from kubeaudit.sources.cluster.errors import ApiError, ClusterError, ConnectionLost, Expired, UnsafeRequest
+from kubeaudit.sources.cluster.deadline import Deadline, track_connections
+from kubeaudit.sources.cluster.errors import (
+    ApiError,
+    ClusterError,
+    ConnectionLost,
+    Expired,
+    ResponseTooLarge,
+    ScanTimeout,
+    UnsafeRequest,
+)
 
 JSON = "application/json"
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -35,6 +55,10 @@ METHOD = "GET"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_ATTEMPTS = 5
 MAX_RETRY_AFTER = 10.0
+# A page of 500 ordinary objects is a few MiB; a bigger answer is read again in smaller pages
+# (listing.py), so this caps memory per request without refusing big objects.
+DEFAULT_MAX_RESPONSE_MIB = 64.0
+_CHUNK = 1 << 16
 
 # The only query parameters ever sent: pagination. Never watch, resourceVersion tricks or dryRun.
 QUERY_PARAMETERS = frozenset({"limit", "continue"})
@@ -80,6 +104,8 @@ class Transport:
         timeout: float = DEFAULT_TIMEOUT,
         attempts: int = DEFAULT_ATTEMPTS,
         backoff: float = 0.25,
+        max_response_bytes: int = int(DEFAULT_MAX_RESPONSE_MIB * 2**20),
+        scan_deadline: float | None = None,
     ) -> None:
         self.api = api_client
         self.context = context
@@ -87,7 +113,11 @@ class Transport:
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.backoff = backoff
+        self.max_response_bytes = max_response_bytes
+        # time.monotonic() by which every request must have ended (--scan-timeout); None: no limit
+        self.scan_deadline = scan_deadline
         self.requests = 0
+        track_connections(getattr(getattr(api_client, "rest_client", None), "pool_manager", None))
         # Set once GET /version answered: from then on, losing the connection is a gap, not an error.
         self.verified = False
         # Set when the scan is stopped: retries stop and backoff sleeps end at once.
@@ -116,7 +146,7 @@ class Transport:
                 status, headers, body = self._send(path, query, accept)
             except _Transient as exc:
                 last = ApiError(0, exc.reason, exc.detail, attempts=attempt)
-                if not retry_connect or attempt == self.attempts:
+                if not (retry_connect or exc.reason == BROKEN_OFF) or attempt == self.attempts:
                     if self.verified and exc.reason == "connection failed":
                         raise self._lose(f"server unreachable during the scan: {exc.detail} "
                                          f"(after {attempt} attempts)") from None  # fmt: skip
@@ -130,8 +160,14 @@ class Transport:
             if 200 <= status < 300:
                 try:
                     decoded = json.loads(body)
-                except ValueError:
-                    raise ApiError(status, "invalid JSON", f"{path} did not answer with JSON") from None
+                except ValueError:  # a body cut short without a length to tell: worth another try
+                    last = ApiError(status, "invalid JSON", f"{path} did not answer with JSON", attempts=attempt)
+                    if attempt == self.attempts:
+                        raise last from None
+                    self._wait(self._delay(attempt))
+                    continue
+                finally:
+                    del body  # the decoded objects are what is kept; the bytes can go now
                 if not isinstance(decoded, dict):
                     raise ApiError(status, "invalid JSON", f"{path} did not answer with a JSON object")
                 return decoded
@@ -163,6 +199,11 @@ class Transport:
             raise ConnectionLost(self._lost.message)
         if self.cancelled.is_set():
             raise ApiError(0, "cancelled", "the scan was stopped before this request")
+        if self._scan_time_left() <= 0:
+            raise ScanTimeout()
+
+    def _scan_time_left(self) -> float:
+        return float("inf") if self.scan_deadline is None else self.scan_deadline - time.monotonic()
 
     def _lose(self, message: str) -> ConnectionLost:
         with self._lock:
@@ -171,8 +212,8 @@ class Transport:
             return ConnectionLost(self._lost.message)
 
     def _wait(self, seconds: float) -> None:
-        """Back off before a retry; ends early when the scan is stopped."""
-        self.cancelled.wait(seconds)
+        """Back off before a retry; ends early when the scan is stopped or its time is up."""
+        self.cancelled.wait(max(0.0, min(seconds, self._scan_time_left())))
 
     def _delay(self, attempt: int, retry_after: str | None = None) -> float:
         if retry_after:
@@ -182,10 +223,9 @@ class Transport:
                 pass
         return self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)
 
-    def _send(self, path: str, query: Mapping[str, str | int] | None, accept: str) -> tuple[int, Any, bytes]:
-        import urllib3
-        from kubernetes.client.exceptions import ApiException
-
+    def _send(
+        self, path: str, query: Mapping[str, str | int] | None, accept: str
+    ) -> tuple[int, Any, bytes | bytearray]:
         method, url, headers, _, _ = self.api.param_serialize(
             method=METHOD,
             resource_path=path,
@@ -195,28 +235,72 @@ class Transport:
         )
         check_read_only(str(method), path, query, accept)  # what the client built is what we checked
         self.requests += 1
+        timeout = min(self.timeout, self._scan_time_left())
+        reading_body = False
         try:
-            response = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
-            body = response.read()
+            with Deadline(timeout) as deadline:
+                try:
+                    response = self.api.call_api(method, url, header_params=headers, _request_timeout=timeout)
+                    reading_body = True
+                    body = self._read_body(response.response, path)
+                except ResponseTooLarge:
+                    raise
+                except Exception as exc:
+                    if deadline.expired:  # whatever the cut connection raised, the deadline is the reason
+                        raise _Transient("timed out", f"no complete answer within {timeout:g} s "
+                                         "(--request-timeout)") from None  # fmt: skip
+                    raise self._failure(exc, reading_body) from None
         except ValueError:  # http.client refuses a header value: a token with a line break in it
             # Not the exception's text: it quotes the header, and so the token.
             raise ClusterError(
                 f"context {self.context} ({self.server}): cannot send the request: a header value is invalid; "
                 "check the credentials (a token with a line break or another control character?)"
             ) from None
-        except ApiException as exc:  # the client turns TLS failures into status 0
-            if exc.status == 0 and "SSL" in str(exc.reason):
-                raise self._tls_error(str(exc.reason)) from None
-            raise _Transient("request failed", _one_line(str(exc.reason))) from None
-        except urllib3.exceptions.SSLError as exc:
-            raise self._tls_error(str(exc)) from None
-        except urllib3.exceptions.NewConnectionError as exc:  # a subclass of ConnectTimeoutError: first
-            raise _Transient("connection failed", _connection_reason(exc)) from None
-        except (urllib3.exceptions.TimeoutError, TimeoutError):
-            raise _Transient("timed out", f"no answer within {self.timeout:g} s (--request-timeout)") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _Transient("connection failed", _connection_reason(exc)) from None
         return int(response.status), response.headers, body
+
+    def _failure(self, exc: Exception, reading_body: bool) -> Exception:
+        """What a failed request means: ValueError for an invalid header value (the caller words
+        it), ClusterError for TLS verification, _Transient for what a retry may fix."""
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        if isinstance(exc, ValueError) and not reading_body:
+            return exc
+        if isinstance(exc, ApiException):  # the client turns TLS failures into status 0
+            if exc.status == 0 and "SSL" in str(exc.reason) and not reading_body:
+                return self._tls_error(str(exc.reason))
+            return _Transient("request failed", _one_line(str(exc.reason)))
+        if isinstance(exc, urllib3.exceptions.SSLError) and not reading_body:
+            return self._tls_error(str(exc))
+        if isinstance(exc, urllib3.exceptions.NewConnectionError):  # a subclass of ConnectTimeoutError: first
+            return _Transient("connection failed", _connection_reason(exc))
+        if isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError)):
+            return _Transient("timed out", f"no complete answer within {self.timeout:g} s (--request-timeout)")
+        if isinstance(exc, (urllib3.exceptions.HTTPError, OSError, ValueError)):
+            # The server was reached and its answer broke off (truncated, reset, closed early):
+            # this request failed, not the connection to the cluster.
+            return _Transient(BROKEN_OFF, _connection_reason(exc))
+        return exc
+
+    def _read_body(self, raw: Any, path: str) -> bytearray:
+        """The whole body, refused past max_response_bytes without reading the rest."""
+        limit = self.max_response_bytes
+        done = False
+        try:
+            length = raw.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > limit:
+                raise ResponseTooLarge(path, int(length), limit)
+            body = bytearray()
+            for chunk in raw.stream(_CHUNK, decode_content=True):
+                body += chunk
+                if len(body) > limit:
+                    raise ResponseTooLarge(path, None, limit)
+            done = True
+            return body
+        finally:
+            if not done:
+                raw.close()  # never drain an answer we gave up on: the connection goes, not the rest
+            raw.release_conn()
 
     def _tls_error(self, text: str) -> ClusterError:
         detail = _one_line(text)
@@ -227,6 +311,10 @@ class Transport:
             f"context {self.context} ({self.server}): TLS verification failed: {detail}; "
             "check the cluster's certificate-authority in the kubeconfig"
         )
+
+
+# The reason of a request whose answer broke off: retried, then a gap for that request alone.
+BROKEN_OFF = "answer broke off"
 
 
 class _Transient(Exception):
@@ -248,13 +336,16 @@ def _connection_reason(exc: BaseException) -> str:
         ("No route to host", "no route to host"),
         ("Connection reset", "connection reset"),
         ("RemoteDisconnected", "server closed the connection"),
+        ("IncompleteRead", "the answer was cut short"),
+        ("Response ended prematurely", "the answer was cut short"),
+        ("EOF occurred", "the answer was cut short"),
     ):
         if marker in text:
             return said
     return _one_line(text)
 
 
-def _status_text(status: int, body: bytes) -> tuple[str, str]:
+def _status_text(status: int, body: bytes | bytearray) -> tuple[str, str]:
     """(reason, message) of a Kubernetes Status body, or the bare status."""
     try:
         decoded = json.loads(body)
