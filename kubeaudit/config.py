@@ -38,6 +38,19 @@ class Exemption:
     line: int | None = None  # where it is written, for notices
 
 
+@dataclass(frozen=True, slots=True)
+class InlinePolicy:
+    """Which findings a manifest may suppress itself (`kubeaudit.io/ignore`): the gate checks
+    the manifest's author, so the config, not the manifest, has the last word."""
+
+    enabled: bool = True
+    rules: tuple[str, ...] | None = None  # globs of rules that may be; None: any rule named
+
+    @property
+    def allows_catch_all(self) -> bool:
+        return self.rules is not None and "*" in self.rules
+
+
 @dataclass(slots=True)
 class Config:
     path: str | None = None
@@ -51,6 +64,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     exemptions: list[Exemption] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)  # options for views
+    inline: InlinePolicy = field(default_factory=InlinePolicy)
 
     @property
     def base_dir(self) -> FsPath:
@@ -133,6 +147,7 @@ def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:
     config.exclude = list(data.get("exclude", []))
     config.settings["namespaces_with_external_policies"] = list(data.get("namespaces-with-external-policies", []))
     config.settings["assume_default_cluster_roles"] = bool(data.get("assume-default-cluster-roles", True))
+    config.inline = _inline_policy(data.get("suppressions", {}).get("inline", True))
     for index, item in enumerate(data.get("exemptions", [])):
         expires = None
         if "expires" in item:
@@ -154,3 +169,10 @@ def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:
             )
         )
     return config
+
+
+def _inline_policy(setting: bool | str | list[str]) -> InlinePolicy:
+    if isinstance(setting, list):
+        return InlinePolicy(rules=tuple(setting))
+    # YAML 1.1 reads a bare on/off as a boolean; quoted, it stays a string.
+    return InlinePolicy(enabled=setting in (True, "on"))

@@ -26,6 +26,7 @@ _ANNOTATED_METADATA: tuple[Path, ...] = (
 )
 IGNORE_REASON = "kubeaudit.io/ignore-reason"
 IGNORE_UNTIL = "kubeaudit.io/ignore-until"
+CATCH_ALL = "*"
 
 
 def _annotation_sources(finding: Finding) -> list[tuple[dict[str, Any], Path]]:
@@ -96,6 +97,12 @@ class Suppressor:
                     line,
                 )
                 return None
+            refused = self._refused_inline(finding.rule_id, rules)
+            if refused:
+                notices[(key[0], where + refused)] = Notice(
+                    resource.origin.source, f"{resource.ref}: {IGNORE} in {where} not applied: {refused}", line
+                )
+                return None
             until = notes.get(IGNORE_UNTIL)
             expires = None
             if until is not None:
@@ -118,6 +125,18 @@ class Suppressor:
                     return None
             return Suppression("inSource", "annotation", reason, expires.isoformat() if expires else None)
         return None
+
+    def _refused_inline(self, rule_id: str, tokens: list[str]) -> str:
+        """Why the config does not let a manifest suppress this rule itself ("" if it does)."""
+        policy = self.config.inline
+        setting = f"suppressions.inline in {self.config.path}" if self.config.path else "suppressions.inline"
+        if not policy.enabled:
+            return f"inline suppressions are off ({setting})"
+        if not _matches(rule_id, [t for t in tokens if t.strip() != CATCH_ALL]) and not policy.allows_catch_all:
+            return f"'{CATCH_ALL}' suppresses every rule and needs the config to allow it ({setting}: ['{CATCH_ALL}'])"
+        if policy.rules is not None and not _matches(rule_id, policy.rules):
+            return f"{rule_id} may not be suppressed inline ({setting} allows {', '.join(policy.rules)})"
+        return ""
 
     def _baselined(self, finding: Finding, notices: dict[tuple[str, str], Notice]) -> Suppression | None:
         entry = self.baseline.get(finding.fingerprint) if self.baseline is not None else None

@@ -88,18 +88,12 @@ def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppres
     width = _terminal_width(out, stream)
     _print_findings(out, result.active_findings, width)
     suppressed = [f for f in result.findings if f.suppression is not None]
-    if show_suppressed and suppressed:
-        out.print(Text(f"Suppressed ({len(suppressed)}):", style="bold"))
-        for finding in suppressed:
-            assert finding.suppression is not None
-            sup = finding.suppression
-            until = f", until {sup.expires}" if sup.expires else ""
-            where = (
-                f"{finding.resource.origin.source}:{finding.line}" if finding.line else finding.resource.origin.source
-            )
-            text = f"{where} {finding.resource.ref} {finding.rule_id} [{sup.source}: {sup.justification}{until}]"
-            _print_wrapped(out, Text("  ", style="dim"), Text(text, style="dim"), 4, width)
-        out.print()
+    if show_suppressed:
+        _print_suppressed(out, "Suppressed", suppressed, width)
+    else:
+        # A manifest that silences itself is always shown: its author is who the gate checks.
+        inline = [f for f in suppressed if f.suppression is not None and f.suppression.kind == "inSource"]
+        _print_suppressed(out, "Suppressed in the manifests", inline, width)
     _print_by_rule(out, result, width)
     _print_problems(out, result, width)
     _print_summary(out, result, len(suppressed), show_suppressed)
@@ -159,6 +153,20 @@ def _print_section(out: Console, title: str, lines: list[str], style: str, width
     out.print(Text(f"{title} ({len(lines)}):", style=f"bold {style}"))
     for line in lines:
         _print_wrapped(out, Text("  "), Text(line, style=style), 4, width)
+    out.print()
+
+
+def _print_suppressed(out: Console, title: str, findings: list[Finding], width: int | None) -> None:
+    if not findings:
+        return
+    out.print(Text(f"{title} ({len(findings)}):", style="bold"))
+    for finding in findings:
+        assert finding.suppression is not None
+        sup = finding.suppression
+        until = f", until {sup.expires}" if sup.expires else ""
+        where = f"{finding.resource.origin.source}:{finding.line}" if finding.line else finding.resource.origin.source
+        text = f"{where} {finding.resource.ref} {finding.rule_id} [{sup.source}: {sup.justification}{until}]"
+        _print_wrapped(out, Text("  ", style="dim"), Text(text, style="dim"), 4, width)
     out.print()
 
 
