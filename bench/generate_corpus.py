@@ -66,7 +66,13 @@ def dump_yaml(doc: Any, indented: bool) -> str:
         allow_unicode=True,
     )
     # PyYAML names anchors id001...; people name them.
-    return _ANCHOR.sub(lambda m: f"{m.group(1)}{('labels', 'common', 'defaults')[int(m.group(2)) % 3]}", text)
+    return _ANCHOR.sub(lambda m: m.group(1) + _anchor_name(int(m.group(2))), text)
+
+
+def _anchor_name(serial: int) -> str:
+    """labels, common, defaults, then labels2...: unique within a document, as YAML requires."""
+    word = ("labels", "common", "defaults")[(serial - 1) % 3]
+    return word if serial <= 3 else f"{word}{(serial - 1) // 3 + 1}"
 
 
 _COMMENTS = (
@@ -898,15 +904,19 @@ def rolebinding(ctx: Ctx) -> Doc:
     }
 
 
+def default_deny(ctx: Ctx, types: list[str]) -> Doc:
+    """A namespace-wide policy: selects every pod, allows nothing of the given types."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "default-deny", "namespace": ctx.namespace},
+        "spec": {"podSelector": {}, "policyTypes": types},
+    }
+
+
 def networkpolicy(ctx: Ctx) -> Doc:
+    """An app's own policy: selects the app's pods, allows some clients (and DNS egress)."""
     rng = ctx.rng
-    if rng.random() < 0.2:
-        return {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": ctx.meta("default-deny"),
-            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
-        }
     ingress: list[Doc] = [
         {
             "from": [
@@ -1002,7 +1012,7 @@ def pdb(ctx: Ctx) -> Doc:
     }
 
 
-def namespace(ctx: Ctx) -> Doc:
+def namespace_object(ctx: Ctx) -> Doc:
     labels = {"kubernetes.io/metadata.name": ctx.namespace}
     if ctx.rng.random() < 0.5:
         level = ctx.rng.choice(("baseline", "restricted", "privileged"))
@@ -1038,7 +1048,6 @@ BUILDERS: dict[str, Builder] = {
     "Ingress": ingress,
     "HorizontalPodAutoscaler": hpa,
     "PodDisruptionBudget": pdb,
-    "Namespace": namespace,
     "PersistentVolumeClaim": pvc,
 }
 # Share of resources of each kind, for resources not part of an app bundle.
@@ -1059,10 +1068,11 @@ KIND_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("Ingress", 5),
     ("HorizontalPodAutoscaler", 3),
     ("PodDisruptionBudget", 3),
-    ("Namespace", 1),
     ("PersistentVolumeClaim", 1),
 )
-CORPUS_META = ".corpus-meta"  # JSON: resources, files, bytes, kinds, seed
+CORPUS_META = ".corpus-meta"  # JSON: resources, files, bytes, kinds, seed, generator
+# Bumped whenever the same seed and size would give different files, so benchmarks regenerate.
+GENERATOR_VERSION = 2
 
 
 # ---------------------------------------------------------------------------
@@ -1198,19 +1208,73 @@ def render_docs(docs: Sequence[Doc], rng: random.Random) -> str:
     return lead + "".join(parts)
 
 
+@dataclass
+class Namespace:
+    name: str
+    team: str
+    env: str
+    deny: list[str]  # policy types of its default-deny policy (empty: none)
+
+
+class NamespacePool:
+    """The namespaces of the repository: many (one per 60 resources), few of them big.
+
+    Apps land in namespaces with Zipf-like weights, so a few namespaces hold hundreds of
+    workloads and most hold a handful. About a third of the namespaces have a default-deny
+    policy (for ingress, sometimes egress too), written once beside their Namespace object;
+    the rest rely on per-app policies, where they have any. That is what makes a real
+    repository's NetworkPolicy findings: most workloads isolated by nothing.
+    """
+
+    def __init__(self, rng: random.Random, n_resources: int) -> None:
+        self.namespaces: list[Namespace] = []
+        seen: set[str] = set()
+        while len(self.namespaces) < max(12, n_resources // 60):
+            team, env = rng.choice(TEAMS), rng.choice(ENVS)
+            name = pick(rng, ((f"{team}-{env}", 0.4), (f"{team}-{rng.choice(WORDS)}-{env}", 0.5), (team, 0.1)))
+            if name in seen:
+                continue
+            seen.add(name)
+            deny = pick(rng, (([], 0.65), (["Ingress"], 0.2), (["Ingress", "Egress"], 0.15)))
+            self.namespaces.append(Namespace(name, team, env, deny))
+        self.cum_weights: list[float] = []
+        total = 0.0
+        for rank in range(len(self.namespaces)):
+            total += 1 / (rank + 1) ** 0.8
+            self.cum_weights.append(total)
+        self.written: set[str] = set()
+
+    def choose(self, rng: random.Random) -> Namespace:
+        return rng.choices(self.namespaces, cum_weights=self.cum_weights)[0]
+
+
+# A namespace nobody split up: one in every 40 resources is one of its workloads, and one in 400
+# one of its policies (200,000 resources: 5,000 workloads and 500 policies in one namespace).
+MONOLITH = "legacy-monolith"
+MONOLITH_WORKLOAD_SHARE = 40
+MONOLITH_POLICY_SHARE = 400
+
+
 def build_corpus(n_resources: int, seed: int) -> Corpus:
     rng = random.Random(seed)
     corpus = Corpus()
+    pool = NamespacePool(rng, n_resources)
     app_serial = 0
 
-    def new_ctx() -> Ctx:
+    def new_ctx(namespace: Namespace | None = None) -> Ctx:
         nonlocal app_serial
         app_serial += 1
-        team = rng.choice(TEAMS)
+        ns = namespace or pool.choose(rng)
         app = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{app_serial}"
-        env = rng.choice(ENVS)
-        return Ctx(rng, team, app, env, f"{team}-{env}" if rng.random() < 0.7 else team)
+        ctx = Ctx(rng, ns.team, app, ns.env, ns.name)
+        if ns.name not in pool.written:  # the namespace's own folder: its object and default-deny policy
+            pool.written.add(ns.name)
+            docs = [namespace_object(ctx)] + ([default_deny(ctx, ns.deny)] if ns.deny else [])
+            corpus.count(docs)
+            corpus.add(f"namespaces/{ns.name}.yaml", render_docs(docs, rng))
+        return ctx
 
+    monolith(corpus, rng, n_resources, new_ctx)
     while corpus.resources < n_resources:
         left = n_resources - corpus.resources
         ctx = new_ctx()
@@ -1226,6 +1290,8 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
                 ("json", 0.04),
                 ("helm", 0.02),
                 ("kustomize", 0.05),
+                ("rendered", 0.006),
+                ("dump", 0.003),
             ),
         )
         if layout == "bundle":  # one app per file: workload + its satellites
@@ -1252,6 +1318,22 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
             docs = docs[: max(1, left)]
             corpus.count(docs)
             corpus.add(f"{root}/all-in-one-{app_serial}.yaml", render_docs(docs, rng))
+        elif layout == "rendered":  # `helm template` of an umbrella chart: one namespace, 60-400 resources
+            ns = next(n for n in pool.namespaces if n.name == ctx.namespace)
+            docs = []
+            while len(docs) < rng.randint(60, 400):
+                docs += bundle(new_ctx(ns), rng.randint(2, 5))
+            docs = docs[: max(1, left)]
+            corpus.count(docs)
+            corpus.add(f"{root}/rendered/{ctx.namespace}-{app_serial}.yaml", render_docs(docs, rng))
+        elif layout == "dump":  # `kubectl get all -A -o yaml`: a List of 100-800 items across namespaces
+            docs = []
+            for _ in range(rng.randint(100, 800) // 3):
+                docs += bundle(new_ctx(), 3)
+            docs = docs[: max(1, left)]
+            corpus.count(docs)
+            lst = {"apiVersion": "v1", "kind": "List", "items": docs, "metadata": {"resourceVersion": ""}}
+            corpus.add(f"clusters/dumps/all-{app_serial}.yaml", render_docs([lst], rng))
         elif layout == "list":  # kubectl get -o yaml output
             docs = [BUILDERS[pick(rng, KIND_WEIGHTS)](ctx) for _ in range(min(left, rng.randint(2, 12)))]
             corpus.count(docs)
@@ -1307,6 +1389,24 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
     return corpus
 
 
+def monolith(corpus: Corpus, rng: random.Random, n_resources: int, new_ctx: Callable[..., Ctx]) -> None:
+    """The big namespace: its workloads in multi-document files of 50, its policies in one file."""
+    ns = Namespace(MONOLITH, "platform", "prod", [])
+    workloads = max(1, n_resources // MONOLITH_WORKLOAD_SHARE)
+    policies = max(1, n_resources // MONOLITH_POLICY_SHARE)
+    apps = [new_ctx(ns) for _ in range(workloads)]
+    for start in range(0, workloads, 50):
+        kinds = [rng.choice(("Deployment", "Deployment", "StatefulSet", "CronJob")) for _ in apps[start : start + 50]]
+        docs = [BUILDERS[kind](c) for kind, c in zip(kinds, apps[start : start + 50], strict=True)]
+        corpus.count(docs)
+        corpus.add(f"legacy/monolith/part-{start // 50:04}.yaml", render_docs(docs, rng))
+    docs = [networkpolicy(rng.choice(apps)) for _ in range(policies)]
+    for i, d in enumerate(docs):  # several policies may select one app; names stay unique
+        d["metadata"]["name"] = f"{d['metadata']['name']}-{i}"
+    corpus.count(docs)
+    corpus.add("legacy/monolith/networkpolicies.yaml", render_docs(docs, rng))
+
+
 def bundle(ctx: Ctx, size: int) -> list[Doc]:
     """An app's resources: a workload (usually) and the things around it."""
     rng = ctx.rng
@@ -1360,6 +1460,7 @@ def write_corpus(corpus: Corpus, out: str, seed: int) -> tuple[int, int]:
         "bytes": total,
         "kinds": corpus.kinds,
         "seed": seed,
+        "generator": GENERATOR_VERSION,
     }
     # No manifest suffix, so neither kubeaudit nor the parse baseline reads it.
     with open(os.path.join(out, CORPUS_META), "w", encoding="utf-8") as handle:
