@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Protocol
 
@@ -75,6 +75,11 @@ class Locator(Protocol):
 
     def position(self, path: Path) -> Position | None: ...
 
+    def record(self, base: Path, kept: Any, original: Any) -> Locator:
+        """A locator for a slim copy (`kept`) of the resource at `base`, answering what it can
+        from positions taken now, while the source still holds its node tree."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -110,6 +115,13 @@ class Origin:
         if self.context is not None:
             return Location(self.source, context=self.context)
         return Location(self.source, file=self.source, document=(self.document or 0) + 1)
+
+    def keep(self, kept: Any, original: Any) -> Origin:
+        """This origin for a slim copy of its resource's data, with the positions the copy may
+        be asked for recorded now (later look-ups then need not re-read the file)."""
+        if self.locator is None:
+            return self
+        return replace(self, locator=self.locator.record(self.base_path, kept, original))
 
 
 @dataclass(frozen=True, slots=True)

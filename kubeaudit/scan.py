@@ -174,6 +174,9 @@ def _run_scan(
                     # read (reports, suppressions, NetworkPolicy selection); keep no more.
                     kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS else resource
                     if inventory.wants(resource.kind):
+                        # Record where the kept copy's fields are written while the node tree is
+                        # here: cross-resource findings then need not re-read the file.
+                        kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
                         inventory.add(kept)
                     findings.extend(replace(f, resource=kept) for f in found)
                 except ShapeError as exc:

@@ -13,8 +13,9 @@ from typing import Any
 import yaml
 from yaml.nodes import Node
 
-from kubeaudit.model import Origin, Path, Position, Resource, ScanError, describe_type
+from kubeaudit.model import Locator, Origin, Path, Position, Resource, ScanError, describe_type
 from kubeaudit.sources.base import Batch, Source
+from kubeaudit.sources.positions import RecordedLocator, record_positions
 from kubeaudit.sources.reparse import reparsed_documents
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
@@ -223,6 +224,12 @@ class NodeLocator:
             if root is None:
                 return None
         return locate(root, path)
+
+    def record(self, base: Path, kept: Any, original: Any) -> Locator:
+        if self._root is None:
+            return self
+        positions = record_positions(self._root, base, kept, original)
+        return self if positions is None else RecordedLocator(base, positions, self)
 
     def _reload(self) -> Node | None:
         documents = reparsed_documents((self._file.path, self._chunk), self._compose_all)

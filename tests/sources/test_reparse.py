@@ -1,9 +1,10 @@
-"""Big files: cross-resource findings cost one re-parse per file, not one per finding.
+"""Big files: late line look-ups never re-parse a file once per finding.
 
 Node trees are dropped once a file's own rules have run; the NetworkPolicy views and
-suppression notices find their lines later. Counting how often the parser composes a file
-(the operation whose repetition made a 4,000-pod file take minutes) keeps this linear
-without timing anything.
+suppression notices find their lines later. The copies the views keep record their
+positions before the tree goes, and what a record cannot answer re-reads a file once for
+all its findings. Counting how often the parser composes a file (the operation whose
+repetition made a 4,000-pod file take minutes) keeps this linear without timing anything.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ spec:
       image: nginx:1.25
 """
 LABELS_LINE = POD.splitlines().index("  labels:") + 1
+IGNORE_LINE = next(i for i, line in enumerate(POD.splitlines(), 1) if "kubeaudit.io/ignore:" in line)
 
 
 def multi_document(count: int) -> str:
@@ -71,7 +73,7 @@ def network_rules():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("render", "name"), [(multi_document, "pods.yaml"), (kind_list, "pods.json")])
-def test_cross_resource_findings_parse_a_big_file_twice_whatever_its_size(
+def test_cross_resource_findings_parse_a_big_file_once_whatever_its_size(
     tmp_path: Path, compose_calls: list[int], render: Callable[[int], str], name: str
 ) -> None:
     parses = {}
@@ -84,8 +86,8 @@ def test_cross_resource_findings_parse_a_big_file_twice_whatever_its_size(
         assert len(workload_findings) == 2 * count  # ingress and egress, for every pod
         assert all(f.line is not None for f in result.findings)
         parses[count] = len(compose_calls)
-    # once to read the file, once to find the lines of every late finding
-    assert parses == {30: 2, 120: 2}
+    # read once: the lines of every late finding were recorded while the tree was there
+    assert parses == {30: 1, 120: 1}
 
 
 def test_late_findings_point_at_each_pods_own_labels(tmp_path: Path) -> None:
@@ -95,10 +97,21 @@ def test_late_findings_point_at_each_pods_own_labels(tmp_path: Path) -> None:
     assert lines == {f"pod-{i}": LABELS_LINE + i * (len(POD.splitlines()) + 1) for i in range(40)}
 
 
-def test_suppression_notices_in_a_big_file_parse_it_once_more(tmp_path: Path, compose_calls: list[int]) -> None:
+def test_suppression_notices_in_a_big_file_parse_it_once(tmp_path: Path, compose_calls: list[int]) -> None:
     (tmp_path / "pods.yaml").write_text(multi_document(100))
     result = run(ScanOptions(paths=[str(tmp_path)], use_config=False))
     expired = [n for n in result.notices if "expired" in n.message]
     assert len(expired) == 100
     assert all(n.line is not None for n in expired)
+    assert len(compose_calls) == 1
+
+
+def test_what_no_record_answers_re_reads_a_big_file_once_for_all(tmp_path: Path, compose_calls: list[int]) -> None:
+    # Without network rules no pod is kept for a cross-resource view, so nothing records the
+    # annotation lines of the expired suppressions: the file is read once more, for all 100.
+    (tmp_path / "pods.yaml").write_text(multi_document(100).replace("netpol-workload-ingress", "pss-restricted-*"))
+    result = run(ScanOptions(paths=[str(tmp_path)], use_config=False, toggles=[("disable", "netpol-*")]))
+    expired = [n for n in result.notices if "expired" in n.message]
+    assert len(expired) == 100
+    assert [n.line for n in expired] == [IGNORE_LINE + i * (len(POD.splitlines()) + 1) for i in range(100)]
     assert len(compose_calls) == 2

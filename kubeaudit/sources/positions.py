@@ -1,0 +1,130 @@
+"""Source positions recorded before a node tree is released, for the part of a resource kept.
+
+Once its own rules have run, a workload is kept only as a slim copy (identity, metadata, pod
+template metadata) for the cross-resource views and suppressions. Their findings can only be
+about fields of that copy, or about its missing fields, so recording where each node of the
+copy is written, while the tree is still in memory, answers their line look-ups without
+reading the file again. A look-up the record cannot answer exactly (a path into a part of
+the resource that was not kept) goes to the fallback locator, which re-reads the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from kubeaudit.model import Locator, Path, Position
+
+# Records stay small: a kubectl dump's managedFields can hold hundreds of nodes nobody asks
+# about. Past this many nodes a subtree is left to the fallback.
+MAX_RECORDED_NODES = 96
+_COMPLETE = 1  # low bit of a packed position: every child of the node is recorded too
+
+
+class RecordedLocator:
+    """Positions of the nodes of a kept copy (paths relative to the resource), else the fallback."""
+
+    __slots__ = ("_base", "_fallback", "_positions")
+
+    def __init__(self, base: Path, positions: dict[Path, int], fallback: Locator) -> None:
+        self._base = base
+        self._positions = positions
+        self._fallback = fallback
+
+    def position(self, path: Path) -> Position | None:
+        size = len(self._base)
+        if path[:size] != self._base:
+            return self._fallback.position(path)
+        relative = path[size:]
+        positions = self._positions
+        for depth in range(len(relative), -1, -1):
+            packed = positions.get(relative[:depth])
+            if packed is None:
+                continue
+            # The deepest recorded node on the path: the answer if the path ends there, or if
+            # the node's children are all recorded (then the rest of the path does not exist).
+            if depth == len(relative) or packed & _COMPLETE:
+                return Position(packed >> 32, (packed >> 1) & 0x7FFFFFFF)
+            break
+        return self._fallback.position(path)
+
+    def record(self, base: Path, kept: Any, original: Any) -> Locator:
+        return self  # already a record; the node tree it was taken from is gone
+
+
+def record_positions(root: Node, base: Path, kept: Any, original: Any) -> dict[Path, int] | None:
+    """Positions of the nodes of `kept` (a copy of the resource `original` that shares the
+    subtrees it keeps whole), found in the document tree `root` at `base`; None when the
+    resource is not where `base` says."""
+    node = root
+    for part in base:
+        child = _child(node, part)
+        if child is None:
+            return None
+        node = child
+    positions: dict[Path, int] = {}
+    _Recorder(positions).walk(node, (), kept, original, _pack(node.start_mark))
+    return positions
+
+
+class _Recorder:
+    __slots__ = ("budget", "positions")
+
+    def __init__(self, positions: dict[Path, int]) -> None:
+        self.positions = positions
+        self.budget = MAX_RECORDED_NODES
+
+    def walk(self, node: Node, path: Path, kept: Any, original: Any, mark: int) -> bool:
+        """Record `node` (its mark packed in `mark`) and the children `kept` holds; False when
+        the budget is spent and nothing was recorded.
+
+        A node is marked complete when every child it has in the file is recorded too, so a
+        path to a child it lacks is known not to exist (the finding then points at the node,
+        as a look-up in the tree would).
+        """
+        if self.budget <= 0:
+            return False
+        self.budget -= 1
+        complete = False
+        if type(node) is MappingNode and isinstance(kept, dict):
+            complete = kept is original  # a subtree shared whole; else only the kept keys are recorded
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                if type(key_node) is not ScalarNode:
+                    complete = False
+                    continue
+                key = key_node.value
+                if key in seen:  # a duplicate key: a look-up in the tree stops at the first
+                    continue
+                seen.add(key)
+                inner = original.get(key) if isinstance(original, dict) else None
+                if key not in kept or not self.walk(
+                    value_node, (*path, key), kept[key], inner, _pack(key_node.start_mark)
+                ):
+                    complete = False
+        elif type(node) is SequenceNode and isinstance(kept, list):
+            complete = kept is original and len(kept) == len(node.value)
+            for index, item in enumerate(node.value[: len(kept)]):
+                inner = original[index] if isinstance(original, list) and index < len(original) else None
+                if not self.walk(item, (*path, index), kept[index], inner, _pack(item.start_mark)):
+                    complete = False
+        else:  # a scalar has no children; a node the copy replaced is left to the fallback
+            complete = type(node) is ScalarNode
+        self.positions[path] = mark | (_COMPLETE if complete else 0)
+        return True
+
+
+def _pack(mark: Any) -> int:
+    return ((mark.line + 1) << 32) | ((mark.column + 1) << 1)
+
+
+def _child(node: Node | None, part: str | int) -> Node | None:
+    if type(node) is MappingNode:
+        for key_node, value_node in node.value:
+            if type(key_node) is ScalarNode and key_node.value == part:
+                return value_node
+        return None
+    if type(node) is SequenceNode and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
