@@ -11,8 +11,8 @@ from kubeaudit.model import Locator, Position, Resource
 from kubeaudit.model import Path as DocPath
 from kubeaudit.sources.manifests import ManifestFile, parse_file
 from kubeaudit.sources.positions import MAX_RECORDED_NODES, RecordedLocator, record_positions
-from kubeaudit.yamlnodes import locate
 from kubeaudit.views.pod import WORKLOAD_KINDS, slim_resource
+from kubeaudit.yamlnodes import locate
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_FILES = sorted(p for p in (REPO / "fixtures").rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
