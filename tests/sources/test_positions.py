@@ -9,9 +9,10 @@ import pytest
 
 from kubeaudit.model import Locator, Position, Resource
 from kubeaudit.model import Path as DocPath
+from kubeaudit.semantics.workloads import WORKLOAD_KINDS
 from kubeaudit.sources.manifests import ManifestFile, parse_file
 from kubeaudit.sources.positions import MAX_RECORDED_NODES, RecordedLocator, record_positions
-from kubeaudit.views.pod import WORKLOAD_KINDS, slim_resource
+from kubeaudit.views.pod import slim_resource
 from kubeaudit.yamlnodes import locate
 
 REPO = Path(__file__).resolve().parents[2]
