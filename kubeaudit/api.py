@@ -37,6 +37,8 @@ class ScanOptions:
     allow_partial: bool = False
     sources: list[Source] | None = None  # instead of paths (e.g. live clusters)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # a bigger manifest file is not read, and is reported
+    # The files are everything there is (a role not in them does not exist); None: the config's.
+    strict_inputs: bool | None = None
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -89,13 +91,19 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     result = run_scan(
         sources,
         rules,
-        settings=config.settings,
+        settings=_settings(options, config),
         postprocess=Suppressor(config, baseline),
         allow_partial=options.allow_partial,
     )
     for source in sources:
         result.notices.extend(source.notices())
     return result
+
+
+def _settings(options: ScanOptions, config: Config) -> dict[str, object]:
+    if options.strict_inputs is None:
+        return config.settings
+    return {**config.settings, "strict_inputs": options.strict_inputs}
 
 
 def gate(result: ScanResult, fail_on: str) -> int:

@@ -147,6 +147,7 @@ def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:
     config.exclude = list(data.get("exclude", []))
     config.settings["namespaces_with_external_policies"] = list(data.get("namespaces-with-external-policies", []))
     config.settings["assume_default_cluster_roles"] = bool(data.get("assume-default-cluster-roles", True))
+    config.settings["strict_inputs"] = bool(data.get("strict-inputs", False))
     config.inline = _inline_policy(data.get("suppressions", {}).get("inline", True))
     for index, item in enumerate(data.get("exemptions", [])):
         expires = None

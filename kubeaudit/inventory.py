@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kubeaudit.model import Resource
+from kubeaudit.model import Notice, Resource
 
 T = TypeVar("T")
 
@@ -28,6 +28,9 @@ class Inventory:
         # Kinds a source could not read (e.g. 403 on a cluster): a view must not read their
         # absence as "does not exist" (no false "missing role" findings).
         self.unavailable: dict[str, str] = {}
+        # What views have to tell beyond findings (a reference to something not in the input),
+        # by a key so that a view built twice says it once.
+        self.notices: dict[tuple[str, ...], Notice] = {}
         self._derived: dict[str, Any] = {}
 
     def derived(self, name: str, build: Callable[[Inventory], T]) -> T:

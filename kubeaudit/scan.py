@@ -212,6 +212,7 @@ def _run_scan(
                 for target in applicable:
                     unlocated.extend(rule.evaluate(target, locate=False))
         findings.extend(locate_findings(unlocated))
+        result.notices.extend(inventory.notices.values())
         result.findings = merge_superseded(_dedupe(findings), rules)
         if postprocess is not None:
             result.findings = postprocess(result.findings, result)

@@ -88,7 +88,8 @@ def check_rule(rule: Rule, fixtures_dir: FsPath) -> list[FixtureResult]:
         results.append(FixtureResult(rule.id, folder.as_posix(), [f"no {missing} fixture in {folder.as_posix()}"]))
     for path in failing + passing:
         result = FixtureResult(rule.id, path.as_posix())
-        outcome = scan_manifests([str(path)], [rule])
+        # A fixture is the whole world of its test: what it does not define does not exist.
+        outcome = scan_manifests([str(path)], [rule], settings={"strict_inputs": True})
         result.problems.extend(f"scan error: {e}" for e in outcome.errors)
         got = {f.line or 0 for f in outcome.findings if f.rule_id == rule.id}
         if path in failing:

@@ -104,8 +104,8 @@ def test_pre_commit_hooks_are_valid() -> None:
 
     hooks = {hook["id"]: hook for hook in _load(HOOKS)}
     assert set(hooks) == {"kubeaudit", "kubeaudit-restricted"}
-    assert hooks["kubeaudit"]["entry"] == "kubeaudit scan"
-    assert hooks["kubeaudit-restricted"]["entry"] == "kubeaudit scan --profile restricted"
+    assert hooks["kubeaudit"]["entry"] == "kubeaudit scan --folder-context"
+    assert hooks["kubeaudit-restricted"]["entry"] == "kubeaudit scan --folder-context --profile restricted"
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["pass_filenames"] is True
         files = re.compile(hook["files"])

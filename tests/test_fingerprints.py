@@ -59,7 +59,7 @@ def test_fingerprints_agree_whatever_folder_is_named(run_cli: RunCli, tmp_path: 
 
 
 def _sarif_fingerprints(run_cli: RunCli, *paths: str, cwd: Path = REPO) -> list[str]:
-    run = run_cli("scan", *paths, "--no-config", "--format", "sarif", "--fail-on", "none", cwd=cwd)
+    run = run_cli("scan", *paths, "--no-config", "--strict-inputs", "--format", "sarif", "--fail-on", "none", cwd=cwd)
     results = json.loads(run.out)["runs"][0]["results"]
     return [r["partialFingerprints"]["kubeaudit/v1"] for r in results]
 

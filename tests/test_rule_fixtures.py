@@ -67,7 +67,7 @@ def test_rule_prose_is_consistent() -> None:
 def test_scanning_all_fixtures_reports_every_marked_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """`kubeaudit scan fixtures/` with every rule finds what the fixture markers say."""
     monkeypatch.chdir(REPO)
-    result = scan_manifests([str(FIXTURES)], RULES)
+    result = scan_manifests([str(FIXTURES)], RULES, settings={"strict_inputs": True})
     assert not result.errors, [str(e) for e in result.errors]
     # Where a restricted rule and the baseline rule it tightens flag one field, the finding
     # that says more stands for both (engine.supersede).

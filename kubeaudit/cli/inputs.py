@@ -55,9 +55,32 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def folders_of(paths: Sequence[str]) -> list[str]:
+    """--folder-context: the folder of each file (a folder stays itself), each once, and none
+    that another one already holds (folders are walked recursively)."""
+    folders: list[str] = []
+    for path in paths:
+        if path == STDIN:
+            folders.append(path)
+            continue
+        folder = os.path.normpath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+        if folder not in folders:
+            folders.append(folder)
+    real = {f: os.path.realpath(f) for f in folders if f != STDIN}
+
+    def inside_another(folder: str) -> bool:
+        mine = real.get(folder)
+        return mine is not None and any(
+            other != folder and (mine + os.sep).startswith(real[other].rstrip(os.sep) + os.sep) for other in real
+        )
+
+    return [f for f in folders if not inside_another(f)]
+
+
 def scan_options(args: argparse.Namespace) -> ScanOptions:
     return ScanOptions(
-        paths=list(args.paths),
+        paths=folders_of(args.paths) if args.folder_context else list(args.paths),
+        strict_inputs=args.strict_inputs,
         config_path=args.config,
         use_config=not args.no_config,
         rule_dirs=list(args.rules),

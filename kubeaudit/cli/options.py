@@ -28,6 +28,11 @@ def add_paths_argument(parser: argparse.ArgumentParser) -> None:
         "paths", nargs="*", metavar="PATH",
         help="file or directory (walked for .yaml, .yml and .json files) to scan; - reads standard input",
     )  # fmt: skip
+    parser.add_argument(
+        "--folder-context", action="store_true",
+        help="scan the folder of each file named (once each), so that a file is judged with the NetworkPolicies, "
+        "roles and bindings beside it (for hooks that pass only the changed files)",
+    )  # fmt: skip
 
 
 def add_rule_options(parser: argparse.ArgumentParser) -> None:
@@ -66,6 +71,11 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
         "--max-file-size", type=positive(float), default=DEFAULT_MAX_FILE_BYTES / MIB, metavar="MIB",
         help="a manifest file larger than this many MiB is not read and is reported as not scanned "
         f"(default: {DEFAULT_MAX_FILE_BYTES // MIB})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--strict-inputs", action="store_true", default=None,
+        help="take the files given as everything there is: a binding whose role is not in them is reported as "
+        "missing (default: a note, the role may live in another file; config: strict-inputs)",
     )  # fmt: skip
     parser.add_argument(
         "--allow-partial", action="store_true",

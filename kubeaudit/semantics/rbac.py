@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kubeaudit.inventory import Inventory
-from kubeaudit.model import Resource
+from kubeaudit.model import Notice, Resource
 from kubeaudit.semantics.labels import labels_of, safe_matches
 from kubeaudit.semantics.rbac_defaults import KNOWN_CLUSTER_ROLE_NAMES, default_cluster_roles
 
@@ -430,6 +430,9 @@ class RoleIndex:
         self._cluster_rules: dict[str, tuple[list[PolicyRule], list[str]]] = {}
         self._full_admin: dict[str, bool] = {}
         self.unreadable = frozenset(inventory.unavailable)
+        # Manifests are some of the files there are: a role not among them may live in another
+        # file or already be in the cluster, unless the user says the files are everything.
+        self.partial_input = context == "" and not inventory.settings.get("strict_inputs", False)
 
     def cluster_role_rules(
         self, name: str, visiting: frozenset[str] = frozenset()
@@ -493,7 +496,7 @@ class RoleIndex:
                     parsed = PolicyRule.parse(raw, Grantor("Role", name, index, binding_namespace))
                     if parsed is not None:
                         role.rules.append(parsed)
-        if not role.found and kind in self.unreadable:
+        if not role.found and (kind in self.unreadable or self.partial_input):
             role.found = None  # unknown: the scan could not list this kind, so it may well exist
         return role
 
@@ -597,6 +600,8 @@ def collect_grants(inventory: Inventory) -> list[Grant]:
         roles = indexes[context_of(binding)]
         namespace = _binding_namespace(binding)
         role = roles.resolve(binding.data.get("roleRef"), namespace)
+        if role.found is None and roles.partial_input:
+            _note_not_in_input(inventory, binding, role)
         key = (context_of(binding), role.kind, role.name, namespace)
         caps = cache.get(key)
         if caps is None:
@@ -607,6 +612,18 @@ def collect_grants(inventory: Inventory) -> list[Grant]:
             if subject is not None:
                 grants.append(Grant(binding, index, subject, role, namespace, caps))
     return grants
+
+
+def _note_not_in_input(inventory: Inventory, binding: Resource, role: ResolvedRole) -> None:
+    position = binding.origin.position(("roleRef", "name"))
+    where = f" in namespace {_binding_namespace(binding)}" if role.kind == "Role" else ""
+    inventory.notices[("not-in-input", binding.origin.source, binding.ref)] = Notice(
+        binding.origin.source,
+        f"{binding.kind} {binding.name} refers to {role.kind} {role.name}{where}, which is not in the input: "
+        "its permissions were not judged (scan the files that define it, or use --strict-inputs to report it "
+        "as missing)",
+        position.line if position else None,
+    )
 
 
 def _bind_of_admin_roles(caps: Capabilities, roles: RoleIndex) -> Capabilities:

@@ -270,7 +270,7 @@ def test_bootstrap_rbac_flags_user_bindings_only() -> None:
     """On a real cluster's default RBAC plus user-added bindings, the RBAC rules report exactly
     the marked lines: no system component's own permissions, every risky user-added grant."""
     rules = [r for r in load_rules() if r.category == "rbac"]
-    result = scan_manifests([str(BOOTSTRAP)], rules)
+    result = scan_manifests([str(BOOTSTRAP)], rules, settings={"strict_inputs": True})  # a whole cluster's RBAC
     assert not result.errors
     text = FsPath(BOOTSTRAP).read_text(encoding="utf-8")
     expected = {(line, r.id) for r in rules for line in expected_lines(text, r.id)}
@@ -311,9 +311,12 @@ BINDING_TO_CUSTOM_ROLE = (
 
 def test_unlistable_roles_are_not_reported_missing_but_not_evaluated(tmp_path: FsPath) -> None:
     rules = [r for r in load_rules() if r.id == "rbac-missing-role"]
-    readable = run_scan([_PartialSource(tmp_path, BINDING_TO_CUSTOM_ROLE, {})], rules)
+    strict = {"strict_inputs": True}  # the source read everything there is
+    readable = run_scan([_PartialSource(tmp_path, BINDING_TO_CUSTOM_ROLE, {})], rules, settings=strict)
     assert [f.rule_id for f in readable.findings] == ["rbac-missing-role"]  # the role really is absent
-    forbidden = run_scan([_PartialSource(tmp_path, BINDING_TO_CUSTOM_ROLE, {"ClusterRole": "forbidden (403)"})], rules)
+    forbidden = run_scan(
+        [_PartialSource(tmp_path, BINDING_TO_CUSTOM_ROLE, {"ClusterRole": "forbidden (403)"})], rules, settings=strict
+    )
     assert forbidden.findings == []
     assert "ClusterRole could not be read" in forbidden.not_evaluated["rbac-missing-role"]
 
