@@ -21,9 +21,9 @@ from kubeaudit.semantics.workloads import WORKLOAD_KINDS
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
-from kubeaudit.views import VIEW_KINDS, ShapeError, check_resource_shape, resource_targets
+from kubeaudit.views import ShapeError, check_resource_shape, resource_targets
 from kubeaudit.views.pod import slim_resource
-from kubeaudit.views.registry import INVENTORY_VIEWS
+from kubeaudit.views.registry import VIEWS, inventory_view
 
 
 class RuleIndex:
@@ -34,17 +34,18 @@ class RuleIndex:
         self.by_view: dict[str, list[Rule]] = defaultdict(list)
         for rule in self.rules:
             self.by_view[rule.view].append(rule)
-        self.resource_views = frozenset(v for v in self.by_view if v not in INVENTORY_VIEWS)
-        self.inventory_views = [INVENTORY_VIEWS[v] for v in sorted(self.by_view) if v in INVENTORY_VIEWS]
+        inventory_views = [inventory_view(v) for v in sorted(self.by_view)]
+        self.inventory_views = [v for v in inventory_views if v is not None]
+        self.resource_views = frozenset(self.by_view) - {v.name for v in self.inventory_views}
         self.inventory_kinds = frozenset(k for view in self.inventory_views for k in view.kinds)
         self._all_kinds = any(
-            r.kinds is None and VIEW_KINDS.get(r.view) is None for r in self.rules if r.view in self.resource_views
+            r.kinds is None and VIEWS[r.view].kinds is None for r in self.rules if r.view in self.resource_views
         )
         kinds: set[str] = set()
         for rule in self.rules:
             if rule.view not in self.resource_views:
                 continue
-            view_kinds = VIEW_KINDS.get(rule.view)
+            view_kinds = VIEWS[rule.view].kinds
             if rule.kinds is not None:
                 kinds |= rule.kinds if view_kinds is None else (rule.kinds & view_kinds)
             elif view_kinds is not None:

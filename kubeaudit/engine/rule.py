@@ -9,9 +9,8 @@ from typing import Any
 
 from kubeaudit.condition import MISSING, Check, Violation, short
 from kubeaudit.model import Finding, Path, Reference, Resource, RuleMeta, Severity, format_path
-from kubeaudit.views import VIEW_KINDS
 from kubeaudit.views.base import Target
-from kubeaudit.views.registry import INVENTORY_VIEWS
+from kubeaudit.views.registry import VIEWS, InventoryView
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
@@ -61,9 +60,10 @@ class Rule:
     def needed_kinds(self) -> frozenset[str] | None:
         """Kinds this rule must see to be fully evaluated (None: any kind): what its view reads,
         narrowed by `match.kinds`. A source that can list less (a cluster) reads only these."""
-        if self.view in INVENTORY_VIEWS:
-            return INVENTORY_VIEWS[self.view].kinds
-        view_kinds = VIEW_KINDS.get(self.view)
+        view = VIEWS[self.view]
+        if isinstance(view, InventoryView):
+            return view.kinds
+        view_kinds = view.kinds
         if self.kinds is not None:
             return self.kinds if view_kinds is None else self.kinds & view_kinds
         return view_kinds

@@ -12,9 +12,10 @@ from typing import Any
 
 from kubeaudit.condition import violations
 from kubeaudit.model import Path, Resource, describe_type, format_path
-from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, get_path
+from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.images import image_doc
+from kubeaudit.views.registry import ResourceView, Shared, register
 from kubeaudit.views.shapes import check_metadata_shape, check_pod_spec_shape
 
 CONTAINER_LISTS = (
@@ -76,6 +77,14 @@ class PodContext:
         return found
 
 
+def pod_context(resource: Resource, shared: Shared) -> PodContext:
+    """The workload's PodContext, made once for both the pod and the container view."""
+    ctx = shared.get("pod")
+    if not isinstance(ctx, PodContext):
+        ctx = shared["pod"] = PodContext(resource)
+    return ctx
+
+
 def check_shape(check: Any, value: Any, prefix: Path) -> None:
     problems = violations(check, value)
     if problems:
@@ -135,6 +144,29 @@ def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
             Target("container", resource, doc, prefixes, container_name if isinstance(container_name, str) else None)
         )
     return targets
+
+
+POD_VIEW = register(
+    ResourceView(
+        name="pod",
+        kinds=WORKLOAD_KINDS,
+        fields=frozenset({"apiVersion", "kind", "metadata", "podMetadata", "os", "spec", "allContainers"}),
+        build=lambda resource, shared: pod_targets(resource, pod_context(resource, shared)),
+    )
+)
+CONTAINER_VIEW = register(
+    ResourceView(
+        name="container",
+        kinds=WORKLOAD_KINDS,
+        fields=frozenset(
+            {
+                "apiVersion", "kind", "metadata", "podMetadata", "os", "pod", "container", "containerType",
+                "effectiveSecurityContext", "hostPathMounts", "image",
+            }
+        ),
+        build=lambda resource, shared: container_targets(resource, pod_context(resource, shared)),
+    )
+)  # fmt: skip
 
 
 def slim_resource(resource: Resource) -> Resource:

@@ -1,23 +1,49 @@
-"""The view registry: every view the rules can target, declared in one place.
+"""The view registry: every view rules can target, declared once, one line per view.
 
-Cross-resource views (built once per scan from the inventory) register here with
-the kinds they read and the fields of their documents.
+A view declares its name, the kinds it reads and the top-level fields of the documents it
+builds (checked against what it builds for the fixtures by tests/views/test_registry.py):
+
+- a `ResourceView` makes targets from one resource at a time, as batches are read (`object`,
+  `pod`, `container`);
+- an `InventoryView` is built once per scan from the inventory of the kinds it reads, because
+  its documents join resources (`subject`, `namespace`, `podnetwork`, `networkpolicy`).
+
+The pipeline asks this registry which kinds to keep and which views to build; the rule loader
+asks it which views exist and which fields a rule's message may name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from kubeaudit.inventory import Inventory
+from kubeaudit.model import Resource
 from kubeaudit.views.base import Target
 
+# What the per-resource views of one resource share (the pod and container views: one PodContext).
+Shared = dict[str, Any]
 
-@dataclass(frozen=True)
-class InventoryView:
+
+@dataclass(frozen=True, kw_only=True)
+class View:
     name: str
-    kinds: frozenset[str]  # what it reads from the inventory
+    kinds: frozenset[str] | None  # the kinds it reads (None: every kind)
     fields: frozenset[str]  # the top-level fields of its documents (for checking rule messages)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourceView(View):
+    build: Callable[[Resource, Shared], list[Target]] = field(repr=False)
+    # The document is the resource as written, so it may hold fields beyond `fields` (which
+    # then lists the ones rules commonly name).
+    open_document: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class InventoryView(View):
+    kinds: frozenset[str]  # what it reads from the inventory
     build: Callable[[Inventory], list[Target]] = field(repr=False)
     # Kinds that, not fully read, could make its rules assert something false (a missing
     # NetworkPolicy reads as "not isolated"): then its rules do not run and its targets are
@@ -29,10 +55,34 @@ class InventoryView:
         return self.kinds if self.decisive is None else self.decisive
 
 
-# Filled by the modules that define cross-resource views (RBAC subjects, namespaces...).
-INVENTORY_VIEWS: dict[str, InventoryView] = {}
+AnyView = TypeVar("AnyView", bound=View)
+
+# Filled, in import order, by the modules that define views (kubeaudit/views/__init__.py imports them).
+VIEWS: dict[str, View] = {}
 
 
-def register(view: InventoryView) -> InventoryView:
-    INVENTORY_VIEWS[view.name] = view
+def register(view: AnyView) -> AnyView:
+    """Add a view (its name must be new); returns it, so a module can keep it as a constant."""
+    if view.name in VIEWS:
+        raise ValueError(f"view {view.name!r} registered twice")
+    VIEWS[view.name] = view
     return view
+
+
+def resource_views() -> list[ResourceView]:
+    return [v for v in VIEWS.values() if isinstance(v, ResourceView)]
+
+
+def inventory_view(name: str) -> InventoryView | None:
+    view = VIEWS.get(name)
+    return view if isinstance(view, InventoryView) else None
+
+
+def view_fields(name: str) -> frozenset[str] | None:
+    """Top-level fields of a view's documents, or None for an unknown view."""
+    view = VIEWS.get(name)
+    return view.fields if view is not None else None
+
+
+def known_views() -> list[str]:
+    return sorted(VIEWS)
