@@ -12,15 +12,14 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from kubeaudit import __version__
-from kubeaudit.baseline import BaselineError
-from kubeaudit.cli import baseline, rules, scan
-from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, Parser, UsageError
-from kubeaudit.config import ConfigError
-from kubeaudit.engine.loader import RuleError
-from kubeaudit.engine.selection import SelectionError
-from kubeaudit.sources.cluster.errors import ClusterError
+if TYPE_CHECKING:
+    from kubeaudit.cli.common import Parser
+
+# Nothing heavy is imported at module level: `kubeaudit --version` answers before any of it
+# is needed, and each command imports what it uses (jsonschema, rich, sarif-om...) when it runs.
 
 EXAMPLES = """\
 examples:
@@ -35,12 +34,24 @@ exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomple
 """
 
 
-# One module per command, in the order `kubeaudit --help` lists them.
-COMMANDS = {"scan": scan, "baseline": baseline, "rules": rules}
+
+def commands() -> dict[str, ModuleType]:
+    """One module per command, in the order `kubeaudit --help` lists them."""
+    from kubeaudit.cli import baseline, rules, scan
+
+    return {"scan": scan, "baseline": baseline, "rules": rules}
+
+
+def version() -> str:
+    from kubeaudit import __version__
+
+    return __version__
 
 
 def build_parser() -> tuple[Parser, dict[str, Parser]]:
     """The parser, and the parsers of the commands by name (`scan`, `rules`, `rules list`...)."""
+    from kubeaudit.cli.common import Parser
+
     parser = Parser(
         prog="kubeaudit",
         description="Kubernetes security posture scanner: checks manifests or a live cluster against the Pod\n"
@@ -48,28 +59,39 @@ def build_parser() -> tuple[Parser, dict[str, Parser]]:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"kubeaudit {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"kubeaudit {version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands_by_name: dict[str, Parser] = {}
-    for module in COMMANDS.values():
-        commands_by_name.update(module.add_parser(commands))
+    for module in commands().values():
+        commands_by_name.update(module.add_parser(subparsers))
     return parser, commands_by_name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, commands = build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments == ["--version"]:  # the common check whether kubeaudit is installed: no parser needed
+        print(f"kubeaudit {version()}")
+        return 0
+    from kubeaudit.baseline import BaselineError
+    from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, UsageError
+    from kubeaudit.config import ConfigError
+    from kubeaudit.engine.loader import RuleError
+    from kubeaudit.engine.selection import SelectionError
+    from kubeaudit.sources.cluster.errors import ClusterError
+
+    parser, parsers = build_parser()
     try:
-        args, unknown = parser.parse_known_args(argv)
+        args, unknown = parser.parse_known_args(arguments)
         action = {"rules": "rules_command", "baseline": "baseline_command"}.get(args.command)
         name = f"{args.command} {getattr(args, action) or ''}".strip() if action else args.command
-        command = commands.get(name or "", parser)
+        command = parsers.get(name or "", parser)
         if unknown:  # reported by the command they were given to, so the hint names its --help
             command.error(f"unrecognized arguments: {' '.join(unknown)}")
         if args.command is None or (action is not None and getattr(args, action) is None):
             # `kubeaudit`, `kubeaudit rules`, `kubeaudit baseline`: say what there is to do, and fail
             command.print_help(sys.stderr)
             return EXIT_ERROR
-        return COMMANDS[args.command].run(args)
+        return int(commands()[args.command].run(args))
     except (UsageError, RuleError, SelectionError, ConfigError, BaselineError) as exc:
         print(f"kubeaudit: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
