@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kubeaudit.sources.cluster.source import ClusterOptions, open_cluster_sources
@@ -99,3 +100,22 @@ def test_cluster_facts_reach_the_inventory(cluster: ApiServerHandle) -> None:
     assert cluster_facts["serverVersion"]["gitVersion"].startswith("v1.")
     assert cluster_facts["namespaces"]["team-a"]["podSecurity"] == {"enforce": "baseline"}
     assert set(cluster_facts["namespaces"]) == {"team-a", "team-b", "team-c"}
+
+
+def test_the_next_tier_is_listed_while_the_pipeline_still_evaluates_the_last() -> None:
+    """Owners are listed before what they own, but a slow consumer does not hold the listing back:
+    the ReplicaSets are requested while the Deployments are still being evaluated, and folding
+    still sees every owner first."""
+    with serve([], generate_pods=40, generate_namespaces=2, implicit=False) as api:
+        [source] = open_cluster_sources(ClusterOptions(kubeconfig=str(api.kubeconfig_path)))
+        kinds_in_order: list[str] = []
+        replicasets_requested_while_busy = False
+        for batch in source.batches():
+            kinds_in_order += [r.kind for r in batch.resources]
+            if any(r.kind == "Deployment" for r in batch.resources) and not replicasets_requested_while_busy:
+                give_up = time.monotonic() + 5  # a consumer evaluating slowly
+                while time.monotonic() < give_up and not replicasets_requested_while_busy:
+                    replicasets_requested_while_busy = any(r["path"].endswith("/replicasets") for r in api.requests())
+                    time.sleep(0.05)
+    assert replicasets_requested_while_busy
+    assert "ReplicaSet" not in kinds_in_order and "Pod" not in kinds_in_order  # all folded into Deployments

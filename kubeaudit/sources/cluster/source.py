@@ -34,6 +34,7 @@ from kubeaudit.sources.cluster.kinds import (
 from kubeaudit.sources.cluster.listing import DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, Page, list_pages
 from kubeaudit.sources.cluster.owners import TIERS, ClusterOrigin, OwnerIndex
 from kubeaudit.sources.cluster.progress import NoProgress, Progress
+from kubeaudit.sources.cluster.tiers import TierQueue
 from kubeaudit.sources.cluster.transport import (
     DEFAULT_ATTEMPTS,
     DEFAULT_MAX_RESPONSE_MIB,
@@ -284,28 +285,34 @@ class ClusterSource(Source):
 
     def _run(self, tiers: list[list[_Task]], namespaces: list[str] | None) -> Iterator[Batch]:
         """List every task with a bounded pool of daemon threads; pages come back through a bounded
-        queue. Every task ends with exactly one "done" or "error" message, whatever happens in the
-        worker, so the loop below cannot wait forever. When the consumer stops (an exception in the
-        pipeline, Ctrl-C), closing this generator stops the workers, their retries and backoff; and
-        because they are daemon threads, a generator nobody closes cannot keep the process alive."""
+        queue. Every task ends with exactly one "done", "error" or "fallback" message, whatever
+        happens in the worker, so the loop below cannot wait forever; the workers start each tier
+        as soon as they have listed the one before (tiers.py). When the consumer stops (an exception
+        in the pipeline, Ctrl-C), closing this generator stops the workers, their retries and
+        backoff; and because they are daemon threads, a generator nobody closes cannot keep the
+        process alive."""
         concurrency = max(1, self.options.concurrency)
-        inbox: queue.Queue[tuple[str, _Task, Any]] = queue.Queue(maxsize=2 * concurrency)
-        todo: queue.Queue[_Task] = queue.Queue()
+        # Pages waiting for the consumer are bounded (memory); the one outcome message per task is
+        # not, so that a busy consumer never keeps the workers from finishing a tier.
+        inbox: queue.Queue[tuple[str, _Task, Any]] = queue.Queue()
+        page_slots = threading.Semaphore(2 * concurrency)
         stop = threading.Event()
         counts: dict[str, int] = {}
         fallbacks: dict[str, _Fallback] = {}
         self.transport.cancelled.clear()
 
         def put(message: tuple[str, _Task, Any]) -> None:
-            while not stop.is_set():
-                try:
-                    inbox.put(message, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
+            if message[0] == "page":
+                while not page_slots.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+            if not stop.is_set():
+                inbox.put(message)
 
-        def work(task: _Task) -> None:
+        def work(task: _Task) -> list[_Task]:
+            """List one task; returns the per-namespace tasks a forbidden cluster-wide list falls back to."""
             outcome: tuple[str, _Task, Any] = ("error", task, ApiError(0, "listing stopped", "worker ended early"))
+            spawned: list[_Task] = []
             try:
                 for page in list_pages(
                     self.transport,
@@ -316,25 +323,36 @@ class ClusterSource(Source):
                     max_pages=self.options.max_pages,
                 ):
                     if stop.is_set():
-                        return
+                        return spawned
                     put(("page", task, page))
                 outcome = ("done", task, None)
             except ApiError as exc:
                 outcome = ("error", task, exc)
+                res = task.resource
+                if exc.forbidden and res.namespaced and task.namespace is None and namespaces:
+                    spawned = [_Task(res, ns, fallback=True) for ns in namespaces]
+                    outcome = ("fallback", task, (exc, spawned))
             except ClusterError as exc:  # not expected once verified; still a gap, never lost
                 outcome = ("error", task, ApiError(0, "cluster error", "; ".join(exc.lines)))
             except Exception as exc:  # a bug or an unexpected answer: a gap, not a crash of the scan
                 outcome = ("error", task, ApiError(0, type(exc).__name__, str(exc)))
             finally:
-                put(outcome)
+                put(outcome)  # before the task counts as finished: its pages come before the next tier's
+            return spawned
+
+        scheduled = TierQueue(tiers)
 
         def worker() -> None:
             while not stop.is_set():
                 try:
-                    task = todo.get(timeout=0.1)
+                    tier, task = scheduled.todo.get(timeout=0.1)
                 except queue.Empty:
                     continue
-                work(task)
+                spawned: list[_Task] = []
+                try:
+                    spawned = work(task)
+                finally:
+                    scheduled.finished(tier, spawned)
 
         threads = [
             threading.Thread(target=worker, name=f"kubeaudit-{self.context}-{i}", daemon=True)
@@ -342,6 +360,7 @@ class ClusterSource(Source):
         ]
         for thread in threads:
             thread.start()
+
         def receive() -> tuple[str, _Task, Any] | None:
             """The next message; None once the scan deadline (and its grace) has passed."""
             if self.transport.scan_deadline is None:
@@ -352,48 +371,39 @@ class ClusterSource(Source):
             except queue.Empty:
                 return None
 
-        unfinished: dict[int, _Task] = {}
+        unfinished: dict[int, _Task] = {id(t): t for tier in tiers for t in tier}
         try:
-            for tier, tasks in enumerate(tiers):
-                pending = len(tasks)
-                for task in tasks:
-                    unfinished[id(task)] = task
-                    todo.put(task)
-                while pending:
-                    message = receive()
-                    if message is None:  # a worker that did not report in time: stop waiting for any
-                        left = [*unfinished.values(), *(t for later in tiers[tier + 1 :] for t in later)]
-                        yield Batch(gaps=[self._gap(t, ScanTimeout()) for t in left])
-                        return
-                    kind, task, payload = message
-                    res = task.resource
-                    if kind == "page":
-                        page: Page = payload
-                        counts[res.label] = counts.get(res.label, 0) + len(page.items)
-                        total = counts[res.label] + page.remaining if page.remaining is not None else None
-                        self.progress.listing(self.context, res.label, counts[res.label], total)
-                        yield Batch(
-                            resources=self._page_resources(res, page.items),
-                            errors=[self._not_scanned(res, what) for what in page.malformed],
-                        )
-                        continue
-                    pending -= 1
-                    unfinished.pop(id(task), None)
-                    if kind == "done":
-                        self.progress.done(self.context, res.label)
-                        if task.fallback:
-                            yield from self._fallback_finished(task, None, fallbacks)
-                    elif task.fallback:
-                        yield from self._fallback_finished(task, payload, fallbacks)
-                    elif payload.forbidden and res.namespaced and task.namespace is None and namespaces:
-                        fallbacks[res.label] = _Fallback(len(namespaces), len(namespaces), [], payload.message)
-                        for ns in namespaces:
-                            fallback = _Task(res, ns, fallback=True)
-                            unfinished[id(fallback)] = fallback
-                            todo.put(fallback)
-                        pending += len(namespaces)
-                    else:
-                        yield Batch(gaps=[self._gap(task, payload)])
+            while unfinished:
+                message = receive()
+                if message is None:  # a worker that did not report in time: stop waiting for any
+                    yield Batch(gaps=[self._gap(t, ScanTimeout()) for t in unfinished.values()])
+                    return
+                kind, task, payload = message
+                res = task.resource
+                if kind == "page":
+                    page_slots.release()
+                    page: Page = payload
+                    counts[res.label] = counts.get(res.label, 0) + len(page.items)
+                    total = counts[res.label] + page.remaining if page.remaining is not None else None
+                    self.progress.listing(self.context, res.label, counts[res.label], total)
+                    yield Batch(
+                        resources=self._page_resources(res, page.items),
+                        errors=[self._not_scanned(res, what) for what in page.malformed],
+                    )
+                    continue
+                unfinished.pop(id(task), None)
+                if kind == "done":
+                    self.progress.done(self.context, res.label)
+                    if task.fallback:
+                        yield from self._fallback_finished(task, None, fallbacks)
+                elif kind == "fallback":
+                    error, spawned = payload
+                    fallbacks[res.label] = _Fallback(len(spawned), len(spawned), [], error.message)
+                    unfinished.update((id(t), t) for t in spawned)
+                elif task.fallback:
+                    yield from self._fallback_finished(task, payload, fallbacks)
+                else:
+                    yield Batch(gaps=[self._gap(task, payload)])
         finally:
             stop.set()
             self.transport.cancelled.set()
