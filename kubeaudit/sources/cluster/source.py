@@ -131,6 +131,31 @@ class _Fallback:
     lost: ConnectionLost | None = None
 
 
+class _Budget:
+    """Objects handed to the consumer and not yet taken: a worker waits while more than the
+    budget is waiting, except that one page always fits when nothing waits (a page bigger
+    than the budget must not wait for ever)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.waiting = 0
+        self._cond = threading.Condition()
+
+    def take(self, n: int, stop: threading.Event) -> bool:
+        with self._cond:
+            while self.waiting and self.waiting + n > self.limit:
+                if stop.is_set():
+                    return False
+                self._cond.wait(0.1)
+            self.waiting += n
+            return True
+
+    def give(self, n: int) -> None:
+        with self._cond:
+            self.waiting -= n
+            self._cond.notify_all()
+
+
 class ClusterSource(Source):
     """One kube context."""
 
@@ -292,20 +317,19 @@ class ClusterSource(Source):
         backoff; and because they are daemon threads, a generator nobody closes cannot keep the
         process alive."""
         concurrency = max(1, self.options.concurrency)
-        # Pages waiting for the consumer are bounded (memory); the one outcome message per task is
-        # not, so that a busy consumer never keeps the workers from finishing a tier.
+        # The objects waiting for the consumer are bounded (memory: about two full pages per
+        # worker); the many small pages of small lists and the one outcome message per task are
+        # not held back by it, so that a busy consumer does not keep the workers from finishing a tier.
         inbox: queue.Queue[tuple[str, _Task, Any]] = queue.Queue()
-        page_slots = threading.Semaphore(2 * concurrency)
+        waiting = _Budget(2 * concurrency * max(1, self.options.page_size))
         stop = threading.Event()
         counts: dict[str, int] = {}
         fallbacks: dict[str, _Fallback] = {}
         self.transport.cancelled.clear()
 
         def put(message: tuple[str, _Task, Any]) -> None:
-            if message[0] == "page":
-                while not page_slots.acquire(timeout=0.1):
-                    if stop.is_set():
-                        return
+            if message[0] == "page" and not waiting.take(len(message[2].items), stop):
+                return
             if not stop.is_set():
                 inbox.put(message)
 
@@ -381,8 +405,8 @@ class ClusterSource(Source):
                 kind, task, payload = message
                 res = task.resource
                 if kind == "page":
-                    page_slots.release()
                     page: Page = payload
+                    waiting.give(len(page.items))
                     counts[res.label] = counts.get(res.label, 0) + len(page.items)
                     total = counts[res.label] + page.remaining if page.remaining is not None else None
                     self.progress.listing(self.context, res.label, counts[res.label], total)
