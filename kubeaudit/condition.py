@@ -248,7 +248,7 @@ def _b_type(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
 
 def _b_const(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     expected = s["const"]
-    return _leaf(lambda v: json_equal(v, expected), f"must be {short(expected)}")
+    return _leaf(lambda v: json_equal(v, expected), str(s.get("x-message", f"must be {short(expected)}")))
 
 
 def _b_enum(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
@@ -265,7 +265,7 @@ def _b_enum(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
 
 def _b_not(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     inner = c.compile(s["not"], where)
-    return _leaf(lambda v: not inner(v, (), None), "is not allowed")
+    return _leaf(lambda v: not inner(v, (), None), str(s.get("x-message", "is not allowed")))
 
 
 def _b_all_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:

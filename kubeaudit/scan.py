@@ -37,7 +37,7 @@ class RuleIndex:
         inventory_views = [inventory_view(v) for v in sorted(self.by_view)]
         self.inventory_views = [v for v in inventory_views if v is not None]
         self.resource_views = frozenset(self.by_view) - {v.name for v in self.inventory_views}
-        self.inventory_kinds = frozenset(k for view in self.inventory_views for k in view.kinds)
+        self.inventory_kinds = frozenset(k for view in self.inventory_views for k in view.all_kinds)
         self._all_kinds = any(
             r.kinds is None and VIEWS[r.view].kinds is None for r in self.rules if r.view in self.resource_views
         )
@@ -201,9 +201,13 @@ def _run_scan(
     with reparse_session():  # node trees are released by now: re-read each file at most once more
         unlocated: list[Finding] = []
         for view in index.inventory_views:
+            # A rule whose inputs were not all read reports nothing: its targets are not evaluated.
+            rules_to_run = [r for r in index.by_view[view.name] if r.id not in result.not_evaluated]
+            if not rules_to_run:
+                continue
             targets = view.build(inventory)
             unread = view.decisive_kinds & inventory.unavailable.keys()
-            for rule in index.by_view[view.name]:
+            for rule in rules_to_run:
                 applicable = [t for t in targets if rule.applies_to(t.resource)]
                 if unread:  # never assert from data the scan did not read
                     kind = min(unread)

@@ -161,6 +161,8 @@ class _Constructor:
                 merges.append(value_node)
                 continue
             key = _scalar(key_node) if type(key_node) is ScalarNode else self.build(key_node, depth)
+            if isinstance(key, (int, float)) and not isinstance(key, bool):
+                key = key_node.value  # as in JSON (and so in Kubernetes): `8080:` is the key "8080"
             if isinstance(key, (dict, list)):
                 raise YamlDocumentError("a mapping key must be a scalar", key_node.start_mark.line + 1)
             mapping[key] = _scalar(value_node) if type(value_node) is ScalarNode else self.build(value_node, depth)

@@ -16,6 +16,25 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
 BUILTIN_PLACEHOLDERS = frozenset({"value", "field", "reason", "resource", "kind", "name", "namespace", "container"})
 REDACTED = "<redacted>"
+LIST_LIMIT = 240  # characters of a list of names in a message
+
+
+_COMBINATORS = ("allOf", "anyOf", "oneOf")
+_BRANCHES = ("not", "if", "then", "else")
+_OPAQUE = ("patternProperties", "additionalProperties", "propertyNames", "$ref", "minProperties", "maxProperties")
+
+
+def _collect_top_fields(schema: Any, into: set[str]) -> bool:
+    """Add the top-level property names a condition reads; False when it may read any."""
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict) or any(key in schema for key in _OPAQUE):
+        return False
+    into.update(schema.get("properties") or {})
+    into.update(r for r in schema.get("required") or () if isinstance(r, str))
+    branches = [schema[k] for k in _BRANCHES if k in schema]
+    branches += [s for k in _COMBINATORS for s in schema.get(k) or ()]
+    return all(_collect_top_fields(branch, into) for branch in branches)
 
 
 @dataclass(frozen=True)
@@ -62,11 +81,20 @@ class Rule:
         narrowed by `match.kinds`. A source that can list less (a cluster) reads only these."""
         view = VIEWS[self.view]
         if isinstance(view, InventoryView):
-            return view.kinds
+            return view.kinds_for(self.document_fields())
         view_kinds = view.kinds
         if self.kinds is not None:
             return self.kinds if view_kinds is None else self.kinds & view_kinds
         return view_kinds
+
+    def document_fields(self) -> frozenset[str] | None:
+        """Top-level fields of the view document this rule reads (None: cannot tell, any)."""
+        fields: set[str] = set()
+        for schema in (self.raw.get("condition"), (self.raw.get("match") or {}).get("where")):
+            if schema is not None and not _collect_top_fields(schema, fields):
+                return None
+        fields.update(p.split(".")[0] for p in PLACEHOLDER.findall(self.message))
+        return frozenset(fields)
 
     def applies_to(self, resource: Resource) -> bool:
         return self.kinds is None or resource.kind in self.kinds
@@ -127,6 +155,8 @@ class Rule:
             node: Any = target.doc
             for part in name.split("."):
                 node = node.get(part) if isinstance(node, dict) else None
+            if isinstance(node, list) and node and all(isinstance(item, str) for item in node):
+                return short(", ".join(node), LIST_LIMIT)  # names a view lists (the workloads a policy covers)
             return short(node if node is not None else MISSING, limit=240)  # view facts may be sentences
 
         return PLACEHOLDER.sub(lambda m: value_of(m.group(1)), template)

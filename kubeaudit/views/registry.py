@@ -14,7 +14,7 @@ asks it which views exist and which fields a rule's message may name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -53,6 +53,21 @@ class InventoryView(View):
     @property
     def decisive_kinds(self) -> frozenset[str]:
         return self.kinds if self.decisive is None else self.decisive
+
+    # Kinds only some fields need (a Gateway's credentials need Secrets): a rule that does not
+    # read such a field does not depend on them, so a 403 on them leaves it evaluated.
+    field_kinds: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def all_kinds(self) -> frozenset[str]:
+        """Every kind the view reads, for the inventory to keep."""
+        return self.kinds.union(*self.field_kinds.values())
+
+    def kinds_for(self, used_fields: frozenset[str] | None) -> frozenset[str]:
+        """The kinds a rule reading these top-level fields needs (None: it may read any)."""
+        if used_fields is None:
+            return self.all_kinds
+        return self.kinds.union(*(kinds for name, kinds in self.field_kinds.items() if name in used_fields))
 
 
 AnyView = TypeVar("AnyView", bound=View)
