@@ -149,6 +149,8 @@ def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:
     config.settings["assume_default_cluster_roles"] = bool(data.get("assume-default-cluster-roles", True))
     config.settings["strict_inputs"] = bool(data.get("strict-inputs", False))
     config.inline = _inline_policy(data.get("suppressions", {}).get("inline", True))
+    if "mesh-root-namespace" in data:
+        config.settings["mesh_root_namespace"] = data["mesh-root-namespace"]
     for index, item in enumerate(data.get("exemptions", [])):
         expires = None
         if "expires" in item:

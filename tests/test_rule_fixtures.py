@@ -75,15 +75,16 @@ def test_scanning_all_fixtures_reports_every_marked_line(monkeypatch: pytest.Mon
     found = {(f.resource.origin.source, f.line, f.rule_id) for f in result.findings}
     found |= {(s, line, replaced_by[r]) for s, line, r in found if r in replaced_by}
     missing = []
+    # One input holds one mesh, whose root-namespace policies decide for every fixture at once:
+    # the rules that read mesh-wide policy are proven per fixture folder only (above).
+    mesh_wide = {"mesh-mtls-not-strict", "mesh-namespace-authorization-missing"}
     for path in sorted(FIXTURES.rglob("*.y*ml")):
         if (path.parent / "params.yaml").is_file():
             continue  # these fixtures need their folder's parameters; checked rule by rule above
         text = path.read_text(encoding="utf-8")
         shown = path.relative_to(REPO).as_posix()
-        for rule_id in set(re.findall(r"#\s*ruleid:\s*([a-z0-9-]+)", text)):
+        for rule_id in set(re.findall(r"#\s*ruleid:\s*([a-z0-9-]+)", text)) - mesh_wide:
             missing += [
-                (shown, line, rule_id)
-                for line in expected_lines(text, rule_id)
-                if (shown, line, rule_id) not in found
+                (shown, line, rule_id) for line in expected_lines(text, rule_id) if (shown, line, rule_id) not in found
             ]
     assert not missing, missing

@@ -10,7 +10,9 @@ first by kind and name (findings then point at its `metadata.namespace`). Docume
 `allowsAllIngress`/`allowsAllEgress`, `invalidSelector`), `defaultDenyIngress`,
 `defaultDenyEgress`, `workloads` (each with `kind`, `name`, `ingressIsolated`,
 `egressIsolated`, `ingressPolicies`, `egressPolicies`), `unisolatedIngress` and
-`unisolatedEgress` (`Kind/name` of workloads no policy isolates).
+`unisolatedEgress` (`Kind/name` of workloads no policy isolates), and `mesh`: the Istio facts of
+kubeaudit.views.mesh (`present`, `evidence`, `injection`, `inMesh`, `outsideMesh`, `optedOut`,
+`authorizationPolicies`, `meshWideDenyByDefault`), which only rules reading it depend on.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path
 from kubeaudit.semantics.network import NETWORK_DECISIVE_KINDS, NETWORK_KINDS, network_model
 from kubeaudit.views.base import Target
+from kubeaudit.views.mesh import NAMESPACE_MESH_KINDS, namespace_mesh_facts
 from kubeaudit.views.registry import InventoryView, register
 
 
 def namespace_targets(inventory: Inventory) -> list[Target]:
     model = network_model(inventory)
+    mesh = namespace_mesh_facts(inventory)
     targets = []
     for ns_key, workloads in sorted(model.namespaces.items()):
         namespace = ns_key[1]
@@ -38,6 +42,7 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
             "workloads": [w.summary() for w in workloads],
             "unisolatedIngress": [w.ref for w in workloads if not w.ingress],
             "unisolatedEgress": [w.ref for w in workloads if not w.egress],
+            "mesh": mesh.get(ns_key),
         }
         namespace_object = model.namespace_objects.get(ns_key)
         if namespace_object is not None:
@@ -67,10 +72,11 @@ NAMESPACE_VIEW = register(
         fields=frozenset(
             {
                 "namespace", "metadata", "policies", "defaultDenyIngress", "defaultDenyEgress", "workloads",
-                "unisolatedIngress", "unisolatedEgress",
+                "unisolatedIngress", "unisolatedEgress", "mesh",
             }
         ),
         build=namespace_targets,
         decisive=NETWORK_DECISIVE_KINDS,
+        field_kinds={"mesh": NAMESPACE_MESH_KINDS},
     )
 )  # fmt: skip

@@ -34,6 +34,8 @@ CATALOGUE: tuple[KnownKind, ...] = (
     KnownKind("", "ServiceAccount"),
     KnownKind("", "ResourceQuota"),
     KnownKind("", "LimitRange"),
+    KnownKind("", "Service"),
+    KnownKind("", "ConfigMap"),  # only Istio's mesh config (`istio`) is read from them
     KnownKind("networking.k8s.io", "NetworkPolicy"),
     # RBAC
     KnownKind("rbac.authorization.k8s.io", "Role"),
@@ -49,6 +51,7 @@ CATALOGUE: tuple[KnownKind, ...] = (
     KnownKind("networking.istio.io", "VirtualService"),
     KnownKind("networking.istio.io", "DestinationRule"),
     KnownKind("networking.istio.io", "ServiceEntry"),
+    KnownKind("install.istio.io", "IstioOperator"),
     # Only ever as metadata, and only when a rule or view names Secret explicitly.
     KnownKind("", "Secret", metadata_only=True),
 )

@@ -1,0 +1,125 @@
+"""The mesh views: Istio semantics the rules rely on, and the BookInfo demo the README shows."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from kubeaudit.engine.loader import load_rules
+from kubeaudit.scan import scan_manifests
+from kubeaudit.views.mesh import namespace_enrolment, port_protocol, workload_enrolment
+from tests.conftest import REPO, RunCli
+
+RULES = {r.id: r for r in load_rules()}
+
+
+@pytest.mark.parametrize(
+    ("port", "protocol"),
+    [
+        ({"name": "http"}, "http"),
+        ({"name": "http-web"}, "http"),
+        ({"name": "grpc-web"}, "grpc-web"),
+        ({"name": "grpc-web-ui"}, "grpc-web"),
+        ({"name": "HTTP2-api"}, "http2"),
+        ({"name": "httpapi"}, None),
+        ({"name": "web"}, None),
+        ({"name": "web", "appProtocol": "grpc"}, "grpc"),
+        ({"port": 80}, None),
+    ],
+)
+def test_port_protocol_follows_istio_name_prefixes_and_app_protocol(port: dict[str, str], protocol: str | None) -> None:
+    assert port_protocol(port) == protocol
+
+
+def test_enrolment_by_namespace_and_pod_labels() -> None:
+    assert namespace_enrolment({"istio-injection": "enabled"}) == "sidecar"
+    assert namespace_enrolment({"istio.io/rev": "canary"}) == "sidecar"
+    assert namespace_enrolment({"istio-injection": "disabled", "istio.io/rev": "canary"}) == "disabled"
+    assert namespace_enrolment({"istio.io/dataplane-mode": "ambient"}) == "ambient"
+    assert workload_enrolment("sidecar", {}, {"sidecar.istio.io/inject": "false"}) == "opted-out"
+    assert workload_enrolment("ambient", {"istio.io/dataplane-mode": "none"}, {}) == "opted-out"
+    assert workload_enrolment("none", {"sidecar.istio.io/inject": "true"}, {}) == "sidecar"
+    assert workload_enrolment("disabled", {"sidecar.istio.io/inject": "true"}, {}) == "none"
+    assert workload_enrolment(None, {}, {}) == "unknown"  # no Namespace object: nothing asserted
+
+
+def _write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "input.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+PEER_PRECEDENCE = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: shop}
+spec: {mtls: {mode: PERMISSIVE}}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: payments, namespace: shop}
+spec:
+  selector: {matchLabels: {app: payments}}
+  mtls: {mode: STRICT}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: inherit, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  mtls: {mode: UNSET}
+""" + "".join(
+    f"""---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: shop, labels: {{app: {name}}}}}
+spec: {{containers: [{{name: c, image: "example.com/{name}:1.0.0"}}]}}
+"""
+    for name in ("payments", "web", "cart")
+)
+
+
+def test_permissive_namespace_policy_names_only_the_workloads_it_decides(tmp_path: Path) -> None:
+    result = scan_manifests([_write(tmp_path, PEER_PRECEDENCE)], [RULES["mesh-peer-authentication-permissive"]])
+    [finding] = result.findings
+    # payments has its own STRICT policy; web's own policy is UNSET, so the namespace's decides.
+    assert finding.message.endswith("plaintext is accepted by Pod/cart, Pod/web.")
+
+
+def test_rules_depend_only_on_the_kinds_of_the_fields_they_read() -> None:
+    assert "Secret" in (RULES["mesh-gateway-credential-missing"].needed_kinds() or ())
+    assert "Secret" not in (RULES["mesh-gateway-plain-http"].needed_kinds() or ())
+    netpol = RULES["netpol-default-deny-ingress"].needed_kinds() or frozenset()
+    assert "PeerAuthentication" not in netpol and "NetworkPolicy" in netpol
+    assert "PeerAuthentication" in (RULES["mesh-namespace-authorization-missing"].needed_kinds() or ())
+
+
+def test_mesh_config_with_an_alias_bomb_is_not_judged(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n"
+    text += "".join(f"    {line}\n" for line in bomb.splitlines())
+    result = scan_manifests([_write(tmp_path, text)], [RULES["mesh-outbound-allow-any"]])
+    assert not result.errors
+    assert [f.rule_id for f in result.findings] == ["mesh-outbound-allow-any"]  # unreadable counts as unset
+
+
+def test_readme_shows_what_kubeaudit_reports_on_the_bookinfo_demo(run_cli: RunCli) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ kubeaudit scan fixtures/istio-bookinfo")
+    block = readme[start : readme.index("```", start)].splitlines()
+    command = shlex.split(block[0][2:])
+    run = run_cli(*command[1:], "--no-config", "--no-color", cwd=REPO)
+    assert run.code == 1
+    out = run.out.splitlines()
+    for line in block[1:]:
+        assert line in out, line
+    assert re.search(r"^12 findings \(4 high, 5 medium, 2 low, 1 info\)$", run.out, re.M)
