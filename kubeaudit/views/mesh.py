@@ -376,32 +376,33 @@ def mesh_targets(inventory: Inventory) -> list[Target]:
         if deciding is not None:
             resource, prefixes = deciding, {("meshWideMtls",): ("spec", "mtls", "mode")}
         else:
-            resource, prefixes = _mesh_anchor(model, context)
+            anchor = _mesh_anchor(model, context)
+            if anchor is None:
+                continue
+            resource, prefixes = anchor
         targets.append(Target("mesh", resource, doc, prefixes))
     return targets
 
 
-def _mesh_anchor(model: MeshModel, context: str) -> tuple[Resource, dict[Path, Path]]:
-    """Where a mesh-wide finding points: the root Namespace, istiod, or the first Istio object."""
+def _mesh_anchor(model: MeshModel, context: str) -> tuple[Resource, dict[Path, Path]] | None:
+    """Where a mesh-wide finding points: the root Namespace, istiod, the first Istio object,
+    the first enrolled Namespace, or the first workload (by identity, not input order)."""
+    at_name: dict[Path, Path] = {("meshWideMtls",): ("metadata", "name")}
     root = model.namespace_objects.get((context, model.root))
     if root is not None:
-        return root, {("meshWideMtls",): ("metadata", "name")}
-    for workloads in model.workloads.values():
-        for w in workloads:
-            if (w.resource.origin.context or "") == context and _istiod(w.resource):
-                return w.resource, {("meshWideMtls",): ("metadata", "name")}
-    first = min(
-        (r for kind in sorted(ISTIO_KINDS) for r in model.in_context(context, kind)),
-        key=lambda r: (r.kind, r.namespace or "", r.name),
-        default=None,
-    )
-    if first is None:  # enrolled namespaces or workloads only
-        anchor = min(
-            (w.resource for ws in model.workloads.values() for w in ws if (w.resource.origin.context or "") == context),
-            key=lambda r: (r.namespace or "", r.kind, r.name),
-        )
+        return root, at_name
+    mine = [w for ws in model.workloads.values() for w in ws if (w.resource.origin.context or "") == context]
+    workloads = [w.resource for w in mine]
+    istiod = [r for r in workloads if _istiod(r)]
+    istio = [r for kind in sorted(ISTIO_KINDS) for r in model.in_context(context, kind)]
+    enrolled = [r for k, r in model.namespace_objects.items() if k[0] == context and model.namespaces.get(k) in IN_MESH]
+    for candidates in (istiod, istio, enrolled):
+        if candidates:
+            return min(candidates, key=lambda r: (r.kind, r.namespace or "", r.name)), at_name
+    if workloads:
+        anchor = min(workloads, key=lambda r: (r.namespace or "", r.kind, r.name))
         return anchor, {("meshWideMtls",): ("metadata", "namespace")}
-    return first, {("meshWideMtls",): ("metadata", "name")}
+    return None
 
 
 # --- `istio`: one target per Istio policy object ---------------------------------------------------
