@@ -41,8 +41,8 @@ from typing import Any
 
 import yaml
 
-from kubeaudit.model import Path, Resource
 from kubeaudit.inventory import Inventory
+from kubeaudit.model import Path, Resource
 from kubeaudit.semantics.labels import labels_of
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 from kubeaudit.views.base import Target
