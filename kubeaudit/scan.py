@@ -201,17 +201,16 @@ def _run_scan(
     with reparse_session():  # node trees are released by now: re-read each file at most once more
         unlocated: list[Finding] = []
         for view in index.inventory_views:
-            # A rule whose inputs were not all read reports nothing: its targets are not evaluated.
-            rules_to_run = [r for r in index.by_view[view.name] if r.id not in result.not_evaluated]
-            if not rules_to_run:
-                continue
             targets = view.build(inventory)
             unread = view.decisive_kinds & inventory.unavailable.keys()
-            for rule in rules_to_run:
+            for rule in index.by_view[view.name]:
                 applicable = [t for t in targets if rule.applies_to(t.resource)]
-                if unread:  # never assert from data the scan did not read
-                    kind = min(unread)
-                    result.not_evaluated[rule.id] = f"{kind} could not be read: {inventory.unavailable[kind]}"
+                # Never assert from data the scan did not read: a decisive kind of the view, or a
+                # kind this rule needs (the fields it reads), was not fully read.
+                if unread or rule.id in result.not_evaluated:
+                    if unread:
+                        kind = min(unread)
+                        result.not_evaluated[rule.id] = f"{kind} could not be read: {inventory.unavailable[kind]}"
                     result.not_evaluated_targets[rule.id] = sorted({t.resource.ref for t in applicable})
                     continue
                 for target in applicable:
