@@ -13,7 +13,8 @@ from pathlib import Path as FsPath
 
 from kubeaudit.baseline import read_baseline
 from kubeaudit.config import Config, ConfigError, find_config, load_config
-from kubeaudit.engine.loader import RuleError, load_rules
+from kubeaudit.engine.loader import RuleError, load_rules, references_at
+from kubeaudit.engine.policy_versions import LATEST, PolicyVersionError, latest_minor, parse_minor, resolve
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.selection import select_rules
 from kubeaudit.model import ScanResult, Severity
@@ -39,6 +40,7 @@ class ScanOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # a bigger manifest file is not read, and is reported
     # The files are everything there is (a role not in them does not exist); None: the config's.
     strict_inputs: bool | None = None
+    pss_version: str | None = None  # None: the config's, else latest (the server's version in a cluster)
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -67,10 +69,28 @@ def configured_rules(rule_dirs: list[str], config: Config) -> list[Rule]:
     return [replace(r, severity=config.severity[r.id]) if r.id in config.severity else r for r in rules]
 
 
+def pss_version(options: ScanOptions, config: Config) -> str | None:
+    """The policy version asked for (--pss-version, else the config's); None: not asked.
+    Raises ConfigError for one that is neither latest nor v1.N."""
+    wanted = options.pss_version or config.pss_version
+    if wanted is not None and wanted != LATEST:
+        try:
+            parse_minor(wanted)
+        except PolicyVersionError as exc:
+            raise ConfigError(f"--pss-version: {exc}") from exc
+    return wanted
+
+
 def effective_rules(options: ScanOptions, config: Config) -> list[Rule]:
     rules = configured_rules(options.rule_dirs, config)
     profile = options.profile or config.profile or "all"
-    return select_rules(rules, profile, [*config.toggles, *options.toggles])
+    selected = select_rules(rules, profile, [*config.toggles, *options.toggles])
+    wanted = pss_version(options, config)
+    if wanted is None:
+        return selected
+    # References name the policy version the run applies by default.
+    minor = resolve(wanted, latest_minor())
+    return [replace(r, references=references_at(r.raw, minor)) if r.variants else r for r in selected]
 
 
 def fail_on_threshold(cli_value: str | None, config: Config) -> str:
@@ -101,9 +121,10 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
 
 
 def _settings(options: ScanOptions, config: Config) -> dict[str, object]:
-    if options.strict_inputs is None:
-        return config.settings
-    return {**config.settings, "strict_inputs": options.strict_inputs}
+    settings: dict[str, object] = {**config.settings, "pss_version": pss_version(options, config)}
+    if options.strict_inputs is not None:
+        settings["strict_inputs"] = options.strict_inputs
+    return settings
 
 
 def gate(result: ScanResult, fail_on: str) -> int:

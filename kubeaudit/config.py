@@ -56,6 +56,7 @@ class Config:
     path: str | None = None
     profile: str | None = None
     fail_on: str | None = None
+    pss_version: str | None = None  # "latest" or "v1.N"
     rule_dirs: list[str] = field(default_factory=list)
     toggles: list[tuple[str, str]] = field(default_factory=list)
     replace_rules: list[str] = field(default_factory=list)
@@ -137,6 +138,7 @@ def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:
     base = path.parent
     rules = data.get("rules", {})
     config = Config(path=path.as_posix(), profile=data.get("profile"), fail_on=data.get("fail-on"))
+    config.pss_version = data.get("pss-version")
     config.rule_dirs = [str(base / p) for p in rules.get("paths", [])]
     config.toggles = [("enable", p) for p in rules.get("enable", [])] + [
         ("disable", p) for p in rules.get("disable", [])

@@ -182,6 +182,7 @@ class Finding:
     position: Position | None
     container: str | None = None
     suppression: Suppression | None = None
+    policy_version: str | None = None  # the Pod Security policy version a PSS rule applied ("v1.37")
     # Stable across line moves, re-indentation and document reordering: rule, cluster
     # context or the file's path in its repository, resource identity and the field path
     # with list items named by identity, not position. Computed once, when the finding is
@@ -310,6 +311,9 @@ class ScanResult:
     not_evaluated_targets: dict[str, list[str]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     allow_partial: bool = False  # coverage gaps do not make the scan incomplete
+    # Pod Security labels and policy versions of the namespaces seen
+    # (kubeaudit.engine.namespace_policy.NamespacePolicies), for psa-plan.
+    namespace_policies: Any = None
 
     @property
     def complete(self) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from kubeaudit.engine.namespace_policy import NamespacePolicies
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.supersede import merge_superseded
 from kubeaudit.inventory import Inventory
@@ -56,10 +57,11 @@ class RuleIndex:
         return self._all_kinds or kind in self.kinds or kind in self.inventory_kinds
 
 
-def evaluate_resource(resource: Resource, index: RuleIndex) -> list[Finding]:
-    """Every finding of every applicable per-resource rule on one resource. Raises ShapeError."""
+def evaluate_resource(resource: Resource, index: RuleIndex, policy: int | None = None) -> list[Finding]:
+    """Every finding of every applicable per-resource rule on one resource, its pod judged at
+    Pod Security policy v1.`policy`. Raises ShapeError."""
     findings: list[Finding] = []
-    for view, targets in resource_targets(resource, index.resource_views).items():
+    for view, targets in resource_targets(resource, index.resource_views, policy).items():
         rules = [r for r in index.by_view[view] if r.applies_to(resource)]
         if not rules:
             continue
@@ -67,6 +69,14 @@ def evaluate_resource(resource: Resource, index: RuleIndex) -> list[Finding]:
             for rule in rules:
                 findings.extend(rule.evaluate(target))
     return findings
+
+
+def _namespaces_first(resources: list[Resource]) -> list[Resource]:
+    """A batch's Namespaces before its workloads, so that their labels (the policy version
+    they pin) are known when the workloads' rules run."""
+    if not any(r.kind == "Namespace" for r in resources):
+        return resources
+    return sorted(resources, key=lambda r: r.kind != "Namespace")
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -150,27 +160,35 @@ def _run_scan(
     index = RuleIndex(rules)
     inventory = Inventory(index.inventory_kinds)
     inventory.settings = dict(settings or {})
+    policies = inventory.settings.get("namespace_policies")
+    if not isinstance(policies, NamespacePolicies):
+        policies = NamespacePolicies(inventory.settings.get("pss_version"))
     errors: list[ScanError] = []
     stats = ScanStats()
     findings: list[Finding] = []
     result = ScanResult(findings, errors, stats, [], [r.meta for r in rules], allow_partial=allow_partial)
+    result.namespace_policies = policies
     for source in sources:
         result.inputs.extend(source.describe())
         for batch in source.batches():
             errors.extend(batch.errors)
             result.gaps.extend(batch.gaps)
             inventory.facts.update(batch.facts)
+            policies.use_facts(batch.facts)
             stats.files += batch.files
             stats.documents += batch.documents
             stats.skipped_documents += batch.skipped_documents
-            for resource in batch.resources:
+            for resource in _namespaces_first(batch.resources):
                 stats.resources += 1
+                if resource.kind == "Namespace":
+                    policies.add_namespace(resource)
                 if not index.targets_kind(resource.kind):
                     stats.untargeted_resources += 1
                     continue
                 try:
                     check_resource_shape(resource)
-                    found = evaluate_resource(resource, index)
+                    policy = policies.version_for(resource) if resource.kind in WORKLOAD_KINDS else None
+                    found = evaluate_resource(resource, index, policy)
                     # Past this point only identity, metadata and pod-template metadata are
                     # read (reports, suppressions, NetworkPolicy selection); keep no more.
                     kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS else resource

@@ -75,16 +75,18 @@ def test_profile_selects_pod_security_levels(run_cli: RunCli) -> None:
     ids = {r["id"]: r for r in baseline}
     assert all(r["profile"] in ("baseline", "restricted", None) for r in baseline)
 
-    def run_ids(*args: str) -> set[str]:
+    def run_ids(*args: str) -> set[tuple[str, int]]:
         report = json.loads(
             run_cli("scan", str(REPO / "fixtures" / "rules"), "-f", "json", "--fail-on", "none", *args).out
         )
-        return {f["ruleId"] for f in report["findings"]}
+        return {(f["ruleId"], int((f["policyVersion"] or "v1.37")[3:])) for f in report["findings"]}
 
-    base = run_ids("--profile", "baseline")
-    restricted = run_ids("--profile", "restricted")
+    base = {rule_id for rule_id, _ in run_ids("--profile", "baseline")}
+    found = run_ids("--profile", "restricted")
+    restricted = {rule_id for rule_id, _ in found}
     assert base and all(ids[i]["profile"] == "baseline" for i in base)
     assert base < restricted  # a stricter profile never reports less
+    assert ("pss-baseline-seccomp", 18) in found  # before v1.19 Restricted runs the Baseline check
     assert all(ids[i]["profile"] in ("baseline", "restricted") for i in restricted)
 
 

@@ -89,6 +89,7 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         baseline_path=getattr(args, "baseline", None),
         allow_partial=args.allow_partial,
         max_file_bytes=int(args.max_file_size * MIB),
+        pss_version=args.pss_version,
     )
 
 

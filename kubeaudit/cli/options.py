@@ -78,6 +78,12 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
         "missing (default: a note, the role may live in another file; config: strict-inputs)",
     )  # fmt: skip
     parser.add_argument(
+        "--pss-version", default=None, metavar="VERSION",
+        help="Pod Security policy version the Pod Security Standards rules apply: latest (v1.37) or v1.N. "
+        "A namespace that pins enforce-version is judged at its own version; in a cluster latest is the "
+        "server's version (default: the config file's pss-version, else latest)",
+    )  # fmt: skip
+    parser.add_argument(
         "--allow-partial", action="store_true",
         help="coverage gaps (kinds a cluster would not let us list) are reported but do not make the scan "
         "incomplete (exit 2)",

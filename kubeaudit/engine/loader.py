@@ -19,8 +19,9 @@ import jsonschema
 import yaml
 
 from kubeaudit.condition import ConditionError, compile_condition, substitute_params
-from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Reference, Rule
-from kubeaudit.model import Path, Severity, format_path
+from kubeaudit.engine.policy_versions import load_policy_versions
+from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Rule, Variant
+from kubeaudit.model import Path, Reference, Severity, format_path
 from kubeaudit.refdata import builtin_rules_dir
 from kubeaudit.views import known_views, view_fields
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
@@ -135,9 +136,9 @@ def compile_rule(
             raw.source, f"view: unknown view {view!r}; known views: {', '.join(known_views())}", raw.line_of(("view",))
         )
 
-    def build(key: str, schema: Any, at: Path) -> Any:
+    def build(key: str, schema: Any, at: Path, values: dict[str, Any]) -> Any:
         try:
-            return compile_condition(substitute_params(schema, params))
+            return compile_condition(substitute_params(schema, values))
         except ConditionError as exc:
             full = (*at, *exc.schema_path)
             raise RuleError(raw.source, f"{key}: {exc}", raw.line_of(full)) from exc
@@ -147,12 +148,18 @@ def compile_rule(
         raise RuleError(
             raw.source, f"requires: unknown parameter(s) {', '.join(undeclared)}", raw.line_of(("requires",))
         )
-    # A rule whose listed parameters are empty (an allow-list nobody filled in) is off.
-    unset = [name for name in data.get("requires", ()) if params.get(name) in (None, [], "", {})]
-    condition = build("condition", True if unset else data["condition"], ("condition",))
     severity = _severity(raw, params, overrides_source)
     match = data.get("match", {})
-    where = build("match.where", match["where"], ("match", "where")) if "where" in match else None
+
+    def compiled(values: dict[str, Any]) -> tuple[Any, Any]:
+        # A rule whose listed parameters are empty (an allow-list nobody filled in) is off.
+        unset = [name for name in data.get("requires", ()) if values.get(name) in (None, [], "", {})]
+        condition = build("condition", True if unset else data["condition"], ("condition",), values)
+        where = build("match.where", match["where"], ("match", "where"), values) if "where" in match else None
+        return condition, where
+
+    condition, where = compiled(params)
+    variants = _variants(raw, params, set(overrides or {}), compiled)
     for placeholder in PLACEHOLDER.findall(data["message"]):
         top = placeholder.split(".")[0]
         if placeholder not in BUILTIN_PLACEHOLDERS and top not in fields:
@@ -169,7 +176,7 @@ def compile_rule(
         view=view,
         message=data["message"].strip(),
         remediation=data["remediation"].strip(),
-        references=tuple(Reference(r["title"], r["url"]) for r in data["references"]),
+        references=references_at(data, load_policy_versions().latest),
         condition=condition,
         where=where,
         kinds=frozenset(match["kinds"]) if "kinds" in match else None,
@@ -183,6 +190,7 @@ def compile_rule(
         source=raw.source,
         builtin=builtin,
         raw=data,
+        variants=variants,
     )
 
 
@@ -197,6 +205,31 @@ def _severity(raw: RawRule, params: dict[str, Any], overrides_source: str) -> Se
         raise RuleError(
             overrides_source, f"rules.params.{raw.data['id']}.severity: {params['severity']!r} is not one of {choices}"
         ) from exc
+
+
+def references_at(data: dict[str, Any], minor: int) -> tuple[Reference, ...]:
+    """A rule's references, naming policy v1.`minor` where a title says {policyVersion}."""
+    return tuple(Reference(r["title"].replace("{policyVersion}", f"v1.{minor}"), r["url"]) for r in data["references"])
+
+
+def _variants(raw: RawRule, params: dict[str, Any], overridden: set[str], compiled: Any) -> tuple[Variant, ...]:
+    """One compiled variant per Pod Security policy version change of this rule, from
+    rules/data/pss-versions.yaml. A parameter the config overrides keeps its value at every version."""
+    control = load_policy_versions().controls.get(raw.data["id"])
+    if control is None:
+        return ()
+    variants: list[Variant] = []
+    cache: dict[str, tuple[Any, Any]] = {}
+    for change in control.changes:
+        unknown = set(change.params) - set(params)
+        if unknown:
+            raise RuleError(raw.source, f"pss-versions.yaml gives unknown parameter(s) {', '.join(sorted(unknown))}")
+        values = {**params, **{k: v for k, v in change.params.items() if k not in overridden}}
+        key = json.dumps(values, sort_keys=True, default=str)
+        if key not in cache:
+            cache[key] = compiled(values)
+        variants.append(Variant(change.since, *cache[key]))
+    return tuple(variants)
 
 
 def load_rules(

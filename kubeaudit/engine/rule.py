@@ -14,7 +14,9 @@ from kubeaudit.views.registry import VIEWS, InventoryView
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
-BUILTIN_PLACEHOLDERS = frozenset({"value", "field", "reason", "resource", "kind", "name", "namespace", "container"})
+BUILTIN_PLACEHOLDERS = frozenset(
+    {"value", "field", "reason", "resource", "kind", "name", "namespace", "container", "policyVersion"}
+)
 REDACTED = "<redacted>"
 LIST_LIMIT = 240  # characters of a list of names in a message
 
@@ -35,6 +37,15 @@ def _collect_top_fields(schema: Any, into: set[str]) -> bool:
     branches = [schema[k] for k in _BRANCHES if k in schema]
     branches += [s for k in _COMBINATORS for s in schema.get(k) or ()]
     return all(_collect_top_fields(branch, into) for branch in branches)
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """The rule as one Pod Security policy version defines it: from policy v1.since on."""
+
+    since: int
+    condition: Check
+    where: Check | None
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,21 @@ class Rule:
     source: str = ""  # the rule file
     builtin: bool = True
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Pod Security policy versions (rules/data/pss-versions.yaml): one variant per change,
+    # oldest first. Empty for rules that do not follow policy versions.
+    variants: tuple[Variant, ...] = field(default=(), repr=False)
+
+    @property
+    def since(self) -> int | None:
+        """The first policy version (minor) this rule exists at, for versioned rules."""
+        return self.variants[0].since if self.variants else None
+
+    def variant_at(self, minor: int) -> Variant | None:
+        found = None
+        for variant in self.variants:
+            if variant.since <= minor:
+                found = variant
+        return found
 
     @cached_property
     def meta(self) -> RuleMeta:
@@ -103,10 +129,17 @@ class Rule:
         """Findings on one target; with `locate=False` their positions are left for the caller
         to resolve (see kubeaudit.scan.locate_findings: one re-parse per file, not per finding)."""
         doc = target.doc
-        if self.where is not None and not self.where(doc, (), None):
+        condition, where = self.condition, self.where
+        minor = target.policy
+        if minor is not None and self.variants:
+            variant = self.variant_at(minor)
+            if variant is None:  # the control does not exist at this policy version
+                return []
+            condition, where = variant.condition, variant.where
+        if where is not None and not where(doc, (), None):
             return []
         out: list[Violation] = []
-        if self.condition(doc, (), out):
+        if condition(doc, (), out):
             return []
         findings: list[Finding] = []
         seen: set[Path] = set()
@@ -120,14 +153,22 @@ class Rule:
                 Finding(
                     rule=self.meta,
                     severity=self.severity,
-                    message=self.render(self.message, target, violation, path),
+                    message=self.message_for(target, violation, path),
                     resource=resource,
                     path=path,
                     position=resource.origin.position(path) if locate else None,
                     container=target.container_for(violation.path),
+                    policy_version=f"v1.{minor}" if self.variants and minor is not None else None,
                 )
             )
         return findings
+
+    def message_for(self, target: Target, violation: Violation, path: Path) -> str:
+        """The finding's message; a versioned rule says which policy version it applied."""
+        message = self.render(self.message, target, violation, path)
+        if self.variants and target.policy is not None and "{policyVersion}" not in self.message:
+            message = f"{message.rstrip('.')}, at Pod Security policy v1.{target.policy}."
+        return message
 
     def render(self, template: str, target: Target, violation: Violation, path: Path) -> str:
         resource = target.resource
@@ -150,6 +191,8 @@ class Rule:
                 return resource.namespace or "default"
             if name == "container":
                 return target.container_for(violation.path) or "?"
+            if name == "policyVersion":
+                return f"v1.{target.policy}" if target.policy is not None else "?"
             if resource.kind == "Secret" and not name.startswith("metadata."):
                 return REDACTED
             node: Any = target.doc

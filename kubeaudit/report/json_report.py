@@ -44,6 +44,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "location": location,
         "fingerprint": finding.fingerprint,
         "suppression": _suppression(finding),
+        "policyVersion": finding.policy_version,
     }
 
 

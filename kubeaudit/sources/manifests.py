@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -384,6 +385,32 @@ def _add_resource(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
     parsed.resources.append(Resource(api_version, kind, name, namespace or None, data, origin))
 
 
+# A Namespace document, YAML or JSON: a cheap test on the raw bytes, before any parsing.
+_NAMESPACE_KIND = re.compile(
+    rb"""(?m)^\s*(?:-\s+)?["']?kind["']?\s*:\s*["']?Namespace["']?\s*,?\s*(?:#.*)?$"""
+    rb"""|"kind"\s*:\s*"Namespace\""""
+)
+
+
+def namespace_files_first(files: list[ManifestFile], max_bytes: int) -> list[ManifestFile]:
+    """Files that hold a Namespace object first (otherwise in order), so that the policy
+    version a namespace pins is known before its workloads are judged. Costs one extra read
+    of each file's bytes (from the page cache), never a second parse; stdin stays where it is."""
+    first: list[ManifestFile] = []
+    rest: list[ManifestFile] = []
+    for file in files:
+        (first if file.path != STDIN and _holds_namespace(file, max_bytes) else rest).append(file)
+    return first + rest if first else files
+
+
+def _holds_namespace(file: ManifestFile, max_bytes: int) -> bool:
+    try:
+        data = read_bytes(file, max_bytes)  # never a FIFO or a device, never more than the cap
+    except (OSError, ValueError):
+        return False  # the real read reports it
+    return b"Namespace" in data and _NAMESPACE_KIND.search(data) is not None
+
+
 class ManifestSource(Source):
     """Manifest files and folders (and stdin), one batch per file. A file either parses (errors
     say where not) or it does not, so no kind is ever unavailable."""
@@ -400,7 +427,7 @@ class ManifestSource(Source):
 
     def batches(self) -> Iterator[Batch]:
         errors: list[ScanError] = []
-        files = discover(self.paths, errors, self.excluded)
+        files = namespace_files_first(discover(self.paths, errors, self.excluded), self.max_file_bytes)
         if errors:
             yield Batch(errors=errors)
         for file in files:

@@ -29,10 +29,11 @@ def check_resource_shape(resource: Resource) -> None:
         check_shape(kind_shape, resource.data, ())
 
 
-def resource_targets(resource: Resource, views: frozenset[str]) -> dict[str, list[Target]]:
-    """Targets of each wanted per-resource view for one resource. Raises ShapeError on malformed pods."""
+def resource_targets(resource: Resource, views: frozenset[str], policy: int | None = None) -> dict[str, list[Target]]:
+    """Targets of each wanted per-resource view for one resource, its pod judged at Pod Security
+    policy v1.`policy`. Raises ShapeError on malformed pods."""
     found: dict[str, list[Target]] = {}
-    shared: Shared = {}
+    shared: Shared = {"policy": policy}
     for view in resource_views():
         if view.name in views and (view.kinds is None or resource.kind in view.kinds):
             found[view.name] = view.build(resource, shared)

@@ -18,6 +18,7 @@ class Target:
     doc: dict[str, Any]
     prefixes: dict[Path, Path] = field(default_factory=dict)
     container: str | None = None
+    policy: int | None = None  # the Pod Security policy version (minor) its pod is judged at
 
     def resource_path(self, view_path: Path) -> Path:
         """The path in the resource that a path in this view's document stands for."""

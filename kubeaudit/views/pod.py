@@ -38,9 +38,9 @@ INHERITED_SECURITY_FIELDS = (
 class PodContext:
     """Everything the pod and container views of one workload share."""
 
-    __slots__ = ("meta", "meta_prefix", "os", "pod_prefix", "resource", "spec")
+    __slots__ = ("meta", "meta_prefix", "os", "pod_prefix", "policy", "resource", "spec")
 
-    def __init__(self, resource: Resource) -> None:
+    def __init__(self, resource: Resource, policy: int | None = None) -> None:
         spec_path, meta_path = POD_SPEC_LOCATIONS[resource.kind]
         spec = get_path(resource.data, spec_path)
         if not isinstance(spec, dict):
@@ -57,6 +57,7 @@ class PodContext:
         self.meta_prefix = meta_path
         os_field = spec.get("os")
         self.os: str | None = os_field.get("name") if isinstance(os_field, dict) else None
+        self.policy = policy  # the Pod Security policy version (minor) the pod is judged at
 
     def base_doc(self) -> dict[str, Any]:
         data = self.resource.data
@@ -66,6 +67,7 @@ class PodContext:
             "metadata": data.get("metadata") or {},
             "podMetadata": self.meta,
             "os": self.os,
+            "pss": {"version": f"v1.{self.policy}", "minor": self.policy} if self.policy is not None else {},
         }
 
     def containers(self) -> list[tuple[str, str, int, dict[str, Any]]]:
@@ -81,7 +83,8 @@ def pod_context(resource: Resource, shared: Shared) -> PodContext:
     """The workload's PodContext, made once for both the pod and the container view."""
     ctx = shared.get("pod")
     if not isinstance(ctx, PodContext):
-        ctx = shared["pod"] = PodContext(resource)
+        policy = shared.get("policy")
+        ctx = shared["pod"] = PodContext(resource, policy if isinstance(policy, int) else None)
     return ctx
 
 
@@ -102,7 +105,7 @@ def pod_targets(resource: Resource, ctx: PodContext) -> list[Target]:
         everything.append(container)
         prefixes[("allContainers", position)] = (*ctx.pod_prefix, field, index)
     doc["allContainers"] = everything
-    return [Target("pod", resource, doc, prefixes)]
+    return [Target("pod", resource, doc, prefixes, policy=ctx.policy)]
 
 
 def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
@@ -141,7 +144,14 @@ def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
         doc["image"] = image_doc(container, container_path, prefixes)
         container_name = container.get("name")
         targets.append(
-            Target("container", resource, doc, prefixes, container_name if isinstance(container_name, str) else None)
+            Target(
+                "container",
+                resource,
+                doc,
+                prefixes,
+                container_name if isinstance(container_name, str) else None,
+                policy=ctx.policy,
+            )
         )
     return targets
 
@@ -150,7 +160,7 @@ POD_VIEW = register(
     ResourceView(
         name="pod",
         kinds=WORKLOAD_KINDS,
-        fields=frozenset({"apiVersion", "kind", "metadata", "podMetadata", "os", "spec", "allContainers"}),
+        fields=frozenset({"apiVersion", "kind", "metadata", "podMetadata", "os", "pss", "spec", "allContainers"}),
         build=lambda resource, shared: pod_targets(resource, pod_context(resource, shared)),
     )
 )
@@ -160,7 +170,7 @@ CONTAINER_VIEW = register(
         kinds=WORKLOAD_KINDS,
         fields=frozenset(
             {
-                "apiVersion", "kind", "metadata", "podMetadata", "os", "pod", "container", "containerType",
+                "apiVersion", "kind", "metadata", "podMetadata", "os", "pss", "pod", "container", "containerType",
                 "effectiveSecurityContext", "hostPathMounts", "image",
             }
         ),

@@ -210,6 +210,7 @@ class ClusterSource(Source):
         if gaps:
             yield Batch(gaps=gaps)
         namespaces, batch = self._namespaces(resources)
+        batch.facts = self.facts.as_dict()  # the server version, before any pod is judged (policy `latest`)
         yield batch
         tiers: list[list[_Task]] = [[] for _ in range(len(TIERS) + 1)]
         for res in resources:
