@@ -290,6 +290,36 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def huge_response(mib: int) -> int:
+    """A scan against a server whose pod list answers are MIB long: time, peak RSS and the gap."""
+    from tests.apiserver import running_apiserver
+
+    child = (
+        "import json, sys, time\n"
+        "from kubeaudit.api import ScanOptions, run\n"
+        "from kubeaudit.sources.cluster.source import ClusterOptions, open_cluster_sources\n"
+        "started = time.perf_counter()\n"
+        "sources = open_cluster_sources(ClusterOptions(kubeconfig=sys.argv[1]))\n"
+        "result = run(ScanOptions(use_config=False, sources=sources))\n"
+        "print(json.dumps({'seconds': time.perf_counter() - started, 'gaps': [str(g) for g in result.gaps]}))\n"
+        "print(open('/proc/self/status').read())\n"
+    )
+    with running_apiserver([], generate_pods=100, generate_namespaces=2, implicit=False,
+                           huge={"pods": mib * 2**20}) as api:  # fmt: skip
+        proc = subprocess.run([sys.executable, "-c", child, str(api.kubeconfig_path)], capture_output=True,
+                              text=True, check=False, cwd=REPO)  # fmt: skip
+    lines = proc.stdout.splitlines()
+    if not lines:
+        print(proc.stderr)
+        return 1
+    out = json.loads(lines[0])
+    peak = next((int(line.split()[1]) * 1024 for line in lines if line.startswith("VmHWM:")), None)
+    print(f"pod list answers of {mib} MiB: scan ended in {out['seconds']:.1f}s, peak RSS {fmt_mb(peak)}")
+    for gap in out["gaps"]:
+        print(f"  gap: {gap}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pods", type=int, default=10_000, help="pods in the generated cluster")
@@ -305,12 +335,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--huge-response", type=int, metavar="MIB",
+                        help="instead: scan a server whose pod list answers are MIB long (memory under the cap)")
     parser.add_argument("--memory-child", choices=WORKLOADS, help=argparse.SUPPRESS)
     parser.add_argument("--kubeconfig", help=argparse.SUPPRESS)
     parser.add_argument("--requests-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
         return memory_child(args.memory_child, args.kubeconfig, args.page_size, args.requests_file)
+    if args.huge_response:
+        return huge_response(args.huge_response)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
