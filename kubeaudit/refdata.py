@@ -40,9 +40,18 @@ def data_dir() -> FsPath:
 
 @cache
 def load_data(name: str) -> dict[str, Any]:
-    """The data file `name` (without suffix), validated against its schema."""
-    path = data_dir() / f"{name}.yaml"
-    schema_path = data_dir() / f"{name}.schema.json"
+    """The data file `name` (without suffix), validated against its schema; read once per process."""
+    return read_data_file(data_dir() / f"{name}.yaml")
+
+
+def schema_path_of(path: FsPath) -> FsPath:
+    """Every data file `<name>.yaml` has its JSON Schema beside it, `<name>.schema.json`."""
+    return path.with_name(path.name.removesuffix(".yaml") + ".schema.json")
+
+
+def read_data_file(path: FsPath) -> dict[str, Any]:
+    """A data file, validated against its schema. Raises DataFileError naming the file and field."""
+    schema_path = schema_path_of(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         schema = json.loads(schema_path.read_text(encoding="utf-8"))

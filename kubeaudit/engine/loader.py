@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path as FsPath
@@ -27,7 +28,10 @@ from kubeaudit.views import known_views, view_fields
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
 RULE_SUFFIXES = (".yaml", ".yml")
-DATA_FOLDER = "data"
+DATA_FOLDER = "data"  # reference data (refdata.py), not rules
+PARAMS_FOLDER = "params"  # shared parameter sets: params/<name>.yaml, referenced as {$shared: <name>}
+SHARED = "$shared"
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
 class RuleError(Exception):
@@ -58,11 +62,72 @@ def rule_files(directory: FsPath) -> list[FsPath]:
         raise RuleError(str(directory), "rules directory not found")
     found: list[FsPath] = []
     for root, dirs, files in os.walk(directory):
-        # rules/data/ holds reference data (refdata.py), not rules.
+        # rules/data/ holds reference data, rules/params/ shared parameter sets: neither holds rules.
         top = FsPath(root) == directory
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (top and d == DATA_FOLDER))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (top and d in (DATA_FOLDER, PARAMS_FOLDER)))
         found.extend(FsPath(root) / f for f in sorted(files) if f.endswith(RULE_SUFFIXES))
     return found
+
+
+@cache
+def _param_set_validator() -> jsonschema.protocols.Validator:
+    with open(builtin_rules_dir() / "param-set.schema.json", encoding="utf-8") as handle:
+        schema = json.load(handle)
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedParam:
+    """A parameter value several rules share (params/<name>.yaml), defined once."""
+
+    name: str
+    value: Any
+    description: str
+    source: str
+
+
+def read_shared_params(directory: FsPath) -> dict[str, SharedParam]:
+    """The shared parameter sets in a rules directory's params/ folder, by name."""
+    folder = directory / PARAMS_FOLDER
+    found: dict[str, SharedParam] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.iterdir()):
+        if not path.name.endswith(RULE_SUFFIXES):
+            continue
+        raw = read_rule_file(path, what="shared parameter set")
+        name = path.stem
+        if not SNAKE_CASE.match(name):
+            raise RuleError(raw.source, f"a shared parameter set's file name is its name, in snake_case: {name!r}")
+        errors = sorted(_param_set_validator().iter_errors(raw.data), key=lambda e: str(e.path))
+        if errors:
+            error = jsonschema.exceptions.best_match(errors)
+            path_in = tuple(error.absolute_path)
+            field = format_path(path_in) or "(file)"
+            raise RuleError(raw.source, f"{field}: {_short_error(error)}", raw.line_of(path_in))
+        found[name] = SharedParam(name, raw.data["value"], raw.data["description"], raw.source)
+    return found
+
+
+@cache
+def builtin_shared_params() -> Mapping[str, SharedParam]:
+    return read_shared_params(builtin_rules_dir())
+
+
+def _default(raw: RawRule, name: str, spec: dict[str, Any], shared: Mapping[str, SharedParam]) -> Any:
+    """A parameter's default: its value, or the value of the shared set it references."""
+    default = spec["default"]
+    if not (isinstance(default, dict) and SHARED in default):
+        return default
+    found = shared.get(default[SHARED])
+    if found is None:
+        known = ", ".join(sorted(shared)) or "none"
+        raise RuleError(
+            raw.source,
+            f"params.{name}.default: unknown shared parameter set {default[SHARED]!r} (known: {known})",
+            raw.line_of(("params", name, "default")),
+        )
+    return found.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,25 +140,25 @@ class RawRule:
         return locate(self.root, path).line
 
 
-def read_rule_file(path: FsPath) -> RawRule:
+def read_rule_file(path: FsPath, what: str = "rule") -> RawRule:
     source = path.as_posix()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(source, f"cannot read rule file: {exc}") from exc
+        raise RuleError(source, f"cannot read {what} file: {exc}") from exc
     try:
         nodes = [n for n in compose_documents(text) if n is not None]
     except yaml.YAMLError as exc:
         err = yaml_error(exc)
         raise RuleError(source, err.message, err.line) from exc
     if len(nodes) != 1:
-        raise RuleError(source, f"a rule file holds exactly one rule (one YAML document), found {len(nodes)}")
+        raise RuleError(source, f"a {what} file holds exactly one {what} (one YAML document), found {len(nodes)}")
     try:
         data = construct(nodes[0])
     except YamlDocumentError as exc:
         raise RuleError(source, exc.message, exc.line) from exc
     if not isinstance(data, dict):
-        raise RuleError(source, "a rule must be a mapping", nodes[0].start_mark.line + 1)
+        raise RuleError(source, f"a {what} must be a mapping", nodes[0].start_mark.line + 1)
     return RawRule(source, data, nodes[0])
 
 
@@ -115,20 +180,31 @@ def _short_error(error: jsonschema.ValidationError) -> str:
 
 
 def compile_rule(
-    raw: RawRule, overrides: dict[str, Any] | None = None, builtin: bool = True, overrides_source: str = "config"
+    raw: RawRule,
+    overrides: dict[str, Any] | None = None,
+    builtin: bool = True,
+    overrides_source: str = "config",
+    shared: Mapping[str, SharedParam] | None = None,
 ) -> Rule:
-    """Validate and compile one rule; `overrides` (from `overrides_source`) replace parameter defaults."""
+    """Validate and compile one rule; `overrides` (from `overrides_source`) replace parameter defaults,
+    and `shared` (default: the built-in sets) resolves defaults written as {$shared: <name>}."""
     validate_rule(raw)
     data = raw.data
     param_specs: dict[str, Any] = data.get("params", {})
-    params = {name: spec["default"] for name, spec in param_specs.items()}
+    aliases = {alias: name for name, spec in param_specs.items() for alias in spec.get("aliases", ())}
+    given: dict[str, Any] = {}
     for name, value in (overrides or {}).items():
-        if name not in params:
+        canonical = aliases.get(name, name)
+        if canonical not in param_specs:
             raise RuleError(
                 overrides_source,
-                f"rules.params.{data['id']}: unknown parameter {name!r} (known: {', '.join(params) or 'none'})",
+                f"rules.params.{data['id']}: unknown parameter {name!r} (known: {', '.join(param_specs) or 'none'})",
             )
-        params[name] = value
+        given[canonical] = value
+    shared = builtin_shared_params() if shared is None else shared
+    params = {
+        name: given[name] if name in given else _default(raw, name, spec, shared) for name, spec in param_specs.items()
+    }
     view = data["view"]
     fields = view_fields(view)
     if fields is None:
@@ -194,6 +270,24 @@ def compile_rule(
     )
 
 
+def _all_shared_params(directories: list[FsPath], include_builtin: bool) -> dict[str, SharedParam]:
+    """The shared sets every rule may reference: the built-in ones, and each rules directory's own.
+    A name is defined once: a second definition is an error, not a silent override."""
+    shared: dict[str, SharedParam] = dict(builtin_shared_params())
+    for directory in directories:
+        if include_builtin and directory == builtin_rules_dir():
+            continue
+        if not directory.is_dir():
+            continue  # rule_files() says so, with the directory's name
+        for name, found in read_shared_params(directory).items():
+            if name in shared and shared[name].source != found.source:
+                raise RuleError(
+                    found.source, f"shared parameter set {name!r} is already defined by {shared[name].source}"
+                )
+            shared[name] = found
+    return shared
+
+
 def _severity(raw: RawRule, params: dict[str, Any], overrides_source: str) -> Severity:
     """The rule's severity; a parameter named `severity` (when the rule declares one) sets it."""
     if "severity" not in params:
@@ -247,12 +341,13 @@ def load_rules(
     by_id: dict[str, Rule] = {}
     dirs: list[tuple[FsPath, bool]] = [(builtin_rules_dir(), True)] if include_builtin else []
     dirs += [(FsPath(d), False) for d in extra_dirs]
+    shared = _all_shared_params([d for d, _ in dirs], include_builtin)
     for directory, builtin in dirs:
         for path in rule_files(directory):
             raw = read_rule_file(path)
             rule_id = raw.data.get("id")
             overrides = params.get(rule_id) if isinstance(rule_id, str) else None
-            rule = compile_rule(raw, overrides, builtin, config_source)
+            rule = compile_rule(raw, overrides, builtin, config_source, shared)
             previous = by_id.get(rule.id)
             if previous is not None and not (previous.builtin and not builtin and rule.id in replaceable):
                 raise RuleError(

@@ -26,7 +26,7 @@ from typing import Any
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Notice, Resource
 from kubeaudit.semantics.labels import labels_of, safe_matches
-from kubeaudit.semantics.rbac_defaults import KNOWN_CLUSTER_ROLE_NAMES, default_cluster_roles
+from kubeaudit.semantics.rbac_defaults import default_cluster_roles, known_cluster_role_names
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ANY = "\x00any"  # a value no rule lists, so only wildcards match it
@@ -486,7 +486,7 @@ class RoleIndex:
                 role.found, role.builtin = True, builtin
                 role.aggregated = isinstance(data.get("aggregationRule"), dict)
                 role.rules, role.aggregated_from = self.cluster_role_rules(name)
-            elif name in KNOWN_CLUSTER_ROLE_NAMES:
+            elif name in known_cluster_role_names():
                 role.found, role.builtin, role.rules_known = True, True, False
         elif kind == "Role" and binding_namespace is not None:
             role_data = self.namespaced.get((binding_namespace, name))

@@ -23,7 +23,7 @@ The document (see README "Views"):
   folded into the permissions of each member.
 - `binding`: the binding as written; `role`: `kind`, `name`, `apiGroup`, `found` (false: the
   binding refers to a role that does not exist), `builtin` (not in the input: a ClusterRole every
-  cluster has, see rbac_defaults.py), `rulesKnown`, `aggregated`, `aggregatedFrom`.
+  cluster has, see rules/data/default-cluster-roles.yaml), `rulesKnown`, `aggregated`, `aggregatedFrom`.
 - `clusterWide` (a ClusterRoleBinding), `namespace` (a RoleBinding's namespace, else null),
   `scope` (`cluster-wide` or `in namespace <ns>`, for messages).
 - `rules`: the policy rules this grant gives (aggregated ClusterRoles resolved), each with
