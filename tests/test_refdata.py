@@ -88,3 +88,17 @@ def test_every_controller_service_account_is_an_expected_subject_of_the_rbac_rul
     assert len(rules) >= 10
     for rule in rules:
         assert controllers <= set(rule.params["expected_subjects"]), rule.id
+
+
+# -- metadata-services.yaml -----------------------------------------------------------------------
+
+
+def test_metadata_service_addresses_are_single_unique_addresses_the_rule_can_choose_from() -> None:
+    import ipaddress
+
+    data = read_data_file(DATA / "metadata-services.yaml")
+    addresses = [ipaddress.ip_address(s["address"]) for s in data["services"]]
+    assert len(set(addresses)) == len(addresses)
+    assert {a.version for a in addresses} == {4, 6}
+    (rule,) = [r for r in load_rules() if r.id == "netpol-egress-metadata"]
+    assert set(rule.params["metadata_addresses"]) <= {str(a) for a in addresses}

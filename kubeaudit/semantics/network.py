@@ -37,10 +37,12 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import cache
 from typing import Any
 
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path, Resource
+from kubeaudit.refdata import load_data
 from kubeaudit.semantics.labels import is_valid, labels_of, selector_matcher, selects_everything
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 
@@ -267,14 +269,23 @@ def _input_order(resource: Resource) -> tuple[str, int, str]:
 
 # --- egress to cloud metadata services ------------------------------------------------------------
 
-# Instance metadata services that hand out node credentials: 169.254.169.254 (AWS, GCP, Azure,
-# OCI, OpenStack, DigitalOcean...), AWS's IPv6 endpoint, Alibaba Cloud's. All serve HTTP on TCP 80.
-METADATA_ADDRESSES = ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
-METADATA_PORT = 80
+# Instance metadata services hand out node credentials; their addresses and port are reference
+# data (rules/data/metadata-services.yaml).
+METADATA_DATA = "metadata-services"
+
+
+@cache
+def metadata_addresses() -> tuple[str, ...]:
+    return tuple(service["address"] for service in load_data(METADATA_DATA)["services"])
+
+
+def metadata_port() -> int:
+    port: int = load_data(METADATA_DATA)["port"]
+    return port
 
 
 def admits_metadata_port(ports: Any) -> bool:
-    """Whether an egress rule's `ports` let TCP connections to port 80 through.
+    """Whether an egress rule's `ports` let TCP connections to the metadata port (80) through.
 
     No ports: every port. A port entry without `port` is every port of its protocol (TCP by
     default); `port`..`endPort` is a range; a named port matches only destination pods' named
@@ -291,7 +302,7 @@ def admits_metadata_port(ports: Any) -> bool:
             return True
         if isinstance(port, bool) or not isinstance(port, int):
             continue
-        if port == METADATA_PORT or (isinstance(end, int) and port <= METADATA_PORT <= end):
+        if port == metadata_port() or (isinstance(end, int) and port <= metadata_port() <= end):
             return True
     return False
 
@@ -318,7 +329,7 @@ def metadata_addresses_reached(ip_block: Any) -> list[str]:
         return []
     excepts = [n for n in (_network(e) for e in _list(ip_block.get("except"))) if n is not None]
     reached = []
-    for address in METADATA_ADDRESSES:
+    for address in metadata_addresses():
         ip = ipaddress.ip_address(address)
         if ip.version != network.version or ip not in network:
             continue
@@ -370,7 +381,7 @@ def metadata_egress(spec: Any) -> list[MetadataEgress]:
             continue
         peers = _list(rule.get("to"))
         if not peers:
-            found.append(MetadataEgress(index, None, None, METADATA_ADDRESSES))
+            found.append(MetadataEgress(index, None, None, metadata_addresses()))
             continue
         for peer_index, peer in enumerate(peers):
             ip_block = peer.get("ipBlock") if isinstance(peer, dict) else None
