@@ -21,10 +21,12 @@ with the binding's namespace even for ClusterRoles.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Notice, Resource
+from kubeaudit.refdata import load_data
 from kubeaudit.semantics.labels import labels_of, safe_matches
 from kubeaudit.semantics.rbac_defaults import default_cluster_roles, known_cluster_role_names
 
@@ -330,37 +332,46 @@ def capabilities(rules: list[PolicyRule], binding_namespace: str | None) -> Capa
     return Capabilities(can, named, via, named_via)
 
 
-# Non-resource URLs anyone may read without learning anything sensitive: API discovery,
-# OpenAPI documents, health checks, the version, and service-account issuer discovery.
-DISCOVERY_URLS = frozenset(
-    {
-        "/api", "/api/", "/apis", "/apis/", "/openapi", "/openapi/", "/openapi/v2", "/openapi/v3",
-        "/healthz", "/livez", "/readyz", "/version", "/version/",
-        "/.well-known/openid-configuration", "/openid/v1/jwks",
-    }
-)  # fmt: skip
-DISCOVERY_PREFIXES = ("/api/", "/apis/", "/openapi/", "/healthz/", "/livez/", "/readyz/")
-DISCOVERY_VERBS = frozenset({"get", "head"})
+# Non-resource URLs anyone may read without learning anything sensitive (API discovery, OpenAPI,
+# health, version, service-account issuer discovery), and objects published to everyone on purpose:
+# reference data, rules/data/public-access.yaml.
+PUBLIC_ACCESS = "public-access"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicAccess:
+    discovery_urls: frozenset[str]
+    discovery_prefixes: tuple[str, ...]
+    discovery_verbs: frozenset[str]
+    public_objects: frozenset[tuple[str, str, str, str]]  # (namespace, apiGroup, resource, name)
+
+
+@cache
+def public_access() -> PublicAccess:
+    data = load_data(PUBLIC_ACCESS)
+    return PublicAccess(
+        discovery_urls=frozenset(data["discovery_urls"]),
+        discovery_prefixes=tuple(data["discovery_prefixes"]),
+        discovery_verbs=frozenset(data["discovery_verbs"]),
+        public_objects=frozenset(
+            (o["namespace"], o["apiGroup"], o["resource"], o["name"]) for o in data["public_objects"]
+        ),
+    )
 
 
 def is_discovery_url(url: str) -> bool:
     """Whether every path a nonResourceURL entry matches is a discovery or health path."""
+    public = public_access()
     if url.endswith("*"):
-        return url.rstrip("*").startswith(DISCOVERY_PREFIXES)
-    return url in DISCOVERY_URLS or url.startswith(DISCOVERY_PREFIXES)
-
-
-# Objects published to everyone on purpose: kubeadm lets system:anonymous get the `cluster-info`
-# ConfigMap in kube-public (the API server's address and CA, for joining nodes) through the
-# RoleBinding kubeadm:bootstrap-signer-clusterinfo.
-PUBLIC_OBJECTS = frozenset({("kube-public", "", "configmaps", "cluster-info")})
+        return url.rstrip("*").startswith(public.discovery_prefixes)
+    return url in public.discovery_urls or url.startswith(public.discovery_prefixes)
 
 
 def _reads_public_objects_only(rule: PolicyRule, binding_namespace: str | None) -> bool:
     if binding_namespace is None or not rule.resource_names or not set(rule.verbs) <= {"get"}:
         return False
     return all(
-        (binding_namespace, group, resource, name) in PUBLIC_OBJECTS
+        (binding_namespace, group, resource, name) in public_access().public_objects
         for group in rule.api_groups
         for resource in rule.resources
         for name in rule.resource_names
@@ -369,7 +380,7 @@ def _reads_public_objects_only(rule: PolicyRule, binding_namespace: str | None) 
 
 def beyond_discovery(rules: list[PolicyRule], binding_namespace: str | None) -> bool:
     """Whether rules bound this way allow anything but reading discovery and health URLs
-    (and the objects kube-public publishes to everyone, see PUBLIC_OBJECTS)."""
+    (and the objects published to everyone, see rules/data/public-access.yaml)."""
     for rule in rules:
         if not rule.verbs:
             continue
@@ -378,7 +389,7 @@ def beyond_discovery(rules: list[PolicyRule], binding_namespace: str | None) -> 
                 continue
             return True
         if rule.non_resource_urls and binding_namespace is None:
-            if not set(rule.verbs) <= DISCOVERY_VERBS:
+            if not set(rule.verbs) <= public_access().discovery_verbs:
                 return True
             if not all(is_discovery_url(url) for url in rule.non_resource_urls):
                 return True
