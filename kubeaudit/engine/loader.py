@@ -235,7 +235,7 @@ def compile_rule(
         return condition, where
 
     condition, where = compiled(params)
-    variants = _variants(raw, params, set(overrides or {}), compiled)
+    variants = _variants(raw, params, set(given), compiled)
     for placeholder in PLACEHOLDER.findall(data["message"]):
         top = placeholder.split(".")[0]
         if placeholder not in BUILTIN_PLACEHOLDERS and top not in fields:
