@@ -17,7 +17,7 @@ from kubeaudit.engine.loader import RuleError, load_rules, references_at
 from kubeaudit.engine.policy_versions import LATEST, PolicyVersionError, latest_minor, parse_minor, resolve
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.selection import select_rules
-from kubeaudit.model import ScanResult, Severity
+from kubeaudit.model import Notice, ScanResult, Severity
 from kubeaudit.scan import run_scan
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, ManifestSource
@@ -40,6 +40,8 @@ class ScanOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # a bigger manifest file is not read, and is reported
     # The files are everything there is (a role not in them does not exist); None: the config's.
     strict_inputs: bool | None = None
+    # Report (and gate on) only findings at or above this severity; None: all of them.
+    min_severity: str | None = None
     pss_version: str | None = None  # None: the config's, else latest (the server's version in a cluster)
 
 
@@ -117,7 +119,20 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     )
     for source in sources:
         result.notices.extend(source.notices())
+    if options.min_severity is not None:
+        _keep_at_or_above(result, Severity(options.min_severity))
     return result
+
+
+def _keep_at_or_above(result: ScanResult, severity: Severity) -> None:
+    """--severity: what is not reported must not fail the gate either, so the findings go."""
+    kept = [f for f in result.findings if f.severity.rank >= severity.rank]
+    dropped = len(result.findings) - len(kept)
+    result.findings = kept
+    if dropped:
+        result.notices.append(
+            Notice("--severity", f"{dropped} finding(s) below --severity {severity.value} not reported")
+        )
 
 
 def _settings(options: ScanOptions, config: Config) -> dict[str, object]:

@@ -295,6 +295,7 @@ class ScanStats:
     resources: int = 0
     skipped_documents: int = 0  # documents with no apiVersion/kind (values files, kustomizations...)
     untargeted_resources: int = 0  # resources of kinds no enabled rule looks at
+    untargeted_kinds: dict[str, int] = field(default_factory=dict)  # those, by kind
 
 
 @dataclass(slots=True)

@@ -184,6 +184,7 @@ def _run_scan(
                     policies.add_namespace(resource)
                 if not index.targets_kind(resource.kind):
                     stats.untargeted_resources += 1
+                    stats.untargeted_kinds[resource.kind] = stats.untargeted_kinds.get(resource.kind, 0) + 1
                     continue
                 try:
                     check_resource_shape(resource)

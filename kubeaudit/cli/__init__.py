@@ -34,7 +34,6 @@ exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomple
 """
 
 
-
 def commands() -> dict[str, ModuleType]:
     """One module per command, in the order `kubeaudit --help` lists them."""
     from kubeaudit.cli import baseline, rules, scan

@@ -81,6 +81,7 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
     return ScanOptions(
         paths=folders_of(args.paths) if args.folder_context else list(args.paths),
         strict_inputs=args.strict_inputs,
+        min_severity=getattr(args, "severity", None),
         config_path=args.config,
         use_config=not args.no_config,
         rule_dirs=list(args.rules),

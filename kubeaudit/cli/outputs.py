@@ -22,8 +22,8 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--output", "-o", action="append", dest="outputs", metavar="FILE",
-        help="write the report to FILE instead of standard output (- is standard output); "
-        "the n-th --output goes with the n-th --format",
+        help="write a report to FILE instead of standard output (- is standard output): FORMAT=FILE pairs by "
+        "format (-o json=report.json); plain FILEs go, in order, with the --formats not paired so",
     )  # fmt: skip
     parser.add_argument(
         "--no-color", action="store_true",
@@ -64,21 +64,48 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         yield handle
 
 
+def _split_output(output: str) -> tuple[str | None, str]:
+    """`-o json=report.json` names its format; a plain `-o FILE` does not."""
+    fmt, sep, path = output.partition("=")
+    return (fmt, path) if sep and fmt in FORMATS and path else (None, output)
+
+
 def report_plan(formats: list[str] | None, outputs: list[str] | None) -> list[tuple[str, str | None]]:
-    """(format, output) pairs. A report file named like a format (FORMAT_OF_SUFFIX) but given no
-    --format would get console text: a SARIF upload or a JSON parser would fail later, far from
-    the mistake, so that is refused here."""
-    outputs = outputs or []
-    if not formats and outputs:
-        meant = FORMAT_OF_SUFFIX.get(FsPath(outputs[0]).suffix.lower())
-        if meant is not None:
-            raise UsageError(f"--output {outputs[0]}: would hold the console report; add --format {meant}")
-    formats = formats or ["console"]
-    if len(outputs) > len(formats):
+    """(format, output) pairs. `-o FORMAT=FILE` pairs by format (and asks for that format);
+    plain `-o FILE`s go, in order, with the --formats no `-o FORMAT=FILE` named. When that is
+    ambiguous (several formats, fewer plain outputs), or a file named like one format (report.json)
+    would get another, the pairing is refused: a SARIF upload or a JSON parser would otherwise
+    fail later, far from the mistake."""
+    named: dict[str, str] = {}
+    plain: list[str] = []
+    for output in outputs or []:
+        fmt, path = _split_output(output)
+        if fmt is None:
+            plain.append(path)
+        elif fmt in named:
+            raise UsageError(f"--output {output}: {fmt} already goes to {named[fmt]}")
+        else:
+            named[fmt] = path
+    chosen = bool(formats)
+    formats = list(formats or ([] if named else ["console"]))
+    formats += [fmt for fmt in named if fmt not in formats]
+    unnamed = [fmt for fmt in formats if fmt not in named]
+    if len(plain) > len(unnamed):
         raise UsageError("more --output than --format options: each --output needs its own --format")
-    plan = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    if plain and len(plain) < len(unnamed):
+        raise UsageError(
+            f"{len(unnamed)} formats ({', '.join(unnamed)}) but {len(plain)} plain --output: say which report goes "
+            f"where, as in -o {unnamed[-1]}={plain[0]}, or give each --format its own --output"
+        )
+    pairs = dict(zip(unnamed, plain, strict=False))
+    for fmt, path in pairs.items():
+        meant = FORMAT_OF_SUFFIX.get(FsPath(path).suffix.lower())
+        if path != "-" and meant is not None and meant != fmt:
+            fix = f"to write {meant} there: -o {meant}={path}" if chosen else f"add --format {meant}"
+            raise UsageError(f"--output {path}: would hold the {fmt} report; {fix}")
+    plan = [(fmt, named.get(fmt, pairs.get(fmt))) for fmt in formats]
     if sum(1 for _, out in plan if out in (None, "-")) > 1:
         raise UsageError("only one report can go to standard output: give the others an --output FILE")
-    for _, output in plan:
-        check_output("--output", output)
+    for _, target in plan:
+        check_output("--output", target)
     return plan

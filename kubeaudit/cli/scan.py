@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import replace
+from typing import TextIO, cast
 
 from kubeaudit.api import DEFAULT_FAIL_ON, fail_on_threshold, gate, load_effective_config
 from kubeaudit.cli.common import Parser, add_command
 from kubeaudit.cli.inputs import run_with_sources, scan_options
 from kubeaudit.cli.options import add_cluster_options, add_paths_argument, add_selection_options
 from kubeaudit.cli.outputs import add_report_options, open_output, report_plan, use_color
-from kubeaudit.model import Severity
+from kubeaudit.model import ScanResult, Severity
 from kubeaudit.report import REPORTERS, RenderOptions
+from kubeaudit.report.sarif_limits import GzipMeter, limit_warnings
 
 FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
 
@@ -27,6 +31,11 @@ def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
         "--fail-on", choices=FAIL_ON_CHOICES, default=None, metavar="SEVERITY",
         help="exit 1 on a finding of this severity or higher: critical, high, medium, low, info, or none "
         f"to never fail on findings (default: the config file's value, else {DEFAULT_FAIL_ON})",
+    )  # fmt: skip
+    scan.add_argument(
+        "--severity", choices=[s.value for s in Severity], default=None, metavar="SEVERITY",
+        help="report only findings of this severity or higher, in every format; the others do not count "
+        "for the exit code either (default: report all)",
     )  # fmt: skip
     scan.add_argument(
         "--baseline", metavar="FILE",
@@ -48,8 +57,20 @@ def run(args: argparse.Namespace) -> int:
     config = load_effective_config(options)
     fail_on = fail_on_threshold(args.fail_on, config)
     result = run_with_sources(args, options, config)
+    render = RenderOptions(show_suppressed=args.show_suppressed, fail_on=fail_on)
     for fmt, output in plan:
         with open_output(output) as stream:
-            color = output in (None, "-") and use_color(stream, args.no_color)
-            REPORTERS[fmt].render(result, stream, RenderOptions(color, show_suppressed=args.show_suppressed))
+            options_here = replace(render, color=output in (None, "-") and use_color(stream, args.no_color))
+            if fmt == "sarif":
+                _render_sarif(result, stream, options_here)
+            else:
+                REPORTERS[fmt].render(result, stream, options_here)
     return gate(result, fail_on)
+
+
+def _render_sarif(result: ScanResult, stream: TextIO, options: RenderOptions) -> None:
+    """SARIF, measured as it is written, with a warning for each GitHub upload limit it exceeds."""
+    meter = GzipMeter(stream)
+    REPORTERS["sarif"].render(result, cast(TextIO, meter), options)
+    for warning in limit_warnings(1, [len(result.findings)], meter.finish()):
+        print(f"kubeaudit: warning: {warning}", file=sys.stderr)

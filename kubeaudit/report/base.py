@@ -14,6 +14,7 @@ from kubeaudit.model import ScanResult
 class RenderOptions:
     color: bool = False  # only ever true for a terminal
     show_suppressed: bool = False  # list suppressed findings (formats that otherwise only count them)
+    fail_on: str | None = None  # the exit code's threshold, for formats that say pass/fail (None: any finding)
 
 
 class Reporter(ABC):

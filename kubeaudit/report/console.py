@@ -198,11 +198,17 @@ def _print_summary(out: Console, result: ScanResult, suppressed: int, listed: bo
         found += f"; {suppressed} suppressed" + ("" if listed else " (--show-suppressed lists them)")
     rules = _plural(len(result.rules), "rule")
     scanned = f"Scanned {_plural(stats.files, 'file')}, {_plural(stats.resources, 'resource')} with {rules}"
-    if stats.files == 0 and stats.resources:  # a cluster: resources, no files
-        scanned = f"Scanned {_plural(stats.resources, 'resource')} with {rules}"
+    if stats.files == 0:  # a cluster: resources, no files
+        scanned = f"Scanned {_plural(stats.resources, 'resource')} from {', '.join(result.inputs)} with {rules}"
     if stats.skipped_documents:
         scanned += f"; skipped {_plural(stats.skipped_documents, 'non-Kubernetes document')}"
     scanned += "."
+    if stats.untargeted_resources:
+        # A clean report on input no rule understands must not read as a pass.
+        kinds = sorted(stats.untargeted_kinds)
+        shown = ", ".join(kinds[:8]) + (f" and {len(kinds) - 8} more kinds" if len(kinds) > 8 else "")
+        unexamined = f"{stats.untargeted_resources} of {_plural(stats.resources, 'resource')}"
+        scanned += f" {unexamined} were examined by no rule ({shown})."
     out.print(Text(scanned))
     out.print(Text(found, style="bold" if total else "bold green"))
     if not result.complete:

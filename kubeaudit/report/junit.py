@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from kubeaudit.model import Finding, ScanResult, format_path
+from kubeaudit.model import Finding, ScanResult, Severity, format_path
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import not_evaluated_text
 
@@ -40,6 +40,7 @@ class _Case:
     type: str = ""
     body: str = ""
     attrs: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 def _where(finding: Finding) -> str:
@@ -57,7 +58,14 @@ def _finding_text(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def _resource_case(rule_id: str, findings: Sequence[Finding]) -> _Case:
+def _fails(finding: Finding, fail_on: str | None) -> bool:
+    """Whether a finding fails the gate, as the exit code has it (None: every active one)."""
+    if finding.suppression is not None or fail_on == "none":
+        return False
+    return fail_on is None or finding.severity.rank >= Severity(fail_on).rank
+
+
+def _resource_case(rule_id: str, findings: Sequence[Finding], fail_on: str | None = None) -> _Case:
     first = findings[0]
     resource = first.resource
     case = _Case(classname=rule_id, name=f"{resource.ref} ({resource.origin.source})")
@@ -67,10 +75,15 @@ def _resource_case(rule_id: str, findings: Sequence[Finding]) -> _Case:
         if first.line:
             case.attrs["line"] = str(first.line)
     active = [f for f in findings if f.suppression is None]
+    failing = [f for f in active if _fails(f, fail_on)]
     body = "\n\n".join(_finding_text(f) for f in findings)
-    if active:
-        more = f" (and {len(active) - 1} more)" if len(active) > 1 else ""
-        case.outcome, case.message, case.type = "failure", active[0].message + more, active[0].severity.value
+    if failing:
+        more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
+        case.outcome, case.message, case.type = "failure", failing[0].message + more, failing[0].severity.value
+    elif active:  # reported, but below the exit code's threshold: not a test failure
+        case.outcome, case.type = "skipped", active[0].severity.value
+        case.message = f"{len(active)} finding(s) below --fail-on {fail_on}: {active[0].message}"
+        case.properties["below-fail-on"] = str(fail_on)
     else:
         suppression = first.suppression
         reason = (suppression.justification or suppression.source) if suppression else ""
@@ -84,7 +97,9 @@ def _finding_order(finding: Finding) -> tuple[Any, ...]:
     return (origin.source, origin.document or 0, finding.line or 0, finding.position.column if finding.position else 0)
 
 
-def _rule_cases(rule_id: str, findings: Sequence[Finding], not_evaluated: str | None) -> list[_Case]:
+def _rule_cases(
+    rule_id: str, findings: Sequence[Finding], not_evaluated: str | None, fail_on: str | None = None
+) -> list[_Case]:
     if not_evaluated is not None and not findings:
         return [
             _Case(classname=rule_id, name=PASSED_NAME, outcome="skipped", message=f"not evaluated: {not_evaluated}")
@@ -96,7 +111,7 @@ def _rule_cases(rule_id: str, findings: Sequence[Finding], not_evaluated: str | 
         origin = finding.resource.origin
         key = (origin.source, origin.document, origin.context, finding.resource.ref)
         groups.setdefault(key, []).append(finding)
-    return [_resource_case(rule_id, group) for group in groups.values()]
+    return [_resource_case(rule_id, group, fail_on) for group in groups.values()]
 
 
 def _input_cases(result: ScanResult) -> list[_Case]:
@@ -149,6 +164,10 @@ def _suite(name: str, cases: Iterable[_Case]) -> ET.Element:
                 for key, value in {"classname": case.classname, "name": case.name, **case.attrs}.items()
             },
         )
+        if case.properties:
+            properties = ET.SubElement(element, "properties")
+            for key, value in case.properties.items():
+                ET.SubElement(properties, "property", {"name": key, "value": _text(value)})
         if case.outcome is None:
             continue
         attrs = {"message": _text(case.message)}
@@ -164,7 +183,8 @@ def _why_not_evaluated(result: ScanResult, rule_id: str) -> str | None:
     return not_evaluated_text(result, rule_id) if rule_id in result.not_evaluated else None
 
 
-def report_tree(result: ScanResult) -> ET.Element:
+def report_tree(result: ScanResult, fail_on: str | None = None) -> ET.Element:
+    """`fail_on`: the exit code's threshold; findings below it are skipped testcases."""
     by_rule: dict[str, list[Finding]] = {rule.id: [] for rule in result.rules}
     for rule_id in result.not_evaluated:
         by_rule.setdefault(rule_id, [])
@@ -172,14 +192,7 @@ def report_tree(result: ScanResult) -> ET.Element:
         by_rule.setdefault(finding.rule_id, []).append(finding)
     suites = [_suite(INPUTS_SUITE, _input_cases(result))]
     suites += [
-        _suite(
-            rule_id,
-            _rule_cases(
-                rule_id,
-                by_rule[rule_id],
-                not_evaluated_text(result, rule_id) if rule_id in result.not_evaluated else None,
-            ),
-        )
+        _suite(rule_id, _rule_cases(rule_id, by_rule[rule_id], _why_not_evaluated(result, rule_id), fail_on))
         for rule_id in sorted(by_rule)
     ]
     totals = {key: sum(int(s.get(key, "0")) for s in suites) for key in ("tests", "failures", "errors", "skipped")}
@@ -188,8 +201,8 @@ def report_tree(result: ScanResult) -> ET.Element:
     return root
 
 
-def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
-    root = report_tree(result)
+def render(result: ScanResult, stream: TextIO, color: bool = False, fail_on: str | None = None) -> None:
+    root = report_tree(result, fail_on)
     ET.indent(root)
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     stream.write(ET.tostring(root, encoding="unicode"))
@@ -203,4 +216,4 @@ class JunitReporter(Reporter):
     suffix = ".xml"
 
     def render(self, result: ScanResult, stream: TextIO, options: RenderOptions) -> None:
-        render(result, stream, options.color)
+        render(result, stream, options.color, options.fail_on)
