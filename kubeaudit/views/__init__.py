@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from kubeaudit.model import Resource
 
-# Importing a view's module registers it; the registry keeps this order (object, pod, container first).
-from kubeaudit.views import mesh, namespace, networkpolicy, objects, pod, podnetwork, subject  # noqa: F401  # noqa: F401
+# Importing a view's module registers it (per-resource views build their targets in registration
+# order: object, pod, container).
+from kubeaudit.views import mesh, namespace, networkpolicy, objects, pod, podnetwork, subject  # noqa: F401
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.pod import check_shape
 from kubeaudit.views.registry import Shared, known_views, resource_views, view_fields
