@@ -27,6 +27,9 @@ _ANNOTATED_METADATA: tuple[Path, ...] = (
 IGNORE_REASON = "kubeaudit.io/ignore-reason"
 IGNORE_UNTIL = "kubeaudit.io/ignore-until"
 CATCH_ALL = "*"
+# Overrides of Shopify's deprecated Go kubeaudit (kubeaudit.io/allow-privilege-escalation...):
+# migrating users expect them to work, so say that they do not, and what does.
+FOREIGN_OVERRIDE = "kubeaudit.io/allow-"
 
 
 def _annotation_sources(finding: Finding) -> list[tuple[dict[str, Any], Path]]:
@@ -63,6 +66,7 @@ class Suppressor:
                 or self._baselined(finding, notices)
             )
             out.append(replace(finding, suppression=suppression) if suppression else finding)
+        _note_foreign_overrides(findings, notices)
         for (expired, reason), count in sorted(self._expired_entries.items()):
             notices[("baseline", expired + reason)] = Notice(
                 "baseline",
@@ -177,3 +181,26 @@ def _exempts(exemption: Exemption, finding: Finding) -> bool:
         (exemption.name, resource.name),
     )
     return all(pattern is None or fnmatchcase(value, pattern) for pattern, value in checks)
+
+
+def _note_foreign_overrides(findings: list[Finding], notices: dict[tuple[str, str], Notice]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for finding in findings:
+        resource = finding.resource
+        if (resource.origin.source, resource.ref) in seen:
+            continue
+        seen.add((resource.origin.source, resource.ref))
+        for prefix in _ANNOTATED_METADATA:
+            meta = get_path(resource.data, prefix)
+            for where in ("labels", "annotations"):
+                keys = meta.get(where) if isinstance(meta, dict) else None
+                for key in (
+                    sorted(k for k in keys if str(k).startswith(FOREIGN_OVERRIDE)) if isinstance(keys, dict) else ()
+                ):
+                    position = resource.origin.position((*prefix, where, key))
+                    notices[(resource.origin.source + resource.ref, f"{where}/{key}")] = Notice(
+                        resource.origin.source,
+                        f"{resource.ref}: {key} is an override of the deprecated Shopify kubeaudit and is not "
+                        f"honoured; to suppress a finding use {IGNORE}: RULE-ID with {IGNORE_REASON}",
+                        position.line if position else None,
+                    )

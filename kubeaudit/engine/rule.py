@@ -15,7 +15,7 @@ from kubeaudit.views.registry import VIEWS, InventoryView
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
 BUILTIN_PLACEHOLDERS = frozenset(
-    {"value", "field", "reason", "resource", "kind", "name", "namespace", "container", "policyVersion"}
+    {"value", "field", "reason", "resource", "kind", "name", "namespace", "container", "policyVersion", "itemName"}
 )
 REDACTED = "<redacted>"
 LIST_LIMIT = 240  # characters of a list of names in a message
@@ -119,7 +119,7 @@ class Rule:
         for schema in (self.raw.get("condition"), (self.raw.get("match") or {}).get("where")):
             if schema is not None and not _collect_top_fields(schema, fields):
                 return None
-        fields.update(p.split(".")[0] for p in PLACEHOLDER.findall(self.message))
+        fields.update(p.split(".")[0] for p in PLACEHOLDER.findall(self.message) if p != "itemName")
         return frozenset(fields)
 
     def applies_to(self, resource: Resource) -> bool:
@@ -191,6 +191,8 @@ class Rule:
                 return resource.namespace or "default"
             if name == "container":
                 return target.container_for(violation.path) or "?"
+            if name == "itemName":  # the `name` of the innermost list item on the path (an env variable)
+                return _item_name(target.doc, violation.path)
             if name == "policyVersion":
                 return f"v1.{target.policy}" if target.policy is not None else "?"
             if resource.kind == "Secret" and not name.startswith("metadata."):
@@ -203,3 +205,17 @@ class Rule:
             return short(node if node is not None else MISSING, limit=240)  # view facts may be sentences
 
         return PLACEHOLDER.sub(lambda m: value_of(m.group(1)), template)
+
+
+def _item_name(doc: Any, path: Path) -> str:
+    node, found = doc, "?"
+    for part in path:
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) else None
+            found = short(name) if isinstance(name, str) else found
+        elif isinstance(part, str) and isinstance(node, dict):
+            node = node.get(part)
+        else:
+            break
+    return found

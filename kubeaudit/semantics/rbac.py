@@ -233,12 +233,18 @@ CAPABILITIES: dict[str, Capability] = {
     "impersonate": Capability(
         (
             *_q(("impersonate",), "", ("users", "groups"), "cluster"),
-            *_q(("impersonate",), "", ("serviceaccounts",)),
             *_q(("impersonate",), "authentication.k8s.io", ("uids",), "cluster"),
             Query("impersonate", "authentication.k8s.io", "userextras", ANY, "cluster"),
         ),
         named_counts=True,
-        description="impersonate users, groups, service accounts, uids or user extras",
+        description="impersonate users, groups, uids or user extras (for example system:masters)",
+    ),
+    # Bounded by what the service accounts themselves may do, in the namespace granted (the
+    # built-in `edit` and `admin` roles grant it: system:aggregate-to-edit).
+    "impersonateServiceAccounts": Capability(
+        _q(("impersonate",), "", ("serviceaccounts",)),
+        named_counts=True,
+        description="impersonate service accounts",
     ),
     "proxyNodes": Capability(
         (

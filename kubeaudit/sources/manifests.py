@@ -50,6 +50,7 @@ class ParsedFile:
     errors: list[ScanError] = field(default_factory=list)
     documents: int = 0
     skipped_documents: int = 0
+    empty_documents: int = 0  # nothing at all (a trailing ---): neither counted nor skipped
     locators: list[NodeLocator] = field(default_factory=list)
 
     def release_nodes(self) -> None:
@@ -279,7 +280,7 @@ def _parse_documents(
     for index, root in enumerate(nodes):
         parsed.documents += 1
         if root is None:
-            parsed.skipped_documents += 1
+            parsed.empty_documents += 1
             continue
         try:
             data = construct(root)
@@ -316,7 +317,7 @@ def _parse_rest_piecewise(parsed: ParsedFile, text: str, error_line: int | None)
 def _add_document(parsed: ParsedFile, data: Any, index: int, locator: NodeLocator, line: int) -> None:
     display = parsed.file.display
     if data is None:  # an empty document, e.g. after a trailing ---
-        parsed.skipped_documents += 1
+        parsed.empty_documents += 1
         return
     if not isinstance(data, dict):
         parsed.errors.append(
@@ -436,7 +437,7 @@ class ManifestSource(Source):
                 resources=parsed.resources,
                 errors=parsed.errors,
                 files=1,
-                documents=parsed.documents,
+                documents=parsed.documents - parsed.empty_documents,
                 skipped_documents=parsed.skipped_documents,
                 release=parsed.release_nodes,
             )

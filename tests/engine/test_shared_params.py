@@ -59,7 +59,7 @@ def _rule(rules: list, rule_id: str):  # type: ignore[no-untyped-def,type-arg]
 def test_the_expected_system_subjects_are_defined_once_and_shared_by_every_rbac_rule() -> None:
     shared = yaml.safe_load((builtin_rules_dir() / "params" / "expected_system_subjects.yaml").read_text())
     users = [r for r in load_rules() if "expected_subjects" in r.params]
-    assert len(users) == 10
+    assert len(users) == 11
     for rule in users:
         assert rule.params["expected_subjects"] == shared["value"], rule.id
         assert rule.raw["params"]["expected_subjects"]["default"] == {"$shared": "expected_system_subjects"}

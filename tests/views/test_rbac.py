@@ -279,7 +279,7 @@ def test_bootstrap_rbac_flags_user_bindings_only() -> None:
     user_part = text[: text.index("# ---------------------------------------------------------------- user-added")]
     assert all((line or 0) > user_part.count("\n") for line, _ in found)
     assert {rule_id for _, rule_id in expected} == {r.id for r in rules} - {
-        "rbac-read-secrets", "rbac-approve-csr", "rbac-webhook-config-write"
+        "rbac-read-secrets", "rbac-approve-csr", "rbac-webhook-config-write", "rbac-impersonate"
     }  # fmt: skip
 
 
