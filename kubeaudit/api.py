@@ -8,6 +8,7 @@ This is the library entry point the CLI is a thin layer over:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 
@@ -18,7 +19,9 @@ from kubeaudit.engine.policy_versions import LATEST, PolicyVersionError, latest_
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.selection import select_rules
 from kubeaudit.model import Notice, ScanResult, Severity
+from kubeaudit.refdata import stale_note
 from kubeaudit.scan import run_scan
+from kubeaudit.semantics.versions import AS_OF_SETTING, TARGET_SETTING
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, ManifestSource
 from kubeaudit.suppress import Suppressor
@@ -43,6 +46,8 @@ class ScanOptions:
     # Report (and gate on) only findings at or above this severity; None: all of them.
     min_severity: str | None = None
     pss_version: str | None = None  # None: the config's, else latest (the server's version in a cluster)
+    target_version: str | None = None  # "1.N": judge deprecated APIs against it (None: cluster's, else newest)
+    as_of: dt.date | None = None  # compare end-of-life dates with this day (None: today)
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -119,6 +124,7 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     )
     for source in sources:
         result.notices.extend(source.notices())
+    result.notices.extend(stale_data_notices(rules, options.as_of or dt.date.today()))
     if options.min_severity is not None:
         _keep_at_or_above(result, Severity(options.min_severity))
     return result
@@ -139,7 +145,22 @@ def _settings(options: ScanOptions, config: Config) -> dict[str, object]:
     settings: dict[str, object] = {**config.settings, "pss_version": pss_version(options, config)}
     if options.strict_inputs is not None:
         settings["strict_inputs"] = options.strict_inputs
+    if options.target_version is not None:
+        settings[TARGET_SETTING] = options.target_version
+    if options.as_of is not None:
+        settings[AS_OF_SETTING] = options.as_of
     return settings
+
+
+def stale_data_notices(rules: list[Rule], today: dt.date) -> list[Notice]:
+    """A note for each reference data file the selected rules rely on that is older than
+    refdata.STALE_AFTER_DAYS: their verdicts may miss newer releases or deprecations."""
+    notices = []
+    for name in sorted({name for rule in rules for name in rule.data}):
+        note = stale_note(name, today)
+        if note is not None:
+            notices.append(Notice(f"rules/data/{name}.yaml", note))
+    return notices
 
 
 def gate(result: ScanResult, fail_on: str) -> int:

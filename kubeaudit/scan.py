@@ -38,7 +38,15 @@ class RuleIndex:
         inventory_views = [inventory_view(v) for v in sorted(self.by_view)]
         self.inventory_views = [v for v in inventory_views if v is not None]
         self.resource_views = frozenset(self.by_view) - {v.name for v in self.inventory_views}
-        self.inventory_kinds = frozenset(k for view in self.inventory_views for k in view.all_kinds)
+        self.inventory_kinds = frozenset(
+            k for view in self.inventory_views for k in (*view.all_kinds, *(() if view.keep else view.optional_kinds))
+        )
+        # Optional kinds of which a view keeps only some resources, whole (see InventoryView.keep).
+        self.keepers: dict[str, list[Callable[[Resource], bool]]] = defaultdict(list)
+        for view in self.inventory_views:
+            if view.keep is not None:
+                for kind in view.optional_kinds:
+                    self.keepers[kind].append(view.keep)
         self._all_kinds = any(
             r.kinds is None and VIEWS[r.view].kinds is None for r in self.rules if r.view in self.resource_views
         )
@@ -54,7 +62,11 @@ class RuleIndex:
         self.kinds = frozenset(kinds)
 
     def targets_kind(self, kind: str) -> bool:
-        return self._all_kinds or kind in self.kinds or kind in self.inventory_kinds
+        return self._all_kinds or kind in self.kinds or kind in self.inventory_kinds or kind in self.keepers
+
+    def kept_whole(self, resource: Resource) -> bool:
+        """Whether a view asked to keep this resource as it is."""
+        return any(keep(resource) for keep in self.keepers.get(resource.kind, ()))
 
 
 def evaluate_resource(resource: Resource, index: RuleIndex, policy: int | None = None) -> list[Finding]:
@@ -192,8 +204,9 @@ def _run_scan(
                     found = evaluate_resource(resource, index, policy)
                     # Past this point only identity, metadata and pod-template metadata are
                     # read (reports, suppressions, NetworkPolicy selection); keep no more.
-                    kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS else resource
-                    if inventory.wants(resource.kind):
+                    whole = index.kept_whole(resource)
+                    kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS and not whole else resource
+                    if whole or inventory.wants(resource.kind):
                         # Record where the kept copy's fields are written while the node tree is
                         # here: cross-resource findings then need not re-read the file.
                         kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))

@@ -2,7 +2,9 @@
 
 Layout: <fixtures-dir>/<rule-id>/fail*.yaml and pass*.yaml, and optionally params.yaml:
 the rule parameters the fixtures run with (a mapping, as under rules.params.<rule-id> in
-.kubeaudit.yaml), for rules that do nothing with their defaults. In a fail fixture,
+.kubeaudit.yaml), for rules that do nothing with their defaults, and settings.yaml: the scan
+settings they run with (`target_version: "1.N"`, `as_of: YYYY-MM-DD`, as --target-version and
+--as-of set them), so that version and date rules have reproducible fixtures. In a fail fixture,
 a comment `# ruleid: <rule-id>` marks the next non-comment line as one where the
 rule must report a finding; the rule must report on every marked line and on no
 other. A pass fixture must produce no finding of the rule. The same check runs
@@ -11,15 +13,18 @@ in our test suite and in `kubeaudit rules test` for users' own rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import Any
 
 import yaml
 
 from kubeaudit.engine.loader import RuleError, compile_rule, read_rule_file
 from kubeaudit.engine.rule import Rule
 from kubeaudit.scan import scan_manifests
+from kubeaudit.semantics.versions import AS_OF_SETTING, TARGET_SETTING
 
 MARKER = re.compile(r"#\s*ruleid:\s*([a-z0-9-]+)")
 FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -78,18 +83,40 @@ def _with_fixture_params(rule: Rule, folder: FsPath) -> Rule:
     )
 
 
+def _fixture_settings(folder: FsPath) -> dict[str, Any]:
+    settings_file = folder / "settings.yaml"
+    if not settings_file.is_file():
+        return {}
+    try:
+        settings = yaml.safe_load(settings_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleError(settings_file.as_posix(), f"cannot read fixture settings: {exc}") from exc
+    unknown = (
+        set(settings or {}) - {TARGET_SETTING, AS_OF_SETTING} if isinstance(settings, dict) else {"(not a mapping)"}
+    )
+    if unknown:
+        raise RuleError(settings_file.as_posix(), f"unknown fixture settings: {', '.join(sorted(unknown))}")
+    out = dict(settings or {})
+    if TARGET_SETTING in out:
+        out[TARGET_SETTING] = str(out[TARGET_SETTING]).lstrip("v")
+    if AS_OF_SETTING in out and not isinstance(out[AS_OF_SETTING], dt.date):
+        out[AS_OF_SETTING] = dt.date.fromisoformat(str(out[AS_OF_SETTING]))
+    return out
+
+
 def check_rule(rule: Rule, fixtures_dir: FsPath) -> list[FixtureResult]:
     folder = fixtures_dir / rule.id
     failing, passing = fixture_files(folder)
     results: list[FixtureResult] = []
     rule = _with_fixture_params(rule, folder)
+    settings = _fixture_settings(folder)
     if not failing or not passing:
         missing = " and ".join(w for w, f in (("fail*", failing), ("pass*", passing)) if not f)
         results.append(FixtureResult(rule.id, folder.as_posix(), [f"no {missing} fixture in {folder.as_posix()}"]))
     for path in failing + passing:
         result = FixtureResult(rule.id, path.as_posix())
         # A fixture is the whole world of its test: what it does not define does not exist.
-        outcome = scan_manifests([str(path)], [rule], settings={"strict_inputs": True})
+        outcome = scan_manifests([str(path)], [rule], settings={"strict_inputs": True, **settings})
         result.problems.extend(f"scan error: {e}" for e in outcome.errors)
         got = {f.line or 0 for f in outcome.findings if f.rule_id == rule.id}
         if path in failing:

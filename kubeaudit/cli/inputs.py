@@ -91,6 +91,8 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         allow_partial=args.allow_partial,
         max_file_bytes=int(args.max_file_size * MIB),
         pss_version=args.pss_version,
+        target_version=args.target_version,
+        as_of=args.as_of,
     )
 
 

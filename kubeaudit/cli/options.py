@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from collections.abc import Callable
 
 from kubeaudit.engine.selection import PROFILES
+from kubeaudit.semantics.versions import format_minor, parse_minor
 from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, MIB
 
 
@@ -50,9 +52,36 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-config", action="store_true", help="ignore any .kubeaudit.yaml")
 
 
+def _target_version(text: str) -> str:
+    minor = parse_minor(text)
+    if minor is None or text.count(".") != 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a minor version like v1.31")
+    return format_minor(minor)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-01") from None
+
+
+def add_version_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target-version", type=_target_version, default=None, metavar="v1.N",
+        help="judge deprecated and removed APIs against this Kubernetes minor version (default: the cluster's "
+        "version in a cluster scan, else the newest release kubeaudit knows)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--as-of", type=_date, default=None, metavar="DATE",
+        help="compare end-of-life dates with this day (YYYY-MM-DD) instead of today, for reproducible runs",
+    )  # fmt: skip
+
+
 def add_selection_options(parser: argparse.ArgumentParser) -> None:
     add_rule_options(parser)
     add_config_options(parser)
+    add_version_options(parser)
     parser.add_argument(
         "--profile", choices=PROFILES, default=None, metavar="PROFILE",
         help="all: every rule that is on by default; baseline or restricted: only the Pod Security Standards "

@@ -23,7 +23,7 @@ from kubeaudit.condition import ConditionError, compile_condition, substitute_pa
 from kubeaudit.engine.policy_versions import load_policy_versions
 from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Rule, Variant
 from kubeaudit.model import Path, Reference, Severity, format_path
-from kubeaudit.refdata import builtin_rules_dir
+from kubeaudit.refdata import builtin_rules_dir, data_dir
 from kubeaudit.views import known_views, view_fields
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
@@ -261,6 +261,7 @@ def compile_rule(
         enabled_by_default=data.get("enabled", True),
         tags=tuple(data.get("tags", ())),
         supersedes=tuple(data.get("supersedes", ())),
+        data=_data_files(raw),
         params=params,
         param_docs={name: spec["description"] for name, spec in param_specs.items()},
         source=raw.source,
@@ -286,6 +287,16 @@ def _all_shared_params(directories: list[FsPath], include_builtin: bool) -> dict
                 )
             shared[name] = found
     return shared
+
+
+def _data_files(raw: RawRule) -> tuple[str, ...]:
+    names = tuple(raw.data.get("data", ()))
+    for index, name in enumerate(names):
+        if not (data_dir() / f"{name}.yaml").is_file():
+            raise RuleError(
+                raw.source, f"data: no reference data file rules/data/{name}.yaml", raw.line_of(("data", index))
+            )
+    return names
 
 
 def _severity(raw: RawRule, params: dict[str, Any], overrides_source: str) -> Severity:

@@ -67,6 +67,7 @@ class Rule:
     tags: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     param_docs: dict[str, str] = field(default_factory=dict)
+    data: tuple[str, ...] = ()  # reference data files (rules/data/<name>.yaml) the rule relies on
     supersedes: tuple[str, ...] = ()  # rules this one replaces when both run (restricted over baseline)
     source: str = ""  # the rule file
     builtin: bool = True

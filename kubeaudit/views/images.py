@@ -22,7 +22,7 @@ from typing import Any
 
 from kubeaudit.model import Path
 from kubeaudit.refdata import load_data
-from kubeaudit.views.imageref import ImageReference, ImageReferenceError, parse_image
+from kubeaudit.semantics.imageref import ImageReference, ImageReferenceError, parse_image
 
 IMAGE_FIELDS = (
     "reference", "valid", "error", "registry", "repository", "name", "tag", "digest", "pinned", "floating",

@@ -179,6 +179,12 @@ CONTAINER_VIEW = register(
 )  # fmt: skip
 
 
+def is_apiserver_pod(resource: Resource) -> bool:
+    """The kube-apiserver's static pod (kubeadm and most installers label it component=kube-apiserver)."""
+    labels = (resource.data.get("metadata") or {}).get("labels")
+    return resource.kind == "Pod" and isinstance(labels, dict) and labels.get("component") == "kube-apiserver"
+
+
 def slim_resource(resource: Resource) -> Resource:
     """The resource with only what is needed once its own rules have run: its identity,
     its metadata and its pod template's metadata (labels for NetworkPolicy selection,

@@ -49,6 +49,13 @@ class InventoryView(View):
     # NetworkPolicy reads as "not isolated"): then its rules do not run and its targets are
     # reported as not evaluated. None: every kind it reads.
     decisive: frozenset[str] | None = None
+    # Kinds read when the input has them, whose absence the view does not need to know about
+    # (so a source that could not read them leaves the view's targets evaluated, and a cluster
+    # scan does not list them for this view).
+    optional_kinds: frozenset[str] = frozenset()
+    # When set: of the optional kinds, only the resources it accepts are kept, and kept whole
+    # (not slimmed), e.g. the one kube-apiserver static pod among all pods.
+    keep: Callable[[Resource], bool] | None = field(default=None, repr=False)
 
     @property
     def decisive_kinds(self) -> frozenset[str]:

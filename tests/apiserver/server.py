@@ -47,7 +47,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 JSON = dict[str, Any]
 
 DEFAULT_USER = "system:serviceaccount:kubeaudit:scanner"
-DEFAULT_GIT_VERSION = "v1.29.4"
+DEFAULT_GIT_VERSION = "v1.37.1"  # a supported release (2026-12); tests of old clusters pass git_version
 BASE_TIME = datetime(2024, 5, 1, 10, 0, 0, tzinfo=timezone.utc)
 FIRST_RESOURCE_VERSION = 1000
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")

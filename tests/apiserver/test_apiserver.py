@@ -120,7 +120,7 @@ def test_list_items_and_metadata_look_real(api: ApiServerHandle, client: ApiClie
 
 
 def test_version_and_discovery(client: ApiClient) -> None:
-    assert VersionApi(client).get_code().git_version == "v1.29.4"
+    assert VersionApi(client).get_code().git_version == "v1.37.1"
 
     core_resources = {r.name: r for r in CoreV1Api(client).get_api_resources().resources}
     assert {"pods", "namespaces", "nodes", "serviceaccounts", "secrets", "configmaps", "services",

@@ -21,6 +21,7 @@ FAMILIES = {
     "network": ("network", "netpol-"),
     "images": ("image-provenance", "image-"),
     "mesh": ("mesh", "mesh-"),
+    "versions": ("version-currency", "version-"),
 }
 # Ids older than the prefix rule, kept so users' configs, suppressions and baselines keep working.
 UNPREFIXED = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubeaudit.views.imageref import ImageReferenceError, parse_image
+from kubeaudit.semantics.imageref import ImageReferenceError, parse_image
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

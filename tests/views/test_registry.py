@@ -45,9 +45,11 @@ def _documents(view: View) -> list[dict[str, object]]:
             docs.extend(t.doc for t in targets.get(view.name, ()))
         return docs
     assert isinstance(view, InventoryView)
-    inventory = Inventory(view.kinds)
+    inventory = Inventory(view.all_kinds | (frozenset() if view.keep else view.optional_kinds))
     for resource in RESOURCES:
-        if inventory.wants(resource.kind):
+        if view.keep is not None and resource.kind in view.optional_kinds and view.keep(resource):
+            inventory.add(resource)  # kept whole, as scan.py does
+        elif inventory.wants(resource.kind):
             # As scan.py keeps them: workloads slimmed once their own rules have run.
             inventory.add(slim_resource(resource) if resource.kind in WORKLOAD_KINDS else resource)
     return [t.doc for t in view.build(inventory)]

@@ -52,6 +52,15 @@ CATALOGUE: tuple[KnownKind, ...] = (
     KnownKind("networking.istio.io", "DestinationRule"),
     KnownKind("networking.istio.io", "ServiceEntry"),
     KnownKind("install.istio.io", "IstioOperator"),
+    # PodSecurityPolicy, on clusters that still serve it (before v1.25)
+    KnownKind("policy", "PodSecurityPolicy"),
+    # Image-signature admission control, when served
+    KnownKind("kyverno.io", "ClusterPolicy"),
+    KnownKind("kyverno.io", "Policy"),
+    KnownKind("policy.sigstore.dev", "ClusterImagePolicy"),
+    KnownKind("templates.gatekeeper.sh", "ConstraintTemplate"),
+    KnownKind("externaldata.gatekeeper.sh", "Provider"),
+    KnownKind("config.ratify.deislabs.io", "Verifier"),
     # Only ever as metadata, and only when a rule or view names Secret explicitly.
     KnownKind("", "Secret", metadata_only=True),
 )

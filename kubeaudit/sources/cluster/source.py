@@ -12,6 +12,7 @@ import queue
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,7 +194,20 @@ class ClusterSource(Source):
         return dict(self._unavailable)
 
     def notices(self) -> list[Notice]:
-        return list(self._notices)
+        return [*self._notices, *self._version_summary()]
+
+    def _version_summary(self) -> list[Notice]:
+        """The cluster's versions at a glance: API server, kubelets, container runtimes."""
+        server = self.facts.server_version.get("gitVersion")
+        parts = [f"API server {server}"] if server else []
+        nodes = self.facts.nodes
+        if nodes:
+            for label, key in (("kubelet", "kubeletVersion"), ("container runtime", "containerRuntimeVersion")):
+                counts = Counter(str(info.get(key) or "unknown") for info in nodes.values())
+                shown = ", ".join(f"{value} ({n})" for value, n in sorted(counts.items()))
+                parts.append(f"{label} {shown}")
+            parts.insert(1 if server else 0, f"{len(nodes)} node{'' if len(nodes) == 1 else 's'}")
+        return [Notice(self.name, "versions: " + "; ".join(parts))] if parts else []
 
     # -- listing ------------------------------------------------------------------------------
     def batches(self) -> Iterator[Batch]:
