@@ -72,3 +72,19 @@ def test_impersonation_by_edit_is_its_own_high_finding(run_cli: RunCli, tmp_path
     finding = found["rbac-impersonate-service-accounts"]
     assert finding["severity"] == "high"
     assert "impersonate service accounts" in finding["message"] and "all their permissions" in finding["message"]
+
+
+def test_a_reopened_default_deny_is_named_as_such(run_cli: RunCli, tmp_path: Path) -> None:
+    policy = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: shop}}\n"
+        "spec: {{podSelector: {{}}, policyTypes: [Ingress]{rules}}}\n"
+    )
+    (tmp_path / "pod.yaml").write_text(POD.format(drop="ALL"))
+    (tmp_path / "netpol.yaml").write_text(
+        policy.format(name="deny-all", rules="") + "---\n" + policy.format(name="allow-all", rules=", ingress: [{}]")
+    )
+    (message,) = _messages(_report(run_cli, tmp_path), "netpol-default-deny-ingress")
+    assert "deny-all is reopened by allow-all" in message and "no default-deny" not in message
+    (tmp_path / "netpol.yaml").unlink()
+    (message,) = _messages(_report(run_cli, tmp_path), "netpol-default-deny-ingress")
+    assert "no default-deny ingress NetworkPolicy" in message

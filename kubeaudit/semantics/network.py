@@ -203,6 +203,20 @@ class NetworkModel:
         allows_all = any(p.selects_all and p.allows_all(direction) for p in policies)
         return not allows_all and any(p.default_deny(direction) for p in policies)
 
+    def deny_state(self, namespace: NamespaceKey, direction: str) -> str:
+        """What is the case when there is no default deny, in words: none at all, or one that a
+        namespace-wide allow-all policy reopens."""
+        policies = self.policies.get(namespace, ())
+        denying = [p.name for p in policies if p.default_deny(direction)]
+        opening = [p.name for p in policies if p.selects_all and p.allows_all(direction)]
+        kind = direction.lower()
+        if denying and opening:
+            return (
+                f"its default-deny {kind} NetworkPolicy {', '.join(denying)} is reopened by {', '.join(opening)}, "
+                f"which allows all {kind} traffic to every pod"
+            )
+        return f"no default-deny {kind} NetworkPolicy"
+
 
 class _LabelIndex:
     """A namespace's workloads by label, so a policy is matched only against workloads that carry

@@ -39,6 +39,8 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
             "policies": [p.summary() for p in policies],
             "defaultDenyIngress": model.default_deny(ns_key, "Ingress"),
             "defaultDenyEgress": model.default_deny(ns_key, "Egress"),
+            "ingressDenyState": model.deny_state(ns_key, "Ingress"),
+            "egressDenyState": model.deny_state(ns_key, "Egress"),
             "workloads": [w.summary() for w in workloads],
             "unisolatedIngress": [w.ref for w in workloads if not w.ingress],
             "unisolatedEgress": [w.ref for w in workloads if not w.egress],
@@ -72,7 +74,7 @@ NAMESPACE_VIEW = register(
         fields=frozenset(
             {
                 "namespace", "metadata", "policies", "defaultDenyIngress", "defaultDenyEgress", "workloads",
-                "unisolatedIngress", "unisolatedEgress", "mesh",
+                "unisolatedIngress", "unisolatedEgress", "mesh", "ingressDenyState", "egressDenyState",
             }
         ),
         build=namespace_targets,
