@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kubeaudit.model import Severity, format_path
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
@@ -112,6 +113,13 @@ def load_config(path: FsPath) -> Config:
         raise ConfigError(f"{shown}: cannot read config: {exc}") from exc
     try:
         nodes = [n for n in compose_documents(text) if n is not None]
+        if len(nodes) > 1:  # the second document would be silently ignored
+            line = nodes[1].start_mark.line + 1
+            raise ConfigError(f"{shown}:{line}: a config file holds one YAML document; this is a second one")
+        duplicate = _duplicate_key(nodes[0]) if nodes else None
+        if duplicate is not None:  # the last one would silently win
+            key, line, first = duplicate
+            raise ConfigError(f"{shown}:{line}: duplicate key {key!r} (first set on line {first})")
         data = construct(nodes[0]) if nodes else {}
     except yaml.YAMLError as exc:
         err = yaml_error(exc)
@@ -132,6 +140,29 @@ def load_config(path: FsPath) -> Config:
         where = tuple(error.absolute_path)
         raise ConfigError(f"{shown}{line_of(where)}: {format_path(where) or '(config)'}: {error.message}")
     return _build(path, data, line_of)
+
+
+def _duplicate_key(root: Node) -> tuple[str, int, int] | None:
+    """The first key set twice in one mapping: (key, line, line of the first), if any."""
+    pending = [root]
+    seen: set[int] = set()  # an alias shares its node: visit it once (also ends a recursive alias)
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            first_line: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode):
+                    line = key_node.start_mark.line + 1
+                    if key_node.value in first_line:
+                        return key_node.value, line, first_line[key_node.value]
+                    first_line[key_node.value] = line
+                pending.append(value_node)
+        elif isinstance(node, SequenceNode):
+            pending.extend(node.value)
+    return None
 
 
 def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:

@@ -76,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kubeaudit.config import ConfigError
     from kubeaudit.engine.loader import RuleError
     from kubeaudit.engine.selection import SelectionError
+    from kubeaudit.safetext import printable
     from kubeaudit.sources.cluster.errors import ClusterError
 
     parser, parsers = build_parser()
@@ -92,11 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
         return int(commands()[args.command].run(args))
     except (UsageError, RuleError, SelectionError, ConfigError, BaselineError) as exc:
-        print(f"kubeaudit: error: {exc}", file=sys.stderr)
+        print(f"kubeaudit: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except ClusterError as exc:  # cannot connect, TLS, credentials, kubeconfig: one line each
         for line in exc.lines:
-            print(f"kubeaudit: error: {line}", file=sys.stderr)
+            print(f"kubeaudit: error: {printable(line)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("kubeaudit: interrupted", file=sys.stderr)

@@ -13,6 +13,7 @@ from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, Parser, UsageError, add_co
 from kubeaudit.cli.inputs import run_with_sources, scan_options
 from kubeaudit.cli.options import add_cluster_options, add_paths_argument, add_selection_options
 from kubeaudit.cli.outputs import check_output
+from kubeaudit.safetext import printable
 
 
 def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
@@ -58,6 +59,6 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from exc
     for error in result.errors:
-        print(f"kubeaudit: not scanned: {error}", file=sys.stderr)
+        print(f"kubeaudit: not scanned: {printable(str(error))}", file=sys.stderr)
     print(f"kubeaudit: wrote {count} finding(s) to {args.output}", file=sys.stderr)
     return EXIT_OK if result.complete else EXIT_ERROR

@@ -1,4 +1,7 @@
-"""The console report: findings grouped by file and resource, then a summary."""
+"""The console report: findings grouped by file and resource, then a summary.
+
+Every text that comes from the scanned input goes through `printable`: a name in a manifest
+cannot add a line to the report or send escape sequences to the terminal."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from rich.text import Text
 from kubeaudit.model import Finding, ScanResult, Severity, format_path
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import findings_by_severity, not_evaluated_text
+from kubeaudit.safetext import printable
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -101,10 +105,10 @@ def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppres
 
 def _print_findings(out: Console, findings: list[Finding], width: int | None) -> None:
     for heading, in_source in groupby(findings, key=_group_heading):
-        out.print(Text(heading, style="bold underline"))
+        out.print(Text(printable(heading), style="bold underline"))
         for _, group in groupby(in_source, key=_resource_key):
             items = list(group)
-            out.print(Text("  " + _resource_heading(items[0]), style="bold"))
+            out.print(Text("  " + printable(_resource_heading(items[0])), style="bold"))
             for finding in items:
                 _print_finding(out, finding, width)
         out.print()
@@ -116,12 +120,12 @@ def _print_finding(out: Console, finding: Finding, width: int | None) -> None:
     where = f"line {finding.line}" if finding.line else "-"
     head.append(f" {where:<9} ", style="dim")
     body = Text()
-    body.append(finding.rule_id, style="magenta")
-    body.append("  " + finding.message)
+    body.append(printable(finding.rule_id), style="magenta")
+    body.append("  " + printable(finding.message))
     if finding.resource.origin.location().file is None and finding.path:  # no line to point at: name the field
-        body.append(f"  [{format_path(finding.path)}]", style="dim")
+        body.append(f"  [{printable(format_path(finding.path))}]", style="dim")
     _print_wrapped(out, head, body, FINDING_INDENT, width)
-    fix = finding.remediation.splitlines()[0] if finding.remediation else ""
+    fix = printable(finding.remediation.splitlines()[0]) if finding.remediation else ""
     _print_wrapped(out, Text(" " * FINDING_INDENT), Text(f"fix: {fix}", style="green"), FINDING_INDENT + 5, width)
 
 
@@ -142,8 +146,8 @@ def _print_by_rule(out: Console, result: ScanResult, width: int | None) -> None:
         head = Text("  ")
         head.append(f"{severity.value.upper():<8}", style=SEVERITY_STYLE[severity])
         head.append(f" {counts[rule_id]:>{count_width}}  ")
-        head.append(f"{rule_id:<{id_width}}", style="magenta")
-        _print_wrapped(out, head, Text(f"  {first[rule_id].title}"), head.cell_len + 2, width)
+        head.append(printable(f"{rule_id:<{id_width}}"), style="magenta")
+        _print_wrapped(out, head, Text(f"  {printable(first[rule_id].title)}"), head.cell_len + 2, width)
     out.print()
 
 
@@ -152,7 +156,7 @@ def _print_section(out: Console, title: str, lines: list[str], style: str, width
         return
     out.print(Text(f"{title} ({len(lines)}):", style=f"bold {style}"))
     for line in lines:
-        _print_wrapped(out, Text("  "), Text(line, style=style), 4, width)
+        _print_wrapped(out, Text("  "), Text(printable(line), style=style), 4, width)
     out.print()
 
 
@@ -166,7 +170,7 @@ def _print_suppressed(out: Console, title: str, findings: list[Finding], width: 
         until = f", until {sup.expires}" if sup.expires else ""
         where = f"{finding.resource.origin.source}:{finding.line}" if finding.line else finding.resource.origin.source
         text = f"{where} {finding.resource.ref} {finding.rule_id} [{sup.source}: {sup.justification}{until}]"
-        _print_wrapped(out, Text("  ", style="dim"), Text(text, style="dim"), 4, width)
+        _print_wrapped(out, Text("  ", style="dim"), Text(printable(text), style="dim"), 4, width)
     out.print()
 
 

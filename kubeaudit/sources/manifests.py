@@ -15,6 +15,7 @@ import yaml
 from yaml.nodes import Node
 
 from kubeaudit.model import Locator, Origin, Path, Position, Resource, ScanError, describe_type
+from kubeaudit.safetext import printable
 from kubeaudit.sources.base import Batch, Source
 from kubeaudit.sources.positions import RecordedLocator, record_positions
 from kubeaudit.sources.reparse import reparsed_documents
@@ -60,14 +61,16 @@ class ParsedFile:
 
 
 def display_path(path: str) -> str:
+    """The path as reports show it: relative to the working directory where possible, and with
+    control characters and bytes that are not UTF-8 shown as escapes (kubeaudit.safetext)."""
     if path == STDIN:
         return "<stdin>"
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
-        return FsPath(path).as_posix()
+        return printable(FsPath(path).as_posix())
     shown = path if rel.startswith("..") else rel
-    return FsPath(shown).as_posix()
+    return printable(FsPath(shown).as_posix())
 
 
 def discover(paths: Iterable[str], errors: list[ScanError], excluded: Any = None) -> list[ManifestFile]:
