@@ -19,7 +19,14 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kubeaudit.model import Severity, format_path
-from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
+from kubeaudit.yamlnodes import (
+    YamlDocumentError,
+    check_expanded_size,
+    compose_documents,
+    construct,
+    locate,
+    yaml_error,
+)
 
 CONFIG_NAMES = (".kubeaudit.yaml", ".kubeaudit.yml")
 
@@ -121,6 +128,8 @@ def load_config(path: FsPath) -> Config:
             key, line, first = duplicate
             raise ConfigError(f"{shown}:{line}: duplicate key {key!r} (first set on line {first})")
         data = construct(nodes[0]) if nodes else {}
+        if nodes:
+            check_expanded_size(data, "config", nodes[0].start_mark.line + 1)
     except yaml.YAMLError as exc:
         err = yaml_error(exc)
         raise ConfigError(f"{shown}:{err.line}: {err.message}") from exc

@@ -96,6 +96,37 @@ def compose_documents(text: str) -> Iterator[Node | None]:
         loader.dispose()
 
 
+# Rule files and the config are compiled by walking their data with aliases expanded (parameter
+# substitution, schema validation), so for them what counts is the expanded size: nine levels of
+# ten aliases are a billion values. The largest built-in rule has under 1,000.
+MAX_EXPANDED_VALUES = 100_000
+
+
+def check_expanded_size(data: Any, what: str, line: int | None = None) -> None:
+    """Raise YamlDocumentError if data, with every alias expanded, holds more than MAX_EXPANDED_VALUES
+    values. Costs one visit per distinct object: shared objects are sized once."""
+    sizes: dict[int, int] = {}
+    cap = MAX_EXPANDED_VALUES + 1
+
+    def size(value: Any) -> int:
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            return 1
+        known = sizes.get(id(value))
+        if known is None:
+            known = min(cap, 1 + len(children) + sum(size(child) for child in children))
+            sizes[id(value)] = known
+        return known
+
+    if size(data) > MAX_EXPANDED_VALUES:
+        raise YamlDocumentError(
+            f"{what} too large: more than {MAX_EXPANDED_VALUES} values once its aliases are expanded", line
+        )
+
+
 def yaml_error(exc: yaml.YAMLError, line_offset: int = 0) -> YamlDocumentError:
     """A one-line message for a YAML error, with the line where the parser stopped."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)

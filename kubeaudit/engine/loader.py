@@ -25,7 +25,14 @@ from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Rule, Varia
 from kubeaudit.model import Path, Reference, Severity, format_path
 from kubeaudit.refdata import builtin_rules_dir, data_dir
 from kubeaudit.views import known_views, view_fields
-from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
+from kubeaudit.yamlnodes import (
+    YamlDocumentError,
+    check_expanded_size,
+    compose_documents,
+    construct,
+    locate,
+    yaml_error,
+)
 
 RULE_SUFFIXES = (".yaml", ".yml")
 DATA_FOLDER = "data"  # reference data (refdata.py), not rules
@@ -155,6 +162,7 @@ def read_rule_file(path: FsPath, what: str = "rule") -> RawRule:
         raise RuleError(source, f"a {what} file holds exactly one {what} (one YAML document), found {len(nodes)}")
     try:
         data = construct(nodes[0])
+        check_expanded_size(data, "rule", nodes[0].start_mark.line + 1)
     except YamlDocumentError as exc:
         raise RuleError(source, exc.message, exc.line) from exc
     if not isinstance(data, dict):
