@@ -31,6 +31,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "kubeaudit.refdata",
             "kubeaudit.repopath",
             "kubeaudit.config",
+            "kubeaudit.safetext",
         ),
     ),
     ("sources", ("kubeaudit.sources",)),
