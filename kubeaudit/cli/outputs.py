@@ -1,11 +1,15 @@
-"""Where reports go: --format/--output pairing, output files checked before scanning, colour."""
+"""Where reports go: --format/--output pairing, output files checked before scanning and written
+atomically, output errors as one line, colour."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import os
+import signal
+import stat
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path as FsPath
 from typing import TextIO
@@ -38,30 +42,119 @@ def use_color(stream: TextIO, disabled: bool) -> bool:
 
 
 def check_output(option: str, path: str | None) -> None:
-    """Refuse an output file that cannot be written before scanning, not after."""
+    """Refuse an output that cannot be written before scanning, not after: a folder name, a missing
+    folder, a folder where no file can be created (a read-only mount, /proc, /sys)."""
     if path is None or path == "-":
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            raise UsageError("standard output is closed: nowhere to write the report; give --output FILE")
         return
     target = FsPath(path)
     folder = target.parent
     if target.is_dir():
         raise UsageError(f"{option} {path}: is a directory, not a file")
+    if path.endswith(("/", os.sep)):
+        raise UsageError(f"{option} {path}: names a directory (it ends with /), not a file")
     if not folder.is_dir():
         raise UsageError(f"{option} {path}: directory {folder.as_posix()} does not exist")
-    if not os.access(target if target.exists() else folder, os.W_OK):
+    if target.exists() and not os.access(target, os.W_OK):
         raise UsageError(f"{option} {path}: permission denied")
+    if target.exists() and not target.is_file():  # /dev/null, a named pipe: written in place
+        return
+    try:  # the report is written to a temporary file beside the target: try creating one now
+        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX)
+    except OSError as exc:
+        where = folder.as_posix()
+        raise UsageError(f"{option} {path}: cannot create a file in {where}: {exc.strerror or exc}") from exc
+    os.close(descriptor)
+    os.unlink(probe)
+
+
+PARTIAL_SUFFIX = ".partial"
 
 
 @contextlib.contextmanager
 def open_output(path: str | None) -> Iterator[TextIO]:
+    """A stream for one report. A file is written to a temporary file beside it and renamed over
+    it only once the report is complete, so a failed, interrupted or killed run never leaves a
+    truncated report, and the previous one stays as it was. A write error (a full disk, a closed
+    pipe) is a UsageError: one line, exit 2, whatever the format."""
     if path is None or path == "-":
-        yield sys.stdout
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except OSError as exc:
+            _drop_stdout()
+            raise UsageError(f"standard output: cannot write the report: {exc.strerror or exc}") from exc
+        return
+    target = FsPath(path)
+    if target.exists() and not target.is_file():  # a device or a pipe cannot be replaced: write to it
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                yield handle
+        except OSError as exc:
+            raise UsageError(f"--output {path}: cannot write: {exc.strerror or exc}") from exc
         return
     try:
-        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
+        descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX)
     except OSError as exc:
         raise UsageError(f"--output {path}: cannot write: {exc.strerror or exc}") from exc
-    with handle:
-        yield handle
+    try:
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(partial, _mode_for(target))
+        os.replace(partial, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        kept = f"{path} was left as it was" if target.exists() else f"{path} was not created"
+        if isinstance(exc, OSError):
+            raise UsageError(f"--output {path}: cannot write: {exc.strerror or exc}; {kept}") from exc
+        raise
+
+
+def _mode_for(target: FsPath) -> int:
+    """The permissions the report gets: the old file's, else what open() would have given it."""
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _drop_stdout() -> None:
+    """After a write error on standard output, point it at /dev/null, so that the interpreter's
+    final flush does not print a second error."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def interrupted_outputs(outputs: list[str | None]) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, say that the report files were left as they were (the reports are
+    written atomically). SIGTERM is turned into KeyboardInterrupt, so a temporary report file is
+    removed and the exit code is 130, as for Ctrl-C."""
+    previous = None
+    with contextlib.suppress(ValueError):  # a signal handler can only be set in the main thread
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    except KeyboardInterrupt:
+        for path in outputs:
+            if path not in (None, "-"):
+                kept = "was left as it was" if FsPath(path).exists() else "was not created"
+                print(f"kubeaudit: report not written: {path} {kept}", file=sys.stderr)
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _split_output(output: str) -> tuple[str | None, str]:

@@ -11,7 +11,7 @@ from kubeaudit.api import DEFAULT_FAIL_ON, fail_on_threshold, gate, load_effecti
 from kubeaudit.cli.common import Parser, add_command
 from kubeaudit.cli.inputs import run_with_sources, scan_options
 from kubeaudit.cli.options import add_cluster_options, add_paths_argument, add_selection_options
-from kubeaudit.cli.outputs import add_report_options, open_output, report_plan, use_color
+from kubeaudit.cli.outputs import add_report_options, interrupted_outputs, open_output, report_plan, use_color
 from kubeaudit.model import ScanResult, Severity
 from kubeaudit.report import REPORTERS, RenderOptions
 from kubeaudit.report.sarif_limits import GzipMeter, limit_warnings
@@ -56,15 +56,16 @@ def run(args: argparse.Namespace) -> int:
     options = scan_options(args)
     config = load_effective_config(options)
     fail_on = fail_on_threshold(args.fail_on, config)
-    result = run_with_sources(args, options, config)
-    render = RenderOptions(show_suppressed=args.show_suppressed, fail_on=fail_on)
-    for fmt, output in plan:
-        with open_output(output) as stream:
-            options_here = replace(render, color=output in (None, "-") and use_color(stream, args.no_color))
-            if fmt == "sarif":
-                _render_sarif(result, stream, options_here)
-            else:
-                REPORTERS[fmt].render(result, stream, options_here)
+    with interrupted_outputs([output for _, output in plan]):
+        result = run_with_sources(args, options, config)
+        render = RenderOptions(show_suppressed=args.show_suppressed, fail_on=fail_on)
+        for fmt, output in plan:
+            with open_output(output) as stream:
+                options_here = replace(render, color=output in (None, "-") and use_color(stream, args.no_color))
+                if fmt == "sarif":
+                    _render_sarif(result, stream, options_here)
+                else:
+                    REPORTERS[fmt].render(result, stream, options_here)
     return gate(result, fail_on)
 
 

@@ -5,6 +5,8 @@ cannot add a line to the report or send escape sequences to the terminal."""
 
 from __future__ import annotations
 
+import errno
+import os
 from collections import Counter
 from itertools import groupby
 from typing import TextIO
@@ -26,10 +28,16 @@ SEVERITY_STYLE = {
 }
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich would exit 1 quietly; the CLI reports a closed pipe like any other write error.
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def make_console(stream: TextIO, color: bool) -> Console:
     # Reports are read in CI logs and files as often as in terminals: never wrap
     # lines at a guessed width, and never emit colour codes unless asked to.
-    return Console(
+    return _Console(
         file=stream,
         force_terminal=color,
         no_color=not color,

@@ -1,0 +1,155 @@
+"""Reports reach their reader whole or not at all: a report file is replaced only by a complete
+report, a write error is one line and exit 2 in every format, and an output that cannot be
+written is refused before the scan starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import RunCli
+
+FORMATS = ["console", "json", "sarif", "junit"]
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - {name: c, image: nginx, securityContext: {privileged: true}}
+"""
+
+
+def kubeaudit(
+    *args: str, cwd: Path, stdout: int | None = subprocess.PIPE, preexec: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kubeaudit", *args],
+        cwd=cwd,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "pod.yaml").write_text(POD)
+    return tmp_path
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:  # writes past `limit` bytes fail with EFBIG, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="POSIX file-size limits")
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "console"])
+def test_a_failed_write_leaves_the_previous_report_untouched_and_says_so(folder: Path, fmt: str) -> None:
+    report = folder / "report.out"
+    previous = "the previous, complete report\n"
+    report.write_text(previous)
+    run = kubeaudit("scan", "pod.yaml", "-f", fmt, "-o", "report.out", cwd=folder, preexec=_file_size_limit(300))
+    assert run.returncode == 2
+    assert (
+        run.stderr
+        == "kubeaudit: error: --output report.out: cannot write: File too large; report.out was left as it was\n"
+    )
+    assert report.read_text() == previous
+    assert sorted(p.name for p in folder.iterdir()) == ["pod.yaml", "report.out"]  # no temporary file left
+
+
+def test_a_report_replaces_the_previous_one_whole_and_keeps_its_permissions(run_cli: RunCli, folder: Path) -> None:
+    report = folder / "report.json"
+    report.write_text("old")
+    report.chmod(0o640)
+    assert run_cli("scan", "pod.yaml", "-f", "json", "-o", "report.json", cwd=folder).code == 1
+    assert json.loads(report.read_text())["summary"]["findings"]["total"] > 0
+    assert report.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in folder.iterdir()) == ["pod.yaml", "report.json"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_full_disk_on_standard_output_is_one_line_and_exit_2(folder: Path, fmt: str) -> None:
+    with open("/dev/full", "w") as full:
+        run = kubeaudit("scan", "pod.yaml", "-f", fmt, cwd=folder, stdout=full.fileno())
+    assert run.returncode == 2
+    assert run.stderr == "kubeaudit: error: standard output: cannot write the report: No space left on device\n"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_closed_pipe_is_one_line_and_exit_2(folder: Path, fmt: str) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        run = kubeaudit("scan", "pod.yaml", "-f", fmt, cwd=folder, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert run.returncode == 2
+    assert run.stderr == "kubeaudit: error: standard output: cannot write the report: Broken pipe\n"
+
+
+def test_a_closed_standard_output_is_refused_before_scanning(folder: Path) -> None:
+    run = kubeaudit("scan", "pod.yaml", cwd=folder, stdout=None, preexec=lambda: os.close(1))
+    assert run.returncode == 2
+    assert run.stderr == (
+        "kubeaudit: error: standard output is closed: nowhere to write the report; give --output FILE\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("newdir/", "--output newdir/: names a directory (it ends with /), not a file"),
+        ("/proc/kubeaudit.json", "--output /proc/kubeaudit.json: cannot create a file in /proc"),
+    ],
+)
+def test_outputs_that_cannot_be_written_are_refused_before_scanning(
+    run_cli: RunCli, folder: Path, output: str, message: str
+) -> None:
+    if output.startswith("/proc") and not os.path.isdir("/proc"):
+        pytest.skip("no /proc on this system")
+    os.mkfifo(folder / "blocks.yaml")  # if the scan started, it would report this file
+    result = run_cli("scan", "pod.yaml", "blocks.yaml", "-f", "json", "-o", output, cwd=folder)
+    assert result.code == 2
+    assert result.err.startswith(f"kubeaudit: error: {message}") and result.err.count("\n") == 1
+    assert result.out == ""
+    assert not (folder / "newdir").exists()
+
+
+def test_an_interrupted_scan_leaves_the_previous_report_and_says_so(folder: Path) -> None:
+    big = "".join(POD.replace("name: p", f"name: p{i}") + "---\n" for i in range(3000))
+    (folder / "many.yaml").write_text(big)
+    report = folder / "report.json"
+    report.write_text("previous")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kubeaudit", "scan", "many.yaml", "-f", "json", "-o", "report.json"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.5)  # the scan of 3,000 pods takes several seconds
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "kubeaudit: report not written: report.json was left as it was" in err
+    assert report.read_text() == "previous"
+    assert sorted(p.name for p in folder.iterdir()) == ["many.yaml", "pod.yaml", "report.json"]
