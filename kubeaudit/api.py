@@ -15,6 +15,7 @@ from pathlib import Path as FsPath
 from kubeaudit.baseline import read_baseline
 from kubeaudit.config import Config, ConfigError, find_config, load_config
 from kubeaudit.engine.loader import RuleError, load_rules, references_at
+from kubeaudit.engine.namespace_policy import NamespacePolicies
 from kubeaudit.engine.policy_versions import LATEST, PolicyVersionError, latest_minor, parse_minor, resolve
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.selection import select_rules
@@ -48,6 +49,10 @@ class ScanOptions:
     pss_version: str | None = None  # None: the config's, else latest (the server's version in a cluster)
     target_version: str | None = None  # "1.N": judge deprecated APIs against it (None: cluster's, else newest)
     as_of: dt.date | None = None  # compare end-of-life dates with this day (None: today)
+    # psa-plan: every Pod Security Standards rule whatever the config selects, each finding kept
+    # (no merging of a restricted rule's finding with the baseline one's), workloads recorded.
+    psa_plan: bool = False
+    unpinned_version: str | None = None  # psa-plan: the admission configuration's default enforce-version
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -90,8 +95,11 @@ def pss_version(options: ScanOptions, config: Config) -> str | None:
 
 def effective_rules(options: ScanOptions, config: Config) -> list[Rule]:
     rules = configured_rules(options.rule_dirs, config)
-    profile = options.profile or config.profile or "all"
-    selected = select_rules(rules, profile, [*config.toggles, *options.toggles])
+    if options.psa_plan:
+        selected = [replace(r, supersedes=()) for r in rules if r.profile in ("baseline", "restricted")]
+    else:
+        profile = options.profile or config.profile or "all"
+        selected = select_rules(rules, profile, [*config.toggles, *options.toggles])
     wanted = pss_version(options, config)
     if wanted is None:
         return selected
@@ -149,6 +157,10 @@ def _settings(options: ScanOptions, config: Config) -> dict[str, object]:
         settings[TARGET_SETTING] = options.target_version
     if options.as_of is not None:
         settings[AS_OF_SETTING] = options.as_of
+    if options.psa_plan:
+        settings["namespace_policies"] = NamespacePolicies(
+            options.pss_version or config.pss_version, options.unpinned_version, record_workloads=True
+        )
     return settings
 
 

@@ -23,7 +23,7 @@ from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
 from kubeaudit.views import ShapeError, check_resource_shape, resource_targets
-from kubeaudit.views.pod import slim_resource
+from kubeaudit.views.pod import pod_spec_of, slim_resource
 from kubeaudit.views.registry import VIEWS, inventory_view
 
 
@@ -202,6 +202,8 @@ def _run_scan(
                     check_resource_shape(resource)
                     policy = policies.version_for(resource) if resource.kind in WORKLOAD_KINDS else None
                     found = evaluate_resource(resource, index, policy)
+                    if policy is not None:
+                        policies.add_workload(resource, pod_spec_of(resource))
                     # Past this point only identity, metadata and pod-template metadata are
                     # read (reports, suppressions, NetworkPolicy selection); keep no more.
                     whole = index.kept_whole(resource)

@@ -58,7 +58,7 @@ def test_rule_prose_is_consistent() -> None:
         assert rule.message.endswith("."), f"{rule.id}: message should end with a full stop"
         assert rule.remediation.rstrip().endswith("."), f"{rule.id}: remediation should end with a full stop"
         assert rule.source.endswith(f"{rule.id}.yaml")
-        if rule.id.startswith("pss-"):
+        if rule.id.startswith(("pss-baseline-", "pss-restricted-")):  # pss-namespace-*: admission labels
             level = rule.id.split("-")[1]
             assert rule.profile == level, f"{rule.id}: profile should be {level}"
             assert any("Pod Security Standards" in ref.title for ref in rule.references), rule.id

@@ -27,6 +27,7 @@ examples:
   helm template charts/shop | kubeaudit scan -        scan rendered output from stdin
   kubeaudit scan deploy/ --fail-on high -f sarif -o kubeaudit.sarif
   kubeaudit scan --cluster --context prod             audit a live cluster, read-only
+  kubeaudit psa-plan --cluster --psa-config FILE      what each Pod Security level would reject, per namespace
   kubeaudit rules list                                every rule, its severity and profile
   kubeaudit rules explain pss-baseline-privileged     what a rule checks and how to fix it
 
@@ -36,9 +37,9 @@ exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomple
 
 def commands() -> dict[str, ModuleType]:
     """One module per command, in the order `kubeaudit --help` lists them."""
-    from kubeaudit.cli import baseline, rules, scan
+    from kubeaudit.cli import baseline, psaplan, rules, scan
 
-    return {"scan": scan, "baseline": baseline, "rules": rules}
+    return {"scan": scan, "psa-plan": psaplan, "baseline": baseline, "rules": rules}
 
 
 def version() -> str:

@@ -53,6 +53,15 @@ class NamespaceLabels:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class WorkloadSummary:
+    """What admission planning needs of a workload the scan judged."""
+
+    kind: str
+    name: str
+    runtime_class: str | None  # spec.runtimeClassName of its pods
+
+
 def server_minor(facts: Any) -> int | None:
     """The minor version of a cluster's API server from its facts ("29+" reads as 29)."""
     version = facts.get("serverVersion") if isinstance(facts, dict) else None
@@ -65,13 +74,22 @@ def server_minor(facts: Any) -> int | None:
 class NamespacePolicies:
     """Namespace labels seen so far, and the policy version each resource is judged at."""
 
-    def __init__(self, default: str | None = None) -> None:
+    def __init__(
+        self, default: str | None = None, unpinned: str | None = None, record_workloads: bool = False
+    ) -> None:
         self.latest = latest_minor()
-        if default is not None and default != LATEST:
-            parse_minor(default)  # a bad default is a usage error, raised here
+        for given in (default, unpinned):
+            if given is not None and given != LATEST:
+                parse_minor(given)  # a bad version is a usage error, raised here
         self.default = default  # None: not given
+        # The version of namespaces without an enforce-version label when it is not `default`
+        # (an admission configuration's default enforce-version); None: `default`.
+        self.unpinned = unpinned
         self.labels: dict[tuple[str | None, str], NamespaceLabels] = {}
         self.server: dict[str | None, int] = {}  # context -> server minor version
+        # The workloads judged per (context, namespace): a few fields each, for psa-plan.
+        self.workloads: dict[tuple[str | None, str], list[WorkloadSummary]] = {}
+        self.record_workloads = record_workloads
 
     def use_facts(self, facts: dict[str, Any]) -> None:
         for value in facts.values():
@@ -83,6 +101,14 @@ class NamespacePolicies:
     def add_namespace(self, resource: Resource) -> None:
         metadata = resource.data.get("metadata")
         self.labels[(resource.origin.context, resource.name)] = NamespaceLabels.of(metadata)
+
+    def add_workload(self, resource: Resource, pod_spec: Any) -> None:
+        if not self.record_workloads:
+            return
+        runtime_class = pod_spec.get("runtimeClassName") if isinstance(pod_spec, dict) else None
+        runtime_class = runtime_class if isinstance(runtime_class, str) else None
+        summary = WorkloadSummary(resource.kind, resource.name, runtime_class)
+        self.workloads.setdefault((resource.origin.context, self.namespace_of(resource)), []).append(summary)
 
     def namespace_of(self, resource: Resource) -> str:
         return resource.namespace or "default"
@@ -102,8 +128,9 @@ class NamespacePolicies:
         labels = self.labels.get((context, namespace))
         pinned = labels.version("enforce") if labels is not None else None
         if pinned is None:
-            if self.default is not None and self.default != LATEST:
-                return resolve(self.default, self.latest)
+            wanted = self.unpinned or self.default
+            if wanted is not None and wanted != LATEST:
+                return resolve(wanted, self.latest)
             return self.latest_for(context)
         try:
             return resolve(pinned, self.latest_for(context)) if pinned == LATEST else resolve(pinned, self.latest)

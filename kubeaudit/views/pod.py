@@ -35,6 +35,11 @@ INHERITED_SECURITY_FIELDS = (
 )
 
 
+def pod_spec_of(resource: Resource) -> Any:
+    """The pod spec of a workload as written (None where it has none)."""
+    return get_path(resource.data, POD_SPEC_LOCATIONS[resource.kind][0])
+
+
 class PodContext:
     """Everything the pod and container views of one workload share."""
 
