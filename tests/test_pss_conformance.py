@@ -291,6 +291,9 @@ VERSION_CASES: list[Case] = [
     case("v1-18-seccomp-container-annotation-empty",
          (annotation("container.seccomp.security.alpha.kubernetes.io/app"), ""), v="v1.18",
          b=(SECCOMP_B,), r=(SECCOMP_B,)),
+    # Upstream looks up a container's annotation for each container the pod has: one naming no container is ignored.
+    case("v1-18-seccomp-annotation-for-no-container",
+         (annotation("container.seccomp.security.alpha.kubernetes.io/gone"), "unconfined"), v="v1.18"),
     case("v1-18-seccomp-annotations-allowed", (annotation("seccomp.security.alpha.kubernetes.io/pod"),
          "docker/default"), (annotation("container.seccomp.security.alpha.kubernetes.io/app"), "localhost/prof"),
          (annotation("container.seccomp.security.alpha.kubernetes.io/init"), "runtime/default"), v="v1.18"),

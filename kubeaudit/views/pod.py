@@ -24,6 +24,9 @@ CONTAINER_LISTS = (
     ("ephemeralContainers", "ephemeralContainer"),
 )
 # Fields a container's securityContext may set to override the pod-level value.
+# The seccomp alpha annotations, which Pod Security policies before v1.19 read instead of the fields.
+SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
+SECCOMP_CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/"
 INHERITED_SECURITY_FIELDS = (
     "runAsUser",
     "runAsGroup",
@@ -110,7 +113,28 @@ def pod_targets(resource: Resource, ctx: PodContext) -> list[Target]:
         everything.append(container)
         prefixes[("allContainers", position)] = (*ctx.pod_prefix, field, index)
     doc["allContainers"] = everything
+    doc["seccompAnnotations"] = seccomp_annotations(ctx, prefixes)
     return [Target("pod", resource, doc, prefixes, policy=ctx.policy)]
+
+
+def seccomp_annotations(ctx: PodContext, prefixes: dict[Path, Path]) -> dict[str, Any]:
+    """The seccomp alpha annotations as upstream Pod Security Admission reads them: the pod's, and
+    a container's only where a container of that name exists (an annotation naming no container
+    is ignored, so it must not fail the pod)."""
+    annotations = ctx.meta.get("annotations")
+    if not isinstance(annotations, dict):
+        return {}
+    keys = [SECCOMP_POD_ANNOTATION]
+    for _field, _ctype, _index, container in ctx.containers():
+        name = container.get("name") if isinstance(container, dict) else None
+        if isinstance(name, str):
+            keys.append(SECCOMP_CONTAINER_ANNOTATION_PREFIX + name)
+    found: dict[str, Any] = {}
+    for key in keys:
+        if key in annotations and key not in found:
+            found[key] = annotations[key]
+            prefixes[("seccompAnnotations", key)] = (*ctx.meta_prefix, "annotations", key)
+    return found
 
 
 def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
@@ -165,7 +189,12 @@ POD_VIEW = register(
     ResourceView(
         name="pod",
         kinds=WORKLOAD_KINDS,
-        fields=frozenset({"apiVersion", "kind", "metadata", "podMetadata", "os", "pss", "spec", "allContainers"}),
+        fields=frozenset(
+            {
+                "apiVersion", "kind", "metadata", "podMetadata", "os", "pss", "spec", "allContainers",
+                "seccompAnnotations",
+            }
+        ),
         build=lambda resource, shared: pod_targets(resource, pod_context(resource, shared)),
     )
 )
