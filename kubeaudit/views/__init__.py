@@ -13,7 +13,18 @@ from kubeaudit.model import Resource
 
 # Importing a view's module registers it (per-resource views build their targets in registration
 # order: object, pod, container).
-from kubeaudit.views import admission, mesh, namespace, networkpolicy, objects, pod, podnetwork, subject, versions  # noqa: F401
+from kubeaudit.views import (  # noqa: F401
+    admission,
+    imagecluster,
+    mesh,
+    namespace,
+    networkpolicy,
+    objects,
+    pod,
+    podnetwork,
+    subject,
+    versions,
+)
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.pod import check_shape
 from kubeaudit.views.registry import Shared, known_views, resource_views, view_fields

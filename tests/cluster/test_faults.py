@@ -132,7 +132,10 @@ def test_a_list_that_keeps_expiring_is_a_gap() -> None:
 def test_an_empty_cluster_is_complete_with_nothing_to_report() -> None:
     with serve([], implicit=False) as api:
         result, code = _scan(api)
-    assert code == 0 and result.complete and not result.gaps and not result.findings
+    assert code == 1 and result.complete and not result.gaps
+    # Only the cluster-level fact that nothing verifies image signatures (true of any cluster
+    # without such a policy, empty or not).
+    assert [(f.rule_id, f.resource.kind) for f in result.findings] == [("image-signature-admission-missing", "Cluster")]
 
 
 def test_a_kind_removed_after_discovery_is_a_gap_not_a_crash() -> None:

@@ -36,12 +36,31 @@ class ClusterFacts:
         self.server_version: dict[str, Any] = {}
         self.nodes: dict[str, dict[str, Any]] = {}
         self.namespaces: dict[str, dict[str, Any]] = {}
+        # "Kind/namespace/name" of each top-level workload -> container -> imageID -> pod names,
+        # from the pods' status.containerStatuses (read before the status is dropped).
+        self.pod_images: dict[str, dict[str, Any]] = {}
 
     def add_node(self, node: dict[str, Any]) -> None:
         meta = node.get("metadata") or {}
         info = (node.get("status") or {}).get("nodeInfo") or {}
         if isinstance(info, dict):
             self.nodes[str(meta.get("name"))] = {k: info[k] for k in NODE_INFO_FIELDS if k in info}
+
+    def add_pod_images(self, owner: tuple[str, str, str], pod: dict[str, Any]) -> None:
+        kind, namespace, name = owner
+        meta = pod.get("metadata") or {}
+        status = pod.get("status")
+        statuses = status.get("containerStatuses") if isinstance(status, dict) else None
+        if not isinstance(statuses, list):
+            return
+        entry = self.pod_images.setdefault(
+            f"{kind}/{namespace}/{name}", {"kind": kind, "namespace": namespace, "name": name, "containers": {}}
+        )
+        for item in statuses:
+            if not isinstance(item, dict) or not isinstance(item.get("imageID"), str) or not item["imageID"]:
+                continue
+            container = entry["containers"].setdefault(str(item.get("name")), {"image": item.get("image"), "ids": {}})
+            container["ids"].setdefault(item["imageID"], []).append(str(meta.get("name")))
 
     def add_namespace(self, namespace: dict[str, Any]) -> None:
         meta = namespace.get("metadata") or {}
@@ -57,5 +76,6 @@ class ClusterFacts:
                 "serverVersion": self.server_version,
                 "nodes": self.nodes,
                 "namespaces": self.namespaces,
+                "podImages": self.pod_images,
             }
         }

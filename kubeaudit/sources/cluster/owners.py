@@ -46,6 +46,7 @@ class OwnedCount:
 
     pods: int = 0
     objects: int = 0  # folded objects of any kind (ReplicaSets, Jobs, Pods)
+    owner: tuple[str, str, str] = ("", "", "")  # the top-level owner: (kind, namespace, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,9 @@ class OwnerIndex:
         """A new counter for a top-level workload owner (None for kinds that own nothing)."""
         if kind not in OWNER_KINDS:
             return None
-        counter = OwnedCount()
+        raw = obj.get("metadata")
+        meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        counter = OwnedCount(owner=(kind, str(meta.get("namespace") or ""), str(meta.get("name") or "")))
         self._remember(obj, counter)
         return counter
 

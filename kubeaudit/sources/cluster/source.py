@@ -483,7 +483,13 @@ class ClusterSource(Source):
     def _page_resources(self, res: ApiResource, items: list[dict[str, Any]]) -> list[Resource]:
         out: list[Resource] = []
         for item in items:
-            if self.owners.fold(res.kind, item) is not None:
+            counter = self.owners.fold(res.kind, item)
+            if res.kind == "Pod":  # before the status goes: which image each container really runs
+                raw = item.get("metadata")
+                meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+                alone = ("Pod", str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+                self.facts.add_pod_images(counter.owner if counter is not None else alone, item)
+            if counter is not None:
                 continue
             if res.kind == "Node":
                 self.facts.add_node(item)
