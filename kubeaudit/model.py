@@ -298,6 +298,17 @@ class ScanStats:
     untargeted_kinds: dict[str, int] = field(default_factory=dict)  # those, by kind
 
 
+@dataclass(frozen=True, slots=True)
+class WorkloadSummary:
+    """A scanned workload and the QoS class its pods get (BestEffort, Burstable, Guaranteed)."""
+
+    kind: str
+    namespace: str | None
+    name: str
+    source: str
+    qos_class: str
+
+
 @dataclass(slots=True)
 class ScanResult:
     findings: list[Finding]
@@ -315,6 +326,7 @@ class ScanResult:
     # Pod Security labels and policy versions of the namespaces seen
     # (kubeaudit.engine.namespace_policy.NamespacePolicies), for psa-plan.
     namespace_policies: Any = None
+    workloads: list[WorkloadSummary] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:

@@ -17,8 +17,9 @@ from kubeaudit.engine.namespace_policy import NamespacePolicies
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.supersede import merge_superseded
 from kubeaudit.inventory import Inventory
-from kubeaudit.model import Finding, Resource, ScanError, ScanResult, ScanStats
-from kubeaudit.semantics.workloads import WORKLOAD_KINDS
+from kubeaudit.model import Finding, Resource, ScanError, ScanResult, ScanStats, WorkloadSummary
+from kubeaudit.semantics.resources import qos_class
+from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 from kubeaudit.sources.base import Source
 from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
@@ -67,6 +68,11 @@ class RuleIndex:
     def kept_whole(self, resource: Resource) -> bool:
         """Whether a view asked to keep this resource as it is."""
         return any(keep(resource) for keep in self.keepers.get(resource.kind, ()))
+
+
+def workload_summary(resource: Resource) -> WorkloadSummary:
+    spec = get_path(resource.data, POD_SPEC_LOCATIONS[resource.kind][0])
+    return WorkloadSummary(resource.kind, resource.namespace, resource.name, resource.origin.source, qos_class(spec))
 
 
 def evaluate_resource(resource: Resource, index: RuleIndex, policy: int | None = None) -> list[Finding]:
@@ -204,6 +210,8 @@ def _run_scan(
                     found = evaluate_resource(resource, index, policy)
                     if policy is not None:
                         policies.add_workload(resource, pod_spec_of(resource))
+                    if resource.kind in WORKLOAD_KINDS:
+                        result.workloads.append(workload_summary(resource))
                     # Past this point only identity, metadata and pod-template metadata are
                     # read (reports, suppressions, NetworkPolicy selection); keep no more.
                     whole = index.kept_whole(resource)

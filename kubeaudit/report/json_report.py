@@ -82,6 +82,10 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
             for rule, why in sorted(result.not_evaluated.items())
         ],
         "notices": [{"source": n.source, "line": n.line, "message": n.message} for n in result.notices],
+        "workloads": [
+            {"kind": w.kind, "namespace": w.namespace, "name": w.name, "source": w.source, "qosClass": w.qos_class}
+            for w in sorted(result.workloads, key=lambda w: (w.source, w.namespace or "", w.kind, w.name))
+        ],
     }
 
 

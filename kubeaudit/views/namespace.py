@@ -12,7 +12,8 @@ first by kind and name (findings then point at its `metadata.namespace`). Docume
 `egressIsolated`, `ingressPolicies`, `egressPolicies`), `unisolatedIngress` and
 `unisolatedEgress` (`Kind/name` of workloads no policy isolates), and `mesh`: the Istio facts of
 kubeaudit.views.mesh (`present`, `evidence`, `injection`, `inMesh`, `outsideMesh`, `optedOut`,
-`authorizationPolicies`, `meshWideDenyByDefault`), which only rules reading it depend on.
+`authorizationPolicies`, `meshWideDenyByDefault`), and `resources`: quotas, LimitRanges and QoS
+classes (kubeaudit.views.governance). Only rules reading `mesh` or `resources` depend on their kinds.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path
 from kubeaudit.semantics.network import NETWORK_DECISIVE_KINDS, NETWORK_KINDS, network_model
 from kubeaudit.views.base import Target
+from kubeaudit.views.governance import GOVERNANCE_KINDS, namespace_resource_facts
 from kubeaudit.views.mesh import NAMESPACE_MESH_KINDS, namespace_mesh_facts
 from kubeaudit.views.registry import InventoryView, register
 
@@ -30,6 +32,9 @@ from kubeaudit.views.registry import InventoryView, register
 def namespace_targets(inventory: Inventory) -> list[Target]:
     model = network_model(inventory)
     mesh = namespace_mesh_facts(inventory)
+    governance = namespace_resource_facts(
+        inventory, {key: [w.resource for w in workloads] for key, workloads in model.namespaces.items()}
+    )
     targets = []
     for ns_key, workloads in sorted(model.namespaces.items()):
         namespace = ns_key[1]
@@ -45,6 +50,7 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
             "unisolatedIngress": [w.ref for w in workloads if not w.ingress],
             "unisolatedEgress": [w.ref for w in workloads if not w.egress],
             "mesh": mesh.get(ns_key),
+            "resources": governance.get(ns_key),
         }
         namespace_object = model.namespace_objects.get(ns_key)
         if namespace_object is not None:
@@ -60,9 +66,12 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
             doc["metadata"] = {"name": namespace}
             at = ("metadata", "namespace")
             prefixes = {("metadata",): at, ("metadata", "name"): at}
-        for key in doc:
+        for key, value in doc.items():
             if key != "metadata":
                 prefixes[(key,)] = at
+                # A fact set's fields are facts about the namespace, not fields of the resource.
+                for fact in value if isinstance(value, dict) else ():
+                    prefixes[(key, fact)] = at
         targets.append(Target("namespace", resource, doc, prefixes))
     return targets
 
@@ -74,11 +83,11 @@ NAMESPACE_VIEW = register(
         fields=frozenset(
             {
                 "namespace", "metadata", "policies", "defaultDenyIngress", "defaultDenyEgress", "workloads",
-                "unisolatedIngress", "unisolatedEgress", "mesh", "ingressDenyState", "egressDenyState",
+                "unisolatedIngress", "unisolatedEgress", "mesh", "ingressDenyState", "egressDenyState", "resources",
             }
         ),
         build=namespace_targets,
         decisive=NETWORK_DECISIVE_KINDS,
-        field_kinds={"mesh": NAMESPACE_MESH_KINDS},
+        field_kinds={"mesh": NAMESPACE_MESH_KINDS, "resources": GOVERNANCE_KINDS},
     )
 )  # fmt: skip

@@ -12,6 +12,7 @@ from typing import Any
 
 from kubeaudit.condition import violations
 from kubeaudit.model import Path, Resource, describe_type, format_path
+from kubeaudit.semantics.resources import compute_doc, qos_class, requests_above_limits
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.images import image_doc
@@ -114,6 +115,7 @@ def pod_targets(resource: Resource, ctx: PodContext) -> list[Target]:
         prefixes[("allContainers", position)] = (*ctx.pod_prefix, field, index)
     doc["allContainers"] = everything
     doc["seccompAnnotations"] = seccomp_annotations(ctx, prefixes)
+    doc["qosClass"] = qos_class(ctx.spec)
     return [Target("pod", resource, doc, prefixes, policy=ctx.policy)]
 
 
@@ -171,6 +173,14 @@ def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
                 mounts.append(mount)
         doc["hostPathMounts"] = mounts
         doc["image"] = image_doc(container, container_path, prefixes)
+        over = requests_above_limits(container)
+        doc["requestsAboveLimits"] = over
+        for position, name in enumerate(over):
+            prefixes[("requestsAboveLimits", position)] = (*container_path, "resources", "requests", name)
+        doc["compute"] = compute_doc(container)
+        for what in ("requests", "limits"):
+            for name in ("cpu", "memory"):
+                prefixes[("compute", what, name)] = (*container_path, "resources", what, name)
         container_name = container.get("name")
         targets.append(
             Target(
@@ -192,7 +202,7 @@ POD_VIEW = register(
         fields=frozenset(
             {
                 "apiVersion", "kind", "metadata", "podMetadata", "os", "pss", "spec", "allContainers",
-                "seccompAnnotations",
+                "seccompAnnotations", "qosClass",
             }
         ),
         build=lambda resource, shared: pod_targets(resource, pod_context(resource, shared)),
@@ -205,7 +215,7 @@ CONTAINER_VIEW = register(
         fields=frozenset(
             {
                 "apiVersion", "kind", "metadata", "podMetadata", "os", "pss", "pod", "container", "containerType",
-                "effectiveSecurityContext", "hostPathMounts", "image",
+                "effectiveSecurityContext", "hostPathMounts", "image", "requestsAboveLimits", "compute",
             }
         ),
         build=lambda resource, shared: container_targets(resource, pod_context(resource, shared)),
@@ -235,4 +245,27 @@ def slim_resource(resource: Resource) -> Resource:
             for part in meta_path[:-1]:
                 node = node.setdefault(str(part), {})
             node[str(meta_path[-1])] = meta
+    if locations is not None:
+        _keep_compute_resources(data, slim, locations[0])
     return replace(resource, data=slim)
+
+
+def _keep_compute_resources(data: dict[str, Any], slim: dict[str, Any], spec_path: Path) -> None:
+    """Each container's name and resources (namespace quotas and LimitRanges judge them later)."""
+    spec = get_path(data, spec_path)
+    if not isinstance(spec, dict):
+        return
+    kept: dict[str, Any] = {}
+    for field in ("containers", "initContainers"):
+        containers = spec.get(field)
+        if isinstance(containers, list):
+            kept[field] = [
+                {k: c[k] for k in ("name", "resources") if k in c} if isinstance(c, dict) else {} for c in containers
+            ]
+    node = slim
+    for part in spec_path[:-1]:
+        existing = node.get(str(part))
+        node = node.setdefault(str(part), {}) if existing is None or isinstance(existing, dict) else {}
+    target = node.setdefault(str(spec_path[-1]), {})
+    if isinstance(target, dict):
+        target.update(kept)

@@ -22,6 +22,7 @@ FAMILIES = {
     "images": ("image-provenance", "image-"),
     "mesh": ("mesh", "mesh-"),
     "versions": ("version-currency", "version-"),
+    "resources": ("resource-governance", "resources-"),
 }
 # Ids older than the prefix rule, kept so users' configs, suppressions and baselines keep working.
 UNPREFIXED = frozenset(

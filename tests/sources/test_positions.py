@@ -62,7 +62,8 @@ def answerable(kept: Any, original: Any, path: DocPath = ()) -> list[DocPath]:
         if kept is original:
             found.append((*path, len(kept)))
         for index, value in enumerate(kept):
-            found += answerable(value, value, (*path, index))
+            inner = original[index] if isinstance(original, list) and index < len(original) else None
+            found += answerable(value, inner, (*path, index))
     return found
 
 
