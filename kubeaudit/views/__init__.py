@@ -15,6 +15,7 @@ from kubeaudit.model import Resource
 # order: object, pod, container).
 from kubeaudit.views import (  # noqa: F401
     admission,
+    controlplane,
     imagecluster,
     mesh,
     namespace,

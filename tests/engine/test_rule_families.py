@@ -23,6 +23,7 @@ FAMILIES = {
     "mesh": ("mesh", "mesh-"),
     "versions": ("version-currency", "version-"),
     "resources": ("resource-governance", "resources-"),
+    "controlplane": ("control-plane", "controlplane-"),
 }
 # Ids older than the prefix rule, kept so users' configs, suppressions and baselines keep working.
 UNPREFIXED = frozenset(
