@@ -21,6 +21,9 @@ from kubeaudit.views.base import Target
 from kubeaudit.views.registry import ResourceView, Shared, register
 
 COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
+# Flags the built-in rules require: a missing one is reported at the command itself (not at a
+# path under it), so its finding's path names the command line it is missing from.
+REQUIRED_FLAGS = ("anonymous-auth", "authorization-mode", "profiling", "client-cert-auth")
 
 
 def _words(container: dict[str, Any]) -> list[tuple[str, Path]]:
@@ -84,6 +87,7 @@ def controlplane_targets(resource: Resource, shared: Shared) -> list[Target]:
         }
         command: Path = (*base, "command") if "command" in container else (*base, "args")
         prefixes: dict[Path, Path] = {("flags",): command}
+        prefixes.update({("flags", name): command for name in REQUIRED_FLAGS})
         for name, (_, at) in flags.items():
             prefixes[("flags", name)] = (*base, *at)
         container_name = container.get("name")
