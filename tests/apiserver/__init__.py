@@ -75,8 +75,18 @@ class ApiServerHandle:
         """Every request so far: ``{"method", "path", "query", "raw_query", "status", "accept", ...}``."""
         if not self.request_log.exists():
             return []
+        # The server logs a request after it has sent the answer, so the client can hold the last
+        # answer a moment before its log line exists: read until the log has stopped growing.
+        text = self.request_log.read_text(encoding="utf-8")
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            again = self.request_log.read_text(encoding="utf-8")
+            if again == text:
+                break
+            text = again
         out = []
-        for line in self.request_log.read_text(encoding="utf-8").splitlines():
+        for line in text.splitlines():
             if line.strip():
                 with contextlib.suppress(json.JSONDecodeError):  # a line being written right now
                     out.append(json.loads(line))
