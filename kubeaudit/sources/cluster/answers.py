@@ -12,22 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubeaudit.model import describe_type
+
 
 def type_name(value: Any) -> str:
-    """How a JSON value's type reads in a message: "a string", "a number", "an object"."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    """How a JSON value's type reads in a message: "a string", "a number", "an object" (the
+    manifest errors' wording, but JSON calls a mapping an object)."""
+    return "an object" if isinstance(value, dict) else describe_type(value)
 
 
 def wrong(field: str, value: Any, expected: str) -> str:
