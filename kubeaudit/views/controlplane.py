@@ -8,12 +8,18 @@ runtime joins them: `--flag=value`, `--flag value` (a next word that is not a fl
 `--flag` (true); a flag given twice keeps its last value, as the binaries' flag parser does.
 
 Document: `apiVersion`, `kind`, `metadata`, `component` (kube-apiserver, kube-controller-manager,
-kube-scheduler, etcd), `container`, `flags` (name without dashes -> value, a string). Findings on
-a flag point at the word that last set it; on a missing flag, at the container's command.
+kube-scheduler, etcd), `container`, `flags` (name without dashes -> value, a string), and the same
+values read as the binaries read typed flags, for the flags whose value reads so: `lists` (split
+at commas, as string-slice flags such as --enable-admission-plugins), `integers` (whole numbers,
+as Go's int flags parse them) and `seconds` (Go durations such as `1m30s`, in seconds). Findings
+on a flag point at the word that last set it; on a missing flag (any flag, so a user's rule
+requiring one gets the same), at the container's command.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubeaudit.model import Path, Resource
@@ -21,18 +27,38 @@ from kubeaudit.views.base import Target
 from kubeaudit.views.registry import ResourceView, Shared, register
 
 COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
-# Flags the built-in rules require: a missing one is reported at the command itself (not at a
-# path under it), so its finding's path names the command line it is missing from.
-REQUIRED_FLAGS = ("anonymous-auth", "authorization-mode", "profiling", "client-cert-auth")
+# The document fields keyed by flag name: a path under one of them names a flag.
+FLAG_FIELDS = frozenset({"flags", "lists", "integers", "seconds"})
+# Go's time.ParseDuration: a sequence of decimal numbers with units; a bare "0" is allowed.
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+_DURATION_UNITS = {
+    "ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0,
+}  # fmt: skip
+# strconv.ParseInt with base 0, as pflag's int flags call it: 0x, 0o/0 (octal) and 0b prefixes.
+_GO_INTEGER = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[1-9][0-9]*|0)")
+
+
+@dataclass(slots=True)
+class CommandLineTarget(Target):
+    """A control-plane container: a path under a flag points at the word that set the flag,
+    or, for a flag not given, at the command line it is missing from."""
+
+    flag_words: dict[str, Path] = field(default_factory=dict)
+    command: Path = ()
+
+    def resource_path(self, view_path: Path) -> Path:
+        if len(view_path) >= 2 and view_path[0] in FLAG_FIELDS and isinstance(view_path[1], str):
+            return self.flag_words.get(view_path[1], self.command)
+        return Target.resource_path(self, view_path)
 
 
 def _words(container: dict[str, Any]) -> list[tuple[str, Path]]:
     words: list[tuple[str, Path]] = []
-    for field in ("command", "args"):
-        values = container.get(field)
+    for key in ("command", "args"):
+        values = container.get(key)
         for index, word in enumerate(values if isinstance(values, list) else ()):
             if isinstance(word, str):
-                words.append((word, (field, index)))
+                words.append((word, (key, index)))
     return words
 
 
@@ -64,10 +90,43 @@ def parse_flags(words: list[tuple[str, Path]]) -> dict[str, tuple[str, Path]]:
     return flags
 
 
+def go_integer(value: str) -> int | None:
+    """The value as a Go int flag reads it, or None when the binary would refuse it."""
+    if _GO_INTEGER.fullmatch(value) is None:
+        return None
+    sign, digits = (-1, value[1:]) if value[:1] == "-" else (1, value.lstrip("+"))
+    if len(digits) > 1 and digits[0] == "0" and digits[1] in "01234567":
+        return sign * int(digits, 8)  # a leading 0 means octal to Go
+    return sign * int(digits, 0)
+
+
+def go_duration_seconds(value: str) -> float | None:
+    """The value as Go's time.ParseDuration reads it, in seconds, or None when it would refuse it."""
+    sign, rest = (-1.0, value[1:]) if value[:1] == "-" else (1.0, value.removeprefix("+"))
+    if rest == "0":
+        return 0.0
+    total, position = 0.0, 0
+    while position < len(rest):
+        part = _DURATION_PART.match(rest, position)
+        if part is None or part.group(1) in ("", "."):
+            return None
+        total += float(part.group(1)) * _DURATION_UNITS[part.group(2)]
+        position = part.end()
+    return sign * total if rest else None
+
+
+def typed_flags(flags: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The `flags`, `lists`, `integers` and `seconds` fields of the document."""
+    integers = {name: number for name, value in flags.items() if (number := go_integer(value)) is not None}
+    seconds = {name: span for name, value in flags.items() if (span := go_duration_seconds(value)) is not None}
+    lists = {name: value.split(",") if value else [] for name, value in flags.items()}
+    return {"flags": flags, "lists": lists, "integers": integers, "seconds": seconds}
+
+
 def controlplane_targets(resource: Resource, shared: Shared) -> list[Target]:
     spec = resource.data.get("spec")
     containers = spec.get("containers") if isinstance(spec, dict) else None
-    targets = []
+    targets: list[Target] = []
     for index, container in enumerate(containers if isinstance(containers, list) else ()):
         if not isinstance(container, dict):
             continue
@@ -83,16 +142,16 @@ def controlplane_targets(resource: Resource, shared: Shared) -> list[Target]:
             "metadata": resource.data.get("metadata") or {},
             "component": component,
             "container": container.get("name"),
-            "flags": {name: value for name, (value, _) in flags.items()},
+            **typed_flags({name: value for name, (value, _) in flags.items()}),
         }
         command: Path = (*base, "command") if "command" in container else (*base, "args")
-        prefixes: dict[Path, Path] = {("flags",): command}
-        prefixes.update({("flags", name): command for name in REQUIRED_FLAGS})
-        for name, (_, at) in flags.items():
-            prefixes[("flags", name)] = (*base, *at)
+        prefixes: dict[Path, Path] = {(name,): command for name in FLAG_FIELDS}
+        flag_words = {name: (*base, *at) for name, (_, at) in flags.items()}
         container_name = container.get("name")
         label = container_name if isinstance(container_name, str) else None
-        targets.append(Target("controlplane", resource, doc, prefixes, label))
+        targets.append(
+            CommandLineTarget("controlplane", resource, doc, prefixes, label, flag_words=flag_words, command=command)
+        )
     return targets
 
 
@@ -100,7 +159,7 @@ CONTROLPLANE_VIEW = register(
     ResourceView(
         name="controlplane",
         kinds=frozenset({"Pod"}),
-        fields=frozenset({"apiVersion", "kind", "metadata", "component", "container", "flags"}),
+        fields=frozenset({"apiVersion", "kind", "metadata", "component", "container", *FLAG_FIELDS}),
         build=controlplane_targets,
     )
 )

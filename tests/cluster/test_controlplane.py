@@ -24,7 +24,9 @@ MIRROR_POD = {
                 "name": "kube-apiserver",
                 "image": "registry.k8s.io/kube-apiserver:v1.37.1",
                 "command": ["kube-apiserver", "--anonymous-auth=false", "--authorization-mode=AlwaysAllow",
-                            "--anonymous-auth=true"],
+                            "--anonymous-auth=true", "--enable-admission-plugins", "NodeRestriction,AlwaysAdmit",
+                            "--audit-log-path=/var/log/kubernetes/audit.log", "--audit-log-maxage=7",
+                            "--encryption-provider-config=/etc/kubernetes/enc.yaml"],
             }
         ],
     },
@@ -51,4 +53,17 @@ def test_mirror_pod_flags_are_judged_in_cluster_mode(tmp_path: Path, run_cli: Ru
             "spec.containers[0].command[2]",
         ),
         ("controlplane-profiling", "kube-system", "kube-apiserver-cp1", "spec.containers[0].command"),
+        ("controlplane-apiserver-always-admit", "kube-system", "kube-apiserver-cp1", "spec.containers[0].command[4]"),
+        (
+            "controlplane-apiserver-audit-log-retention",
+            "kube-system",
+            "kube-apiserver-cp1",
+            "spec.containers[0].command[7]",
+        ),
+        (
+            "controlplane-apiserver-service-account-key",
+            "kube-system",
+            "kube-apiserver-cp1",
+            "spec.containers[0].command",
+        ),
     }
