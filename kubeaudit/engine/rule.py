@@ -114,6 +114,11 @@ class Rule:
             return self.kinds if view_kinds is None else self.kinds & view_kinds
         return view_kinds
 
+    def served_versions(self) -> frozenset[tuple[str, str]]:
+        """(apiVersion, kind) pairs this rule's view judges at every version a cluster serves."""
+        view = VIEWS[self.view]
+        return view.served_versions if isinstance(view, InventoryView) else frozenset()
+
     def document_fields(self) -> frozenset[str] | None:
         """Top-level fields of the view document this rule reads (None: cannot tell, any)."""
         fields: set[str] = set()

@@ -32,6 +32,10 @@ class NeedsKinds(Protocol):
         """Kinds the rule must see to be fully evaluated (None: any kind)."""
         ...
 
+    def served_versions(self) -> frozenset[tuple[str, str]]:
+        """(apiVersion, kind) pairs to look for at whatever versions a cluster serves."""
+        ...
+
 
 class Source(ABC):
     """A place resources come from: manifest files, a live cluster (and soon a rendered chart).

@@ -56,6 +56,10 @@ class InventoryView(View):
     # When set: of the optional kinds, only the resources it accepts are kept, and kept whole
     # (not slimmed), e.g. the one kube-apiserver static pod among all pods.
     keep: Callable[[Resource], bool] | None = field(default=None, repr=False)
+    # (apiVersion, kind) pairs it judges wherever a cluster serves them, not only at the version
+    # the scan lists a kind at: a cluster source lists the objects the server serves at those
+    # versions (metadata only) into its facts, `servedVersions` (sources/cluster/facts.py).
+    served_versions: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def decisive_kinds(self) -> frozenset[str]:

@@ -2,12 +2,14 @@
 kubelet versions against the release data (kubeaudit/semantics/versions.py, rules/data/).
 
 `apiversion` (reads the kinds of rules/data/deprecated-apis.yaml; a cluster scan lists only those
-it lists anyway, see _LISTED): one target per resource
+it lists anyway, see _LISTED, and the objects at every deprecated version of the data the server
+serves, see served_versions): one target per resource
 whose apiVersion/kind is deprecated or removed at the target version: the apiVersion as
 listed or written and, for cluster objects, the apiVersion in kubectl's
 last-applied-configuration annotation (what the owner's manifests still say). Document:
 `apiVersion`, `kind`, `metadata`, and `api`: {`apiVersion`, `kind`, `from` (`manifest`,
-`cluster` or `last-applied`), `deprecatedIn`, `removedIn`, `replacement`, `note`, `target`,
+`cluster`, `last-applied` or `served`: a cluster serves the object at that deprecated version,
+which the scan does not list the kind at), `deprecatedIn`, `removedIn`, `replacement`, `note`, `target`,
 `removed`, `deprecated`}. The target is --target-version, else the cluster's server version,
 else the newest release in the data.
 
@@ -100,14 +102,42 @@ def _last_applied_version(resource: Resource) -> str | None:
     return version if isinstance(version, str) else None
 
 
+@cache
+def served_versions() -> frozenset[tuple[str, str]]:
+    """The deprecated (apiVersion, kind) pairs a cluster scan looks for at every served version."""
+    return frozenset(pair for pair in _deprecations() if pair[1] not in _NOT_WRITTEN)
+
+
+def _served_resources(inventory: Inventory) -> list[tuple[Resource, str]]:
+    """The objects each scanned cluster serves at a deprecated version (sources/cluster/facts.py),
+    as resources at that version, metadata only."""
+    out: list[tuple[Resource, str]] = []
+    for key in sorted(inventory.facts):
+        facts = inventory.facts[key]
+        if not key.startswith("cluster/") or not isinstance(facts, dict):
+            continue
+        context = str(facts.get("context") or key.split("/", 1)[1])
+        for entry in facts.get("servedVersions") or ():
+            version, kind = entry["apiVersion"], entry["kind"]
+            for obj in entry["objects"]:
+                metadata = {k: v for k, v in obj.items() if v is not None}
+                data = {"apiVersion": version, "kind": kind, "metadata": metadata}
+                origin = Origin(source=f"cluster:{context}", context=context)
+                out.append((Resource(version, kind, obj["name"], obj["namespace"], data, origin), "served"))
+    return out
+
+
 def _api_targets(inventory: Inventory) -> list[Target]:
     targets: list[Target] = []
     known = _deprecations()
-    for resource in inventory.of_kind(*sorted(deprecated_kinds())):
+    listed = [
+        (r, "cluster" if r.origin.context else "manifest") for r in inventory.of_kind(*sorted(deprecated_kinds()))
+    ]
+    for resource, found in [*listed, *_served_resources(inventory)]:
         target = target_minor(inventory.settings, _server(inventory, resource.origin.context)[1])
         seen: set[str] = set()
         for where, version in (
-            ("cluster" if resource.origin.context else "manifest", resource.api_version),
+            (found, resource.api_version),
             ("last-applied", _last_applied_version(resource)),
         ):
             record = known.get((version or "", resource.kind))
@@ -264,6 +294,7 @@ APIVERSION_VIEW = register(
         build=_api_targets,
         decisive=frozenset(),  # an unread kind hides its own objects only: no false finding elsewhere
         optional_kinds=deprecated_kinds() - _LISTED,
+        served_versions=served_versions(),
     )
 )
 CLUSTERVERSION_VIEW = register(

@@ -6,7 +6,7 @@ preferred version does not serve is taken from the group's other versions, newes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubeaudit.sources.cluster.answers import type_name, wrong
@@ -47,6 +47,9 @@ class ApiResource:
 class Discovery:
     resources: dict[tuple[str, str], ApiResource]  # (group, kind) -> resource at the chosen version
     failed_groups: dict[str, str]  # group ("" for core) -> why (some of) it could not be read
+    # (apiVersion, kind) -> resource, at every version read (the `also` versions included)
+    served: dict[tuple[str, str], ApiResource] = field(default_factory=dict)
+    failed_versions: dict[str, str] = field(default_factory=dict)  # an `also` group-version -> why unread
 
     def by_kind(self, kind: str) -> list[ApiResource]:
         return [r for (_, k), r in sorted(self.resources.items()) if k == kind]
@@ -55,8 +58,12 @@ class Discovery:
         return self.resources.get((group, kind))
 
 
-def discover(transport: Transport, groups_wanted: frozenset[str] | None = None) -> Discovery:
-    """Read /api and /apis and the resource lists of the wanted groups (None: every group).
+def discover(
+    transport: Transport, groups_wanted: frozenset[str] | None = None, also: frozenset[str] = frozenset()
+) -> Discovery:
+    """Read /api and /apis and the resource lists of the wanted groups (None: every group), and of
+    the group-versions in ALSO that the server serves (recorded in `served` only: deprecated
+    versions to look into; /apis says whether they are served, so one not served costs nothing).
     Listable resources only. A malformed part of an answer makes its group unreadable (a gap for
     the kinds the scan wanted from it); a malformed top-level answer fails discovery."""
     failed: dict[str, str] = {}
@@ -78,28 +85,37 @@ def discover(transport: Transport, groups_wanted: frozenset[str] | None = None) 
             continue
         versions.append((name, ordered))
     found: dict[tuple[str, str], ApiResource] = {}
+    served: dict[tuple[str, str], ApiResource] = {}
+    failed_also: dict[str, str] = {}  # group-version -> why
     for group, ordered in versions:
-        if groups_wanted is not None and group not in groups_wanted:
-            continue
+        wanted = groups_wanted is None or group in groups_wanted
         for version in ordered:
             gv = f"{group}/{version}" if group else version
+            if not wanted and gv not in also:
+                continue
             path = f"/apis/{gv}" if group else f"/api/{version}"
+            # A wanted group's failure is a gap for its kinds; an extra version's, for that version only.
+            failures, key = (failed, group) if wanted else (failed_also, gv)
             try:
                 listing = transport.get(path)
             except ApiError as exc:
-                failed.setdefault(group, f"{gv}: {exc.describe()}")
+                failures.setdefault(key, f"{gv}: {exc.describe()}")
                 continue
             resources = listing.get("resources")
             if not isinstance(resources, list):
-                failed.setdefault(group, f"malformed discovery: {path}: {wrong('resources', resources, 'a list')}")
+                problem = f"malformed discovery: {path}: {wrong('resources', resources, 'a list')}"
+                failures.setdefault(key, problem)
                 continue
             for index, res in enumerate(resources):
                 parsed, problem = _resource(group, version, res)
                 if problem is not None:
-                    failed.setdefault(group, f"malformed discovery: {path}: resource {index + 1}: {problem}")
-                elif parsed is not None and (group, parsed.kind) not in found:
-                    found[(group, parsed.kind)] = parsed
-    return Discovery(found, failed)
+                    problem = f"malformed discovery: {path}: resource {index + 1}: {problem}"
+                    failures.setdefault(key, problem)
+                elif parsed is not None:
+                    served.setdefault((gv, parsed.kind), parsed)
+                    if wanted and (group, parsed.kind) not in found:
+                        found[(group, parsed.kind)] = parsed
+    return Discovery(found, failed, served, failed_also)
 
 
 def _group_versions(group: dict[str, Any]) -> tuple[list[str], str | None]:
@@ -129,9 +145,9 @@ def _resource(group: str, version: str, res: Any) -> tuple[ApiResource | None, s
     if not isinstance(res, dict):
         return None, f"is {type_name(res)}, not an object"
     name, kind, verbs, namespaced = res.get("name"), res.get("kind"), res.get("verbs"), res.get("namespaced")
-    for field, value, expected in (("name", name, str), ("kind", kind, str), ("namespaced", namespaced, bool)):
+    for key, value, expected in (("name", name, str), ("kind", kind, str), ("namespaced", namespaced, bool)):
         if not isinstance(value, expected):
-            return None, wrong(field, value, f"a {'boolean' if expected is bool else 'string'}")
+            return None, wrong(key, value, f"a {'boolean' if expected is bool else 'string'}")
     if not isinstance(verbs, list) or not all(isinstance(v, str) for v in verbs):
         return None, wrong("verbs", verbs, "a list of strings")
     if not name or "/" in name or "list" not in verbs:  # subresources (pods/exec) and unlistable kinds

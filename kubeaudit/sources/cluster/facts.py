@@ -7,7 +7,12 @@ They reach the pipeline as `Batch.facts` under one key per context,
      "serverVersion": {"gitVersion": "v1.29.4", "major": "1", "minor": "29", "platform": ...},
      "nodes": {"node-1": {"kubeletVersion": ..., "containerRuntimeVersion": ..., "osImage": ...,
                           "kernelVersion": ..., "architecture": ..., "operatingSystem": ...}},
-     "namespaces": {"team-a": {"labels": {...}, "podSecurity": {"enforce": "baseline", ...}}}}
+     "namespaces": {"team-a": {"labels": {...}, "podSecurity": {"enforce": "baseline", ...}}},
+     "servedVersions": [{"apiVersion": "autoscaling/v2beta2", "kind": "HorizontalPodAutoscaler",
+                         "objects": [{"namespace": "team-a", "name": "web"}]}]}
+
+`servedVersions` lists, for each deprecated version the rules asked about that the server serves
+(and the scan does not list the kind at anyway), the objects the server serves there.
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ class ClusterFacts:
         # "Kind/namespace/name" of each top-level workload -> container -> imageID -> pod names,
         # from the pods' status.containerStatuses (read before the status is dropped).
         self.pod_images: dict[str, dict[str, Any]] = {}
+        self.served_versions: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (apiVersion, kind) -> objects
+
+    def add_served(self, api_version: str, kind: str, items: list[dict[str, Any]]) -> None:
+        objects = self.served_versions.setdefault((api_version, kind), [])
+        for item in items:
+            meta = item.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            name, namespace = meta.get("name"), meta.get("namespace")
+            if isinstance(name, str) and name:
+                objects.append({"namespace": namespace if isinstance(namespace, str) else None, "name": name})
 
     def add_node(self, node: dict[str, Any]) -> None:
         meta = node.get("metadata") or {}
@@ -77,5 +92,9 @@ class ClusterFacts:
                 "nodes": self.nodes,
                 "namespaces": self.namespaces,
                 "podImages": self.pod_images,
+                "servedVersions": [
+                    {"apiVersion": api_version, "kind": kind, "objects": objects}
+                    for (api_version, kind), objects in sorted(self.served_versions.items())
+                ],
             }
         }

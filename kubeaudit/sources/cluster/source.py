@@ -121,6 +121,13 @@ class _Task:
     resource: ApiResource
     namespace: str | None = None
     fallback: bool = False  # one namespace of a cluster-wide list we were not allowed
+    served: bool = False  # a deprecated version the server serves: its objects go to the facts
+
+    @property
+    def label(self) -> str:
+        """The list as reports name it: pods; a deprecated version, with its apiVersion."""
+        res = self.resource
+        return f"{res.label} at {res.api_version}" if self.served else res.label
 
 
 @dataclass(slots=True)
@@ -173,6 +180,7 @@ class ClusterSource(Source):
         self.options = options
         self.progress: Progress = progress or NoProgress()
         self.kinds = default_kinds()
+        self.served_versions: frozenset[tuple[str, str]] = frozenset()  # what the rules ask for (narrow_to)
         self.facts = ClusterFacts(self.context)
         self.facts.server_version = {
             k: server_version[k] for k in VERSION_FIELDS if isinstance(server_version.get(k), str)
@@ -189,6 +197,7 @@ class ClusterSource(Source):
     def narrow_to(self, rules: Sequence[NeedsKinds]) -> None:
         """List only what these rules (and their views) need, plus the cluster facts."""
         self.kinds = kinds_for_rules(rules)
+        self.served_versions = frozenset(pair for rule in rules for pair in rule.served_versions())
 
     def unavailable_kinds(self) -> dict[str, str]:
         return dict(self._unavailable)
@@ -214,13 +223,15 @@ class ClusterSource(Source):
         if self._version_problems:  # the fields that were strings are kept; the rest is a gap
             yield Batch(gaps=[CoverageGap("server version", "; ".join(self._version_problems), self.context)])
         try:
-            discovery = discover(self.transport, self._groups_wanted())
+            discovery = discover(self.transport, self._groups_wanted(), frozenset(v for v, _ in self.served_versions))
         except ApiError as exc:
             for kind in sorted(self.kinds):
                 self._unavailable[kind] = f"API discovery failed: {exc.describe()}"
             yield Batch(gaps=[CoverageGap("API discovery", exc.describe(), self.context)], facts=self.facts.as_dict())
             return
         resources, gaps = self._resolve(discovery)
+        served, served_gaps = self._served(discovery, resources)
+        gaps.extend(served_gaps)
         if gaps:
             yield Batch(gaps=gaps)
         namespaces, batch = self._namespaces(resources)
@@ -235,6 +246,9 @@ class ClusterSource(Source):
                 tiers[tier].extend(_Task(res, ns) for ns in self.options.namespaces)
             else:
                 tiers[tier].append(_Task(res))
+        # Deprecated versions last, within the same deadline: nothing waits for them, and a slow one
+        # must not hold back the tiers the other rules read.
+        tiers.append([_Task(res, served=True) for res in served])
         yield from self._run(tiers, namespaces)
         folded = self.owners.folded
         if folded:
@@ -270,6 +284,20 @@ class ClusterSource(Source):
                 self._unavailable[kind] = reason
                 gaps.append(CoverageGap(kind, reason, self.context))
             # Otherwise the server does not serve the kind (no Istio installed): nothing to see.
+        return found, gaps
+
+    def _served(self, discovery: Discovery, listed: list[ApiResource]) -> tuple[list[ApiResource], list[CoverageGap]]:
+        """The deprecated versions asked about that the server serves, except where the scan lists
+        the kind at that very version anyway (PodSecurityPolicy on a server whose only version of it
+        is deprecated): their objects are judged as listed."""
+        already = {(r.api_version, r.kind) for r in listed}
+        found = [
+            res for pair in sorted(self.served_versions - already) if (res := discovery.served.get(pair)) is not None
+        ]
+        gaps = [
+            CoverageGap(f"API version {gv}", f"API discovery failed: {why}", self.context)
+            for gv, why in sorted(discovery.failed_versions.items())
+        ]
         return found, gaps
 
     def _namespaces(self, resources: list[ApiResource]) -> tuple[list[str] | None, Batch]:
@@ -358,7 +386,7 @@ class ClusterSource(Source):
                     task.resource,
                     task.namespace,
                     page_size=self.options.page_size,
-                    metadata_only=task.resource.kind in METADATA_ONLY,
+                    metadata_only=task.served or task.resource.kind in METADATA_ONLY,
                     max_pages=self.options.max_pages,
                 ):
                     if stop.is_set():
@@ -369,7 +397,7 @@ class ClusterSource(Source):
                 outcome = ("error", task, exc)
                 res = task.resource
                 if exc.forbidden and res.namespaced and task.namespace is None and namespaces:
-                    spawned = [_Task(res, ns, fallback=True) for ns in namespaces]
+                    spawned = [_Task(res, ns, fallback=True, served=task.served) for ns in namespaces]
                     outcome = ("fallback", task, (exc, spawned))
             except ClusterError as exc:  # not expected once verified; still a gap, never lost
                 outcome = ("error", task, ApiError(0, "cluster error", "; ".join(exc.lines)))
@@ -422,9 +450,12 @@ class ClusterSource(Source):
                 if kind == "page":
                     page: Page = payload
                     waiting.give(len(page.items))
-                    counts[res.label] = counts.get(res.label, 0) + len(page.items)
-                    total = counts[res.label] + page.remaining if page.remaining is not None else None
-                    self.progress.listing(self.context, res.label, counts[res.label], total)
+                    counts[task.label] = counts.get(task.label, 0) + len(page.items)
+                    total = counts[task.label] + page.remaining if page.remaining is not None else None
+                    self.progress.listing(self.context, task.label, counts[task.label], total)
+                    if task.served:  # the same objects may be listed at their current version: facts only
+                        self.facts.add_served(res.api_version, res.kind, page.items)
+                        continue
                     yield Batch(
                         resources=self._page_resources(res, page.items),
                         errors=[self._not_scanned(res, what) for what in page.malformed],
@@ -432,12 +463,12 @@ class ClusterSource(Source):
                     continue
                 unfinished.pop(id(task), None)
                 if kind == "done":
-                    self.progress.done(self.context, res.label)
+                    self.progress.done(self.context, task.label)
                     if task.fallback:
                         yield from self._fallback_finished(task, None, fallbacks)
                 elif kind == "fallback":
                     error, spawned = payload
-                    fallbacks[res.label] = _Fallback(len(spawned), len(spawned), [], error.message)
+                    fallbacks[task.label] = _Fallback(len(spawned), len(spawned), [], error.message)
                     unfinished.update((id(t), t) for t in spawned)
                 elif task.fallback:
                     yield from self._fallback_finished(task, payload, fallbacks)
@@ -451,7 +482,7 @@ class ClusterSource(Source):
         self, task: _Task, error: ApiError | None, fallbacks: dict[str, _Fallback]
     ) -> Iterator[Batch]:
         res = task.resource
-        state = fallbacks[res.label]
+        state = fallbacks[task.label]
         state.pending -= 1
         gaps: list[CoverageGap] = []
         if error is not None and error.forbidden:
@@ -462,22 +493,25 @@ class ClusterSource(Source):
             gaps.append(self._gap(task, error))
         if state.pending == 0:
             if state.lost is not None:
-                gaps.append(self._gap(_Task(res), state.lost))
+                gaps.append(self._gap(_Task(res, served=task.served), state.lost))
             if state.forbidden and len(state.forbidden) == state.total:
-                gaps.append(self._gap(_Task(res), ApiError(403, "Forbidden", state.cluster_message)))
+                gaps.append(
+                    self._gap(_Task(res, served=task.served), ApiError(403, "Forbidden", state.cluster_message))
+                )
             else:
                 for ns, message in sorted(state.forbidden):
-                    gaps.append(self._gap(_Task(res, ns), ApiError(403, "Forbidden", message)))
+                    gaps.append(self._gap(_Task(res, ns, served=task.served), ApiError(403, "Forbidden", message)))
         if gaps:
             yield Batch(gaps=gaps)
 
     def _gap(self, task: _Task, error: ApiError) -> CoverageGap:
         res = task.resource
-        what = f"{res.label} in namespace {task.namespace}" if task.namespace else res.label
+        what = f"{task.label} in namespace {task.namespace}" if task.namespace else task.label
         reason = error.describe()
         if error.forbidden:
             reason = f"forbidden (403): {error.message}" if error.message else "forbidden (403)"
-        self._unavailable.setdefault(res.kind, f"{what}: {reason.split(':')[0]}")  # the gap has the details
+        if not task.served:  # an unread deprecated version hides only the findings about it: the gap says so
+            self._unavailable.setdefault(res.kind, f"{what}: {reason.split(':')[0]}")  # the gap has the details
         return CoverageGap(what, reason, self.context)
 
     def _page_resources(self, res: ApiResource, items: list[dict[str, Any]]) -> list[Resource]:
