@@ -11,21 +11,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
-from kubeaudit.baseline import read_baseline
 from kubeaudit.config import Config, ConfigError, find_config, load_config
 from kubeaudit.engine.loader import RuleError, load_rules, references_at
-from kubeaudit.engine.namespace_policy import NamespacePolicies
 from kubeaudit.engine.policy_versions import LATEST, PolicyVersionError, latest_minor, parse_minor, resolve
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.selection import select_rules
 from kubeaudit.model import Notice, ScanResult, Severity
 from kubeaudit.refdata import stale_note
-from kubeaudit.scan import run_scan
 from kubeaudit.semantics.versions import AS_OF_SETTING, TARGET_SETTING
-from kubeaudit.sources.base import Source
-from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, ManifestSource
-from kubeaudit.suppress import Suppressor
+from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from kubeaudit.sources.base import Source
+
+# The scan itself (kubeaudit.scan, suppressions, baselines, sources) is imported by `run`, when a
+# scan runs: `kubeaudit rules list` uses this module for the configured rules alone.
 
 DEFAULT_FAIL_ON = "low"
 
@@ -113,6 +115,11 @@ def fail_on_threshold(cli_value: str | None, config: Config) -> str:
 
 
 def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
+    from kubeaudit.baseline import read_baseline
+    from kubeaudit.scan import run_scan
+    from kubeaudit.sources.manifests import ManifestSource
+    from kubeaudit.suppress import Suppressor
+
     config = config if config is not None else load_effective_config(options)
     rules = effective_rules(options, config)
     baseline = read_baseline(FsPath(options.baseline_path)) if options.baseline_path else None
@@ -158,6 +165,8 @@ def _settings(options: ScanOptions, config: Config) -> dict[str, object]:
     if options.as_of is not None:
         settings[AS_OF_SETTING] = options.as_of
     if options.psa_plan:
+        from kubeaudit.engine.namespace_policy import NamespacePolicies
+
         settings["namespace_policies"] = NamespacePolicies(
             options.pss_version or config.pss_version, options.unpinned_version, record_workloads=True
         )

@@ -10,15 +10,14 @@ import os
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
-from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
-import jsonschema
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kubeaudit.model import Severity, format_path
+from kubeaudit.validation_cache import validation_cache
 from kubeaudit.yamlnodes import (
     YamlDocumentError,
     check_expanded_size,
@@ -95,9 +94,13 @@ class Config:
 
 
 @cache
+def _config_schema_text() -> str:
+    return (FsPath(__file__).parent / "config.schema.json").read_text(encoding="utf-8")
+
+
+@cache
 def config_schema() -> dict[str, Any]:
-    text = (resources.files("kubeaudit") / "config.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = json.loads(_config_schema_text())
     return schema
 
 
@@ -142,12 +145,18 @@ def load_config(path: FsPath) -> Config:
     def line_of(where: tuple[Any, ...]) -> str:
         return f":{locate(root, where).line}" if root is not None else ""
 
-    validator = jsonschema.Draft202012Validator(config_schema())
-    errors = list(validator.iter_errors(data))
-    if errors:
-        error = jsonschema.exceptions.best_match(errors)
-        where = tuple(error.absolute_path)
-        raise ConfigError(f"{shown}{line_of(where)}: {format_path(where) or '(config)'}: {error.message}")
+    cache = validation_cache()
+    key = cache.key(_config_schema_text(), data)
+    if key not in cache:
+        import jsonschema  # only for a config not already known valid (validation_cache.py)
+
+        errors = list(jsonschema.Draft202012Validator(config_schema()).iter_errors(data))
+        if errors:
+            error = jsonschema.exceptions.best_match(errors)
+            where = tuple(error.absolute_path)
+            raise ConfigError(f"{shown}{line_of(where)}: {format_path(where) or '(config)'}: {error.message}")
+        cache.add(key)
+        cache.save()
     return _build(path, data, line_of)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kubeaudit.engine.rule import Rule
-from kubeaudit.testing import FixtureResult
+
+if TYPE_CHECKING:  # testing.py imports the scan, which listing rules does not need
+    from kubeaudit.testing import FixtureResult
 
 WIDTH = 100  # prose is wrapped to this many columns; ids, URLs and the fix lines as written are not
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import io
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,11 @@ REPO = Path(__file__).resolve().parents[1]
 # repository root so that `import kubeaudit` still finds the installed package (as CI installs it).
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))
+# The record of validated rules (kubeaudit/validation_cache.py) goes to a folder of this run, not
+# the user's cache: the tests, and the CLI processes they start, then share one that starts empty.
+if "KUBEAUDIT_CACHE_DIR" not in os.environ:
+    os.environ["KUBEAUDIT_CACHE_DIR"] = _CACHE_DIR = tempfile.mkdtemp(prefix="kubeaudit-test-cache-")
+    atexit.register(shutil.rmtree, _CACHE_DIR, True)
 FIXTURES = REPO / "fixtures"
 RULE_FIXTURES = FIXTURES / "rules"
 BAD_INPUT = REPO / "tests" / "data" / "bad-input"

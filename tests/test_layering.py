@@ -32,6 +32,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "kubeaudit.repopath",
             "kubeaudit.config",
             "kubeaudit.safetext",
+            "kubeaudit.validation_cache",
         ),
     ),
     ("sources", ("kubeaudit.sources",)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -35,11 +36,19 @@ exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomple
 """
 
 
-def commands() -> dict[str, ModuleType]:
-    """One module per command, in the order `kubeaudit --help` lists them."""
-    from kubeaudit.cli import baseline, psaplan, rules, scan
+# One module per command, in the order `kubeaudit --help` lists them.
+COMMAND_MODULES = {
+    "scan": "kubeaudit.cli.scan",
+    "psa-plan": "kubeaudit.cli.psaplan",
+    "baseline": "kubeaudit.cli.baseline",
+    "rules": "kubeaudit.cli.rules",
+}
 
-    return {"scan": scan, "psa-plan": psaplan, "baseline": baseline, "rules": rules}
+
+def commands(only: str | None = None) -> dict[str, ModuleType]:
+    """The command modules by name; with `only` (a command's name), that one alone."""
+    names = [only] if only in COMMAND_MODULES else list(COMMAND_MODULES)
+    return {name: importlib.import_module(COMMAND_MODULES[name]) for name in names}
 
 
 def version() -> str:
@@ -48,8 +57,10 @@ def version() -> str:
     return __version__
 
 
-def build_parser() -> tuple[Parser, dict[str, Parser]]:
-    """The parser, and the parsers of the commands by name (`scan`, `rules`, `rules list`...)."""
+def build_parser(only: str | None = None) -> tuple[Parser, dict[str, Parser]]:
+    """The parser, and the parsers of the commands by name (`scan`, `rules`, `rules list`...).
+    With `only` (a command's name), the parser knows that command alone: `kubeaudit rules list`
+    need not import what `scan` needs to declare its options."""
     from kubeaudit.cli.common import Parser
 
     parser = Parser(
@@ -62,7 +73,7 @@ def build_parser() -> tuple[Parser, dict[str, Parser]]:
     parser.add_argument("--version", action="version", version=f"kubeaudit {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands_by_name: dict[str, Parser] = {}
-    for module in commands().values():
+    for module in commands(only).values():
         commands_by_name.update(module.add_parser(subparsers))
     return parser, commands_by_name
 
@@ -80,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kubeaudit.safetext import printable
     from kubeaudit.sources.cluster.errors import ClusterError
 
-    parser, parsers = build_parser()
+    # The first word names the command (top-level options are --help and --version only): build
+    # that command's parser alone. Anything else (a typo, --help) gets the whole parser.
+    parser, parsers = build_parser(arguments[0] if arguments else None)
     try:
         args, unknown = parser.parse_known_args(arguments)
         action = {"rules": "rules_command", "baseline": "baseline_command"}.get(args.command)
@@ -92,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # `kubeaudit`, `kubeaudit rules`, `kubeaudit baseline`: say what there is to do, and fail
             command.print_help(sys.stderr)
             return EXIT_ERROR
-        return int(commands()[args.command].run(args))
+        return int(commands(args.command)[args.command].run(args))
     except (UsageError, RuleError, SelectionError, ConfigError, BaselineError) as exc:
         print(f"kubeaudit: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -31,6 +30,8 @@ def add_command(commands: argparse._SubParsersAction, name: str, summary: str, d
 
 
 def did_you_mean(message: str, wrong: str, known: Sequence[str]) -> str:
+    import difflib  # only on an error: not worth its import at every start
+
     close = difflib.get_close_matches(wrong, known, n=1, cutoff=0.75)
     if not close:
         return message

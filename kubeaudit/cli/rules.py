@@ -13,7 +13,6 @@ from kubeaudit.cli.common import EXIT_OK, LIST_HINT, Parser, UsageError, add_com
 from kubeaudit.cli.options import add_config_options, add_rule_options
 from kubeaudit.engine.loader import load_rules
 from kubeaudit.engine.rule import Rule
-from kubeaudit.testing import check_rules
 
 
 def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
@@ -72,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         rule = find_rule(configured, args.rule_id)
         ruledocs.print_explain(rule, sys.stdout)
         return EXIT_OK
+    from kubeaudit.testing import check_rules  # scans the fixtures: what `list` need not import
+
     rules = load_rules(args.dirs, include_builtin=False) if args.dirs else load_rules()
     fixtures = FsPath(args.fixtures)
     if not fixtures.is_dir():

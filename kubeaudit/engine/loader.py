@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from kubeaudit.condition import ConditionError, compile_condition, substitute_params
@@ -24,6 +23,7 @@ from kubeaudit.engine.policy_versions import load_policy_versions
 from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Rule, Variant
 from kubeaudit.model import Path, Reference, Severity, format_path
 from kubeaudit.refdata import builtin_rules_dir, data_dir
+from kubeaudit.validation_cache import validation_cache
 from kubeaudit.views import known_views, view_fields
 from kubeaudit.yamlnodes import (
     YamlDocumentError,
@@ -33,6 +33,9 @@ from kubeaudit.yamlnodes import (
     locate,
     yaml_error,
 )
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document is not known valid (validation_cache.py)
+    import jsonschema
 
 RULE_SUFFIXES = (".yaml", ".yml")
 DATA_FOLDER = "data"  # reference data (refdata.py), not rules
@@ -52,16 +55,43 @@ class RuleError(Exception):
 
 
 @cache
+def _schema_text(name: str) -> str:
+    with open(builtin_rules_dir() / name, encoding="utf-8") as handle:
+        return handle.read()
+
+
 def rule_schema() -> dict[str, Any]:
-    with open(builtin_rules_dir() / "schema.json", encoding="utf-8") as handle:
-        schema: dict[str, Any] = json.load(handle)
+    schema: dict[str, Any] = json.loads(_schema_text("schema.json"))
     return schema
 
 
 @cache
-def _schema_validator() -> jsonschema.protocols.Validator:
-    cls = jsonschema.validators.validator_for(rule_schema())
-    return cls(rule_schema())
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    import jsonschema
+
+    schema = json.loads(_schema_text(name))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def _schema_errors(
+    name: str, data: dict[str, Any], order: Callable[[jsonschema.ValidationError], Any]
+) -> list[jsonschema.ValidationError]:
+    """The errors of `data` against the built-in schema `name`, sorted by `order`; none, without
+    asking jsonschema, when this exact content already passed."""
+    cache = validation_cache()
+    key = cache.key(_schema_text(name), data)
+    if key in cache:
+        return []
+    errors = sorted(_validator(name).iter_errors(data), key=order)
+    if not errors:
+        cache.add(key)
+    return errors
+
+
+def _best_error(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationError:
+    import jsonschema
+
+    return jsonschema.exceptions.best_match(errors)
 
 
 def rule_files(directory: FsPath) -> list[FsPath]:
@@ -74,13 +104,6 @@ def rule_files(directory: FsPath) -> list[FsPath]:
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (top and d in (DATA_FOLDER, PARAMS_FOLDER)))
         found.extend(FsPath(root) / f for f in sorted(files) if f.endswith(RULE_SUFFIXES))
     return found
-
-
-@cache
-def _param_set_validator() -> jsonschema.protocols.Validator:
-    with open(builtin_rules_dir() / "param-set.schema.json", encoding="utf-8") as handle:
-        schema = json.load(handle)
-    return jsonschema.validators.validator_for(schema)(schema)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +129,9 @@ def read_shared_params(directory: FsPath) -> dict[str, SharedParam]:
         name = path.stem
         if not SNAKE_CASE.match(name):
             raise RuleError(raw.source, f"a shared parameter set's file name is its name, in snake_case: {name!r}")
-        errors = sorted(_param_set_validator().iter_errors(raw.data), key=lambda e: str(e.path))
+        errors = _schema_errors("param-set.schema.json", raw.data, lambda e: str(e.path))
         if errors:
-            error = jsonschema.exceptions.best_match(errors)
+            error = _best_error(errors)
             path_in = tuple(error.absolute_path)
             field = format_path(path_in) or "(file)"
             raise RuleError(raw.source, f"{field}: {_short_error(error)}", raw.line_of(path_in))
@@ -171,9 +194,9 @@ def read_rule_file(path: FsPath, what: str = "rule") -> RawRule:
 
 
 def validate_rule(raw: RawRule) -> None:
-    errors = sorted(_schema_validator().iter_errors(raw.data), key=lambda e: (len(e.absolute_path), str(e.path)))
+    errors = _schema_errors("schema.json", raw.data, lambda e: (len(e.absolute_path), str(e.path)))
     if errors:
-        error = jsonschema.exceptions.best_match(errors)
+        error = _best_error(errors)
         path = tuple(error.absolute_path)
         field = format_path(path) or "(rule)"
         raise RuleError(raw.source, f"{field}: {_short_error(error)}", raw.line_of(path))
@@ -355,8 +378,19 @@ def load_rules(
     """Every rule, built-in then user rules. A user rule may replace a built-in
     only when its id is listed in `replace` (the config's say-so). `config_source`
     names the file `params` and `replace` came from, for error messages."""
-    params = params or {}
-    replaceable = set(replace)
+    try:
+        return _load_rules(extra_dirs, params or {}, set(replace), include_builtin, config_source)
+    finally:
+        validation_cache().save()  # the rules that passed, even when a later one failed
+
+
+def _load_rules(
+    extra_dirs: Iterable[str | FsPath],
+    params: dict[str, dict[str, Any]],
+    replaceable: set[str],
+    include_builtin: bool,
+    config_source: str,
+) -> list[Rule]:
     by_id: dict[str, Rule] = {}
     dirs: list[tuple[FsPath, bool]] = [(builtin_rules_dir(), True)] if include_builtin else []
     dirs += [(FsPath(d), False) for d in extra_dirs]
