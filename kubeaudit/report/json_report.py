@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from kubeaudit import __version__
 from kubeaudit.model import Finding, ScanResult, format_path
+from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import findings_by_severity
 
@@ -90,7 +90,7 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
-    json.dump(report_dict(result), stream, indent=2, sort_keys=False)
+    jsontext.dump(report_dict(result), stream)  # as json.dump(..., indent=2) writes it, faster
     stream.write("\n")
 
 

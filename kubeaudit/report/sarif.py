@@ -16,7 +16,6 @@ scan gives byte-identical output.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -32,6 +31,7 @@ import sarif_om as om
 from kubeaudit import __version__
 from kubeaudit.model import Finding, Position, Reference, RuleMeta, ScanResult, Severity, SourceMessage
 from kubeaudit.model import Suppression as KubeauditSuppression
+from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import not_evaluated_text
 
@@ -439,7 +439,9 @@ def report_dict(result: ScanResult, cwd: Path | None = None) -> dict[str, Any]:
 
 
 def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
-    stream.write(json.dumps(report_dict(result), indent=2) + "\n")
+    # runs[0].results[i] is four levels down: each result is written as soon as it is encoded.
+    jsontext.dump(report_dict(result), stream, streamed_levels=4)
+    stream.write("\n")
 
 
 class SarifReporter(Reporter):
