@@ -32,6 +32,20 @@ EXPECTED = {
     "recursive-alias.yaml": (4, "recursive alias: a node contains itself"),
     "too-deep.yaml": (205, "document nested more than 200 levels deep"),
     "netpol-wrong-type.yaml": (9, "NetworkPolicy/np not scanned: spec.podSelector.matchLabels.app must be a string"),
+    # Values the API server refuses: ids outside 0..2^31-1, a valueFrom that is not a mapping.
+    "run-as-user-too-big.yaml": (
+        10,
+        "Pod/big-uid not scanned: spec.containers[0].securityContext.runAsUser must be at most 2147483647, "
+        "found 99999999999999999999999",
+    ),
+    "run-as-group-negative.yaml": (
+        7,
+        "Pod/negative-gid not scanned: spec.securityContext.runAsGroup must be at least 0, found -1",
+    ),
+    "env-valuefrom-string.yaml": (
+        11,
+        "Pod/env-string not scanned: spec.containers[0].env[0].valueFrom must be a mapping, found a string",
+    ),
 }
 
 
@@ -61,9 +75,7 @@ def test_good_documents_around_broken_ones_are_still_scanned(run_cli: RunCli) ->
     import json
 
     report = json.loads(result.out)
-    scanned = {
-        (f["location"]["source"], f["resource"]["name"], f["location"]["line"]) for f in report["findings"]
-    }
+    scanned = {(f["location"]["source"], f["resource"]["name"], f["location"]["line"]) for f in report["findings"]}
     # the document after the broken one in malformed-middle.yaml, the good item of a PodList, a tab-indented JSON file
     assert ("tests/data/bad-input/malformed-middle.yaml", "ok-after", 25) in scanned
     assert any(n == "a" and s.endswith("podlist.yaml") for s, n, _ in scanned)
@@ -88,9 +100,7 @@ def test_unreadable_and_missing_paths_are_reported(run_cli: RunCli, tmp_path: Pa
     assert missing.code == 2 and missing.err == f"kubeaudit: error: {tmp_path / 'nope'}: no such file or directory\n"
 
 
-@pytest.mark.parametrize(
-    "args", [["scan", "tests/data/bad-input"], ["scan", "tests/data/bad-input", "-f", "json"]]
-)
+@pytest.mark.parametrize("args", [["scan", "tests/data/bad-input"], ["scan", "tests/data/bad-input", "-f", "json"]])
 def test_no_traceback_reaches_the_user(args: list[str]) -> None:
     """The real command, in its own process, on every bad input at once."""
     env = {**os.environ, "NO_COLOR": "1"}

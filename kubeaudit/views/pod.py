@@ -102,7 +102,10 @@ def check_shape(check: Any, value: Any, prefix: Path) -> None:
     if problems:
         first = problems[0]
         path = prefix + first.path
-        raise ShapeError(path, f"{format_path(path)} {first.reason}, found {describe_type(first.value)}")
+        value = first.value
+        # A number out of range is shown as written (its type is right; its value is not).
+        found = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else describe_type(value)
+        raise ShapeError(path, f"{format_path(path)} {first.reason}, found {found}")
 
 
 def pod_targets(resource: Resource, ctx: PodContext) -> list[Target]:

@@ -32,10 +32,15 @@ def _arr(items: dict[str, Any]) -> dict[str, Any]:
 
 _STRING_MAP = _obj(values=_t("string"))
 _BOOL, _INT, _STR = _t("boolean"), _t("integer"), _t("string")
+# User and group ids as the API server validates them (apimachinery's IsValidUserID and
+# IsValidGroupID: 0 to 2^31-1). An id outside that range is a pod no server admits, not one that
+# runs as some user: judging it would report a setting that cannot exist.
+_ID = {**_INT, "minimum": 0, "maximum": 2**31 - 1}
+_ENV_SOURCE = _obj({key: _obj() for key in ("secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef")})
 _HOST_ACTION = _obj({"httpGet": _obj({"host": _STR}), "tcpSocket": _obj({"host": _STR})})
 _COMMON_SECURITY = {
-    "runAsUser": _INT,
-    "runAsGroup": _INT,
+    "runAsUser": _ID,
+    "runAsGroup": _ID,
     "runAsNonRoot": _BOOL,
     "seccompProfile": _obj({"type": _STR, "localhostProfile": _STR}),
     "appArmorProfile": _obj({"type": _STR, "localhostProfile": _STR}),
@@ -65,7 +70,13 @@ _CONTAINER = {
         "image": _STR,
         "securityContext": _CONTAINER_SECURITY,
         "ports": _arr({"type": "object", "properties": {"hostPort": _INT, "containerPort": _INT}}),
-        "env": _arr({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}),
+        "env": _arr(
+            {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "valueFrom": _ENV_SOURCE},
+                "required": ["name"],
+            }
+        ),
         "resources": _obj({"limits": _obj(), "requests": _obj()}),
         "volumeMounts": _arr(
             {
