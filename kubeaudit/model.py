@@ -68,6 +68,9 @@ _TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", int: "a numbe
 class Position:
     line: int  # 1-based
     column: int  # 1-based
+    # The file the line is in, when it is not the resource's own: a rendered resource's field
+    # set by a Kustomize patch or a Helm values file (display path, as Origin.source).
+    file: str | None = None
 
 
 class Locator(Protocol):
@@ -82,6 +85,18 @@ class Locator(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class RenderedFrom:
+    """A resource a renderer produced (kubectl kustomize, helm template) from a chart or overlay:
+    reports show it as a related location beside the source file and line it maps back to."""
+
+    tool: str  # "kustomize", "helm"
+    project: str  # display path of the overlay or chart directory
+    manifest: str  # display path of the file that makes it one (kustomization.yaml, Chart.yaml)
+    document: int  # 1-based document in the rendered output
+    line: int  # the document's first line in the rendered output
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where a resource lives, as every report names it: a file (`file` and the 1-based
     `document`; lines come with each finding) or an object in a cluster (`context`; no lines,
@@ -92,6 +107,7 @@ class Location:
     document: int | None = None  # 1-based, for files
     context: str | None = None  # the kube context, for cluster objects
     owned_pods: int | None = None  # pods folded into this cluster workload (sources/cluster/owners.py)
+    rendered: RenderedFrom | None = None  # the chart or overlay it was rendered from
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +119,7 @@ class Origin:
     base_path: Path = ()  # where the resource sits inside the document (items of a List)
     locator: Locator | None = field(default=None, compare=False, repr=False)
     context: str | None = None  # kube context, for cluster resources
+    rendered: RenderedFrom | None = None  # rendered from a chart or overlay; `source` is the file it maps to
 
     def position(self, path: Path) -> Position | None:
         if self.locator is None:
@@ -114,7 +131,7 @@ class Origin:
         rendered chart) answer for themselves."""
         if self.context is not None:
             return Location(self.source, context=self.context)
-        return Location(self.source, file=self.source, document=(self.document or 0) + 1)
+        return Location(self.source, file=self.source, document=(self.document or 0) + 1, rendered=self.rendered)
 
     def keep(self, kept: Any, original: Any) -> Origin:
         """This origin for a slim copy of its resource's data, with the positions the copy may
@@ -219,8 +236,10 @@ def compute_fingerprint(rule_id: str, resource: Resource, path: Path) -> str:
     parts = [
         rule_id,
         origin.context or "",
-        # The file, so that a baselined manifest copied elsewhere is not silenced.
+        # The file, so that a baselined manifest copied elsewhere is not silenced; for a rendered
+        # resource also the overlay or chart, as two overlays of one base are two deployments.
         "" if origin.context is not None else repository_path(origin.source),
+        *([repository_path(origin.rendered.project)] if origin.rendered is not None else []),
         resource.kind,
         resource.namespace or "",
         resource.name,

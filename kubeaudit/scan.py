@@ -102,7 +102,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     unique = []
     for f in findings:
         origin = f.resource.origin
-        key = (f.rule_id, origin.source, origin.document, origin.base_path, f.resource.ref, f.path)
+        key = (f.rule_id, origin.source, origin.document, origin.base_path, origin.rendered, f.resource.ref, f.path)
         if key not in seen:
             seen.add(key)
             unique.append(f)

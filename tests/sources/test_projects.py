@@ -1,0 +1,178 @@
+"""Charts and overlays among the inputs: found, rendered (never judged raw), or a named gap."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from conftest import RunCli
+
+from kubeaudit.model import ScanError
+from kubeaudit.sources.projects import HELM, KUSTOMIZE, plan_inputs
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        securityContext:
+          privileged: true
+"""
+PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      hostNetwork: true
+"""
+
+
+ONLY_PRIVILEGED = ("--disable", "*", "--enable", "pss-baseline-privileged")
+
+
+def kustomize_tree(root: Path) -> Path:
+    """base/ (a Deployment) and two overlays, prod patching it; a plain manifest beside them."""
+    (root / "base").mkdir(parents=True)
+    (root / "base" / "kustomization.yaml").write_text("resources:\n- deployment.yaml\n")
+    (root / "base" / "deployment.yaml").write_text(DEPLOYMENT)
+    for name, extra in (("dev", ""), ("prod", "patches:\n- path: patch.yaml\n")):
+        folder = root / "overlays" / name
+        folder.mkdir(parents=True)
+        (folder / "kustomization.yaml").write_text(f"resources:\n- ../../base\nnamePrefix: {name}-\n{extra}")
+    (root / "overlays" / "prod" / "patch.yaml").write_text(PATCH)
+    (root / "plain").mkdir()
+    (root / "plain" / "pod.yaml").write_text(DEPLOYMENT.replace("name: web", "name: plain", 1))
+    return root
+
+
+def chart(root: Path) -> Path:
+    (root / "templates").mkdir(parents=True)
+    (root / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (root / "values.yaml").write_text("image: nginx\n")
+    (root / "templates" / "deployment.yaml").write_text("{{- if .Values.enabled }}\nkind: Deployment\n{{- end }}\n")
+    return root
+
+
+def test_a_folder_walk_renders_overlays_and_never_reads_their_bases_and_patches_alone(tmp_path: Path) -> None:
+    kustomize_tree(tmp_path)
+    chart(tmp_path / "charts" / "shop")
+    errors: list[ScanError] = []
+    plan = plan_inputs([str(tmp_path)], errors)
+    assert not errors
+    assert [(p.tool, Path(p.path).relative_to(tmp_path).as_posix()) for p in plan.projects] == [
+        (HELM, "charts/shop"),
+        (KUSTOMIZE, "overlays/dev"),
+        (KUSTOMIZE, "overlays/prod"),
+    ]
+    assert [Path(f.path).relative_to(tmp_path).as_posix() for f in plan.files] == ["plain/pod.yaml"]
+
+
+def test_a_base_or_template_the_user_names_is_scanned_as_named(tmp_path: Path) -> None:
+    kustomize_tree(tmp_path)
+    chart(tmp_path / "shop")
+    template = tmp_path / "shop" / "templates" / "deployment.yaml"
+    plan = plan_inputs([str(tmp_path / "base"), str(tmp_path / "overlays"), str(template)], [])
+    assert [Path(p.path).relative_to(tmp_path).as_posix() for p in plan.projects] == [
+        "base",
+        "overlays/dev",
+        "overlays/prod",
+    ]
+    assert [f.path for f in plan.files] == [str(template)]
+
+
+def test_an_overlay_renders_and_findings_point_at_the_base_file(tmp_path: Path, run_cli: RunCli) -> None:
+    kustomize_tree(tmp_path)
+    result = run_cli("scan", "overlays", "--no-config", "-f", "json", *ONLY_PRIVILEGED, cwd=tmp_path)
+    report = json.loads(result.out)
+    assert result.code == 1, result.err
+    got = sorted((f["resource"]["name"], f["location"]["source"], f["location"]["line"]) for f in report["findings"])
+    assert got == [("dev-web", "base/deployment.yaml", 12), ("prod-web", "base/deployment.yaml", 12)]
+
+
+def test_build_annotations_are_stripped_before_rules_see_a_resource(tmp_path: Path) -> None:
+    from kubeaudit.sources.manifests import ManifestSource
+
+    kustomize_tree(tmp_path)
+    (resource,) = [r for b in ManifestSource([str(tmp_path / "overlays" / "prod")]).batches() for r in b.resources]
+    assert resource.name == "prod-web"
+    assert "annotations" not in resource.data["metadata"]
+    assert resource.data["spec"]["template"]["spec"]["hostNetwork"] is True
+
+
+def test_a_broken_overlay_is_one_line_and_the_rest_is_scanned(tmp_path: Path, run_cli: RunCli) -> None:
+    kustomize_tree(tmp_path)
+    (tmp_path / "overlays" / "dev" / "kustomization.yaml").write_text("resources:\n- missing.yaml\n")
+    result = run_cli("scan", ".", "--no-config", "-f", "json", *ONLY_PRIVILEGED, cwd=tmp_path)
+    report = json.loads(result.out)
+    assert result.code == 2
+    (error,) = report["errors"]
+    assert error["source"] == "overlays/dev" and error["message"].startswith("Kustomize overlay not rendered: ")
+    assert "missing.yaml" in error["message"] and "\n" not in error["message"]
+    assert sorted(f["resource"]["name"] for f in report["findings"]) == ["plain", "prod-web"]
+
+
+def test_a_remote_base_is_refused_without_touching_the_network(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "kustomization.yaml").write_text(
+        "resources:\n- https://github.com/example/app//deploy?ref=v1\n"
+    )
+    result = run_cli("scan", "app", "--no-config", "-f", "json", cwd=tmp_path)
+    assert result.code == 2
+    assert json.loads(result.out)["errors"] == [
+        {
+            "source": "app",
+            "line": None,
+            "message": "Kustomize overlay not rendered: remote base https://github.com/example/app//deploy?ref=v1 "
+            "not fetched: kubeaudit never fetches from the network",
+        }
+    ]
+
+
+def _python_without_renderers(tmp_path: Path) -> Path:
+    """A Python environment with kubeaudit importable but no kubectl or kustomize installed."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = sysconfig.get_paths()["purelib"]
+    Path(site, "kubeaudit-under-test.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    return python
+
+
+def test_without_a_renderer_an_overlay_is_a_gap_naming_the_extra(tmp_path: Path) -> None:
+    python = _python_without_renderers(tmp_path)
+    tree = kustomize_tree(tmp_path / "repo")
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    env = {**os.environ, "PATH": str(empty), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [str(python), "-m", "kubeaudit", "scan", ".", "--no-config"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    gaps = [line for line in done.stdout.splitlines() if "not rendered" in line]
+    assert len(gaps) == 2 and all("pip install 'kubeaudit[kustomize]'" in line for line in gaps), done.stdout
+    assert "plain" in done.stdout  # the plain manifest is still judged
+    assert "dev-web" not in done.stdout and "base/deployment.yaml" not in done.stdout  # never judged raw
