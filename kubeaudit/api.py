@@ -25,6 +25,7 @@ from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from kubeaudit.sources.base import Source
+    from kubeaudit.sources.render import RenderOptions
 
 # The scan itself (kubeaudit.scan, suppressions, baselines, sources) is imported by `run`, when a
 # scan runs: `kubeaudit rules list` uses this module for the configured rules alone.
@@ -55,6 +56,7 @@ class ScanOptions:
     # (no merging of a restricted rule's finding with the baseline one's), workloads recorded.
     psa_plan: bool = False
     unpinned_version: str | None = None  # psa-plan: the admission configuration's default enforce-version
+    render: RenderOptions | None = None  # charts among the paths: values files, release name... (None: defaults)
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -126,7 +128,7 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     sources = (
         options.sources
         if options.sources is not None
-        else [ManifestSource(options.paths, config.is_excluded, options.max_file_bytes)]
+        else [ManifestSource(options.paths, config.is_excluded, options.max_file_bytes, options.render)]
     )
     for source in sources:
         source.narrow_to(rules)

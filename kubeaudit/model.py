@@ -230,6 +230,14 @@ class Finding:
     def line(self) -> int | None:
         return self.position.line if self.position else None
 
+    @property
+    def file(self) -> str | None:
+        """The file the finding's line is in: the resource's own, or the one that set the field
+        (a Helm values file, a Kustomize patch); None for a cluster object."""
+        if self.position is not None and self.position.file is not None:
+            return self.position.file
+        return self.resource.origin.location().file
+
 
 def compute_fingerprint(rule_id: str, resource: Resource, path: Path) -> str:
     origin = resource.origin

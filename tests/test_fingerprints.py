@@ -65,7 +65,12 @@ def _sarif_fingerprints(run_cli: RunCli, *paths: str, cwd: Path = REPO) -> list[
 
 
 MULTI_FILE_FIXTURES = sorted(
-    {p.parent for p in FIXTURES.rglob("*.y*ml") if len(list(p.parent.glob("*.y*ml"))) > 1}
+    {
+        p.parent
+        for p in FIXTURES.rglob("*.y*ml")
+        if len(list(p.parent.glob("*.y*ml"))) > 1
+        and not any((folder / "Chart.yaml").is_file() for folder in p.parent.parents)  # a chart's templates
+    }
     | {FIXTURES / "rules", FIXTURES / "demo", FIXTURES}
 )
 

@@ -17,6 +17,7 @@ from kubeaudit.model import ScanError, ScanResult
 from kubeaudit.sources.cluster.progress import Progress
 from kubeaudit.sources.manifests import MIB, STDIN, display_path
 from kubeaudit.sources.projects import Project, walk_inputs
+from kubeaudit.sources.render import RenderOptions
 
 
 def _has_manifests(folder: str, config: Config) -> tuple[bool, int]:
@@ -94,6 +95,12 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         pss_version=args.pss_version,
         target_version=args.target_version,
         as_of=args.as_of,
+        render=RenderOptions(
+            helm_values=tuple(args.helm_values),
+            helm_set=tuple(args.helm_set),
+            release_name=args.helm_release_name,
+            namespace=args.helm_namespace,
+        ),
     )
 
 
@@ -122,9 +129,15 @@ def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Conf
         if not args.paths:
             raise UsageError("nothing to scan: give PATHs (files, directories, - for stdin) or --cluster")
         check_paths(args.paths, config)
+        for values in args.helm_values:
+            if not os.path.isfile(values):
+                raise UsageError(f"--helm-values {values}: no such file")
         return None
     if args.paths:
         raise UsageError("give either PATHs or --cluster, not both (scan them in two runs)")
+    chart_flags = [f for f in ("helm_values", "helm_set", "helm_release_name", "helm_namespace") if getattr(args, f)]
+    if chart_flags:
+        raise UsageError(f"--{chart_flags[0].replace('_', '-')} applies to charts among the PATHs, not to --cluster")
     from kubeaudit.sources.cluster.progress import progress_for
     from kubeaudit.sources.cluster.source import ClusterOptions, open_cluster_sources
 

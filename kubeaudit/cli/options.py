@@ -35,6 +35,25 @@ def add_paths_argument(parser: argparse.ArgumentParser) -> None:
         help="scan the folder of each file named (once each), so that a file is judged with the NetworkPolicies, "
         "roles and bindings beside it (for hooks that pass only the changed files)",
     )  # fmt: skip
+    add_chart_options(parser)
+
+
+def add_chart_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Helm charts among the PATHs (rendered as `helm template` would)")
+    group.add_argument(
+        "--helm-values", action="append", default=[], metavar="FILE",
+        help="values file for every chart scanned, after the chart's values.yaml (repeatable; later files win)",
+    )  # fmt: skip
+    group.add_argument(
+        "--helm-set", action="append", default=[], metavar="KEY=VALUE",
+        help="a value for every chart scanned, as helm --set reads it (repeatable; wins over values files)",
+    )  # fmt: skip
+    group.add_argument(
+        "--helm-release-name", default=None, metavar="NAME", help="release name the charts see (default: release-name)"
+    )
+    group.add_argument(
+        "--helm-namespace", default=None, metavar="NS", help="release namespace the charts see (default: default)"
+    )
 
 
 def add_rule_options(parser: argparse.ArgumentParser) -> None:

@@ -38,6 +38,11 @@ class RenderError(Exception):
     """Rendering failed; the message is one line, the renderer's own words where it gave any."""
 
 
+class RenderGap(RenderError):
+    """The project cannot be rendered from what is here (a chart dependency not in charts/): a
+    coverage gap, not an error in the project."""
+
+
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
     """What the user passed for renderers (Helm values, release name...). Renderers read what
@@ -60,6 +65,11 @@ class Rendering(ABC):
         """The resource as rules should see it: without what the renderer added only for us
         (Kustomize's build annotations). Default: unchanged."""
         return data
+
+    def namespace(self, kind: str) -> str | None:
+        """The namespace a resource of this kind that names none is deployed to (a Helm release's
+        namespace, when given). Default: none, as for a plain manifest."""
+        return None
 
     @abstractmethod
     def origin(self, data: dict[str, Any], rendered: RenderedFrom, locator: Locator) -> Origin:
@@ -162,7 +172,8 @@ def renderer_for(tool: str) -> Renderer | None:
 
 
 def _load_renderers() -> None:
-    import kubeaudit.sources.kustomize  # noqa: F401 - registers itself
+    import kubeaudit.sources.helm
+    import kubeaudit.sources.kustomize  # noqa: F401 - each registers itself
 
 
 def render_batch(project: Project, options: RenderOptions, max_bytes: int) -> Batch:
@@ -178,6 +189,8 @@ def render_batch(project: Project, options: RenderOptions, max_bytes: int) -> Ba
         return Batch(gaps=[gap])
     try:
         rendering = renderer.render(project, command, options)
+    except RenderGap as exc:
+        return Batch(gaps=[CoverageGap(project.display, f"{project.what} not rendered: {exc}")])
     except RenderError as exc:
         return Batch(errors=[ScanError(project.display, f"{project.what} not rendered: {exc}")])
     if len(rendering.text.encode("utf-8")) > max_bytes:
@@ -201,7 +214,8 @@ def _mapped(parsed: ParsedFile, rendering: Rendering, tool: str) -> Batch:
         locator = resource.origin.locator
         assert locator is not None  # parse_text keeps every document's node tree
         origin = rendering.origin(resource.data, rendered, locator)
-        resources.append(replace(resource, data=rendering.clean(resource.data), origin=origin))
+        namespace = resource.namespace or rendering.namespace(resource.kind)
+        resources.append(replace(resource, namespace=namespace, data=rendering.clean(resource.data), origin=origin))
     return Batch(
         resources=resources,
         errors=[replace(e, source=project.display) for e in parsed.errors],
