@@ -71,6 +71,9 @@ class Position:
     # The file the line is in, when it is not the resource's own: a rendered resource's field
     # set by a Kustomize patch or a Helm values file (display path, as Origin.source).
     file: str | None = None
+    # Where the resource itself writes the field, when the line above is in another file: the
+    # template line that printed a value a Helm values file set (the resource's own file).
+    via: Position | None = None
 
 
 class Locator(Protocol):

@@ -125,7 +125,8 @@ def _print_findings(out: Console, findings: list[Finding], width: int | None) ->
 def _print_finding(out: Console, finding: Finding, width: int | None) -> None:
     head = Text("    ")
     head.append(f"{finding.severity.value.upper():<8}", style=SEVERITY_STYLE[finding.severity])
-    where = f"line {finding.line}" if finding.line else "-"
+    elsewhere = finding.position.file if finding.position is not None else None  # a values file, a patch
+    where = f"{elsewhere}:{finding.line}" if elsewhere else f"line {finding.line}" if finding.line else "-"
     head.append(f" {where:<9} ", style="dim")
     body = Text()
     body.append(printable(finding.rule_id), style="magenta")

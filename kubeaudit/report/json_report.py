@@ -21,6 +21,19 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         location["document"] = where.document
         location["line"] = finding.position.line if finding.position else None
         location["column"] = finding.position.column if finding.position else None
+        if finding.position is not None and finding.position.file is not None:
+            location["file"] = finding.position.file  # the line is in a values file or patch
+            via = finding.position.via
+            if via is not None:
+                location["via"] = {"line": via.line, "column": via.column}
+        if where.rendered is not None:
+            rendered = where.rendered
+            location["rendered"] = {
+                "tool": rendered.tool,
+                "project": rendered.project,
+                "document": rendered.document,
+                "line": rendered.line,
+            }
     if where.context is not None:
         location["context"] = where.context
     resource_dict: dict[str, Any] = {

@@ -44,8 +44,8 @@ class _Case:
 
 
 def _where(finding: Finding) -> str:
-    origin = finding.resource.origin
-    return f"{origin.source}:{finding.line}" if finding.line else origin.source
+    source = finding.file or finding.resource.origin.source
+    return f"{source}:{finding.line}" if finding.line else source
 
 
 def _finding_text(finding: Finding) -> str:

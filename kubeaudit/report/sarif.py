@@ -210,13 +210,46 @@ def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
     where = resource.origin.location()
     physical = None
     if where.file is not None:
-        artifact = artifacts(where.file)
+        artifact = artifacts(finding.file or where.file)  # a values file or patch, when it set the field
         if artifact is not None:
             physical = om.PhysicalLocation(artifact_location=artifact, region=_region(finding.position))
     elif where.context is not None:
         uri = cluster_uri(where.context, resource.namespace, resource.kind, resource.name)
         physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri))
     return om.Location(physical_location=physical, logical_locations=_logical_locations(finding))
+
+
+def _related_locations(finding: Finding, artifacts: Artifacts) -> list[om.Location] | None:
+    """The resource's own line when the field was set in another file, and the rendered document
+    of a chart or overlay (its output is in no file: the location is the chart's or overlay's file)."""
+    where = finding.resource.origin.location()
+    related: list[om.Location] = []
+    via = finding.position.via if finding.position is not None else None
+    artifact = artifacts(where.file) if where.file is not None and via is not None else None
+    if via is not None and artifact is not None:
+        message = "The template line that prints the value set here."
+        related.append(
+            om.Location(
+                id=len(related) + 1,
+                physical_location=om.PhysicalLocation(artifact_location=artifact, region=_region(via)),
+                message=om.Message(text=message),
+            )
+        )
+    rendered = where.rendered
+    manifest = artifacts(rendered.manifest) if rendered is not None else None
+    if rendered is not None and manifest is not None:
+        message = (
+            f"Rendered by {rendered.tool} from {rendered.project}: "
+            f"document {rendered.document} of the output, at its line {rendered.line}."
+        )
+        related.append(
+            om.Location(
+                id=len(related) + 1,
+                physical_location=om.PhysicalLocation(artifact_location=manifest),
+                message=om.Message(text=message),
+            )
+        )
+    return related or None
 
 
 def _source_location(source: str, line: int | None, artifacts: Artifacts) -> list[om.Location] | None:
@@ -314,6 +347,7 @@ def _result(finding: Finding, rule_index: int, artifacts: Artifacts) -> om.Resul
         level=LEVEL[finding.severity],
         message=om.Message(text=finding.message),
         locations=[_finding_location(finding, artifacts)],
+        related_locations=_related_locations(finding, artifacts),
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
         suppressions=[_suppression(finding.suppression)] if finding.suppression else None,
     )

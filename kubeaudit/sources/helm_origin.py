@@ -9,7 +9,7 @@ template), and each of its fields to a line:
   of them holds exactly the rendered value, the line of the values file that set it: the last
   `--helm-values` file that has the key, else the chart's values.yaml (a value from `--helm-set`
   is on no line: the template line stands). That is the primary location, because the values
-  file is what a pull request changes; the template line is the finding's `via`;
+  file is what a pull request changes; the template line is the position's `via`;
 - else the template line (an `include`, a computed value);
 - and when the template's lines cannot be told (see helm_lines), the resource's first line in the
   template.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -138,10 +138,6 @@ class HelmLocator:
         self._values = values
 
     def position(self, path: Path) -> Position | None:
-        return self.locate(path)[0]
-
-    def locate(self, path: Path) -> tuple[Position | None, Position | None]:
-        """(where the field was set, the template line that printed it when that is not the same)."""
         rendered = self._rendered.position(path)
         template = self._template
         line = (
@@ -150,15 +146,15 @@ class HelmLocator:
             else None
         )
         if rendered is None or line is None:
-            return self._start, None
+            return self._start
         text = template.source_line(line)
         if is_literal(text):
-            return Position(line, rendered.column), None
+            return Position(line, rendered.column)
         at_template = Position(line, len(text) - len(text.lstrip()) + 1)
         value, existing = _deepest(self._data, path)
         key = self._values.key_for(text, value, existing)
         from_values = self._values.position(key) if key is not None else None
-        return (from_values, at_template) if from_values is not None else (at_template, None)
+        return replace(from_values, via=at_template) if from_values is not None else at_template
 
     def record(self, base: Path, kept: Any, original: Any) -> Locator:
         return self  # the rendered text's node tree is kept in memory: nothing to record

@@ -238,7 +238,7 @@ def test_github_results_have_rule_level_message_and_fingerprint(
             f["ruleId"],
             LEVEL[f["severity"]],
             f["message"],
-            f["location"]["source"],
+            f["location"].get("file", f["location"]["source"]),  # the values file that set the field, if one did
             f["location"]["line"],
             f["location"]["column"],
             f["fingerprint"],

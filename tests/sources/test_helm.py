@@ -15,7 +15,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, RunCli
+from conftest import FIXTURES, REPO, RunCli
 
 from kubeaudit.api import ScanOptions, run
 from kubeaudit.model import Finding, ScanResult
@@ -191,3 +191,56 @@ def test_without_the_sdk_a_chart_is_a_gap_naming_the_extra(tmp_path: Path) -> No
     assert "charts/shop" in gap and "pip install 'kubeaudit[helm]'" in gap
     assert "plain" in done.stdout  # the rest is judged
     assert "templates/deployment.yaml" not in done.stdout  # never judged raw
+
+
+def test_sarif_puts_the_values_line_first_with_the_template_line_and_rendered_document_related(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    sarif = tmp_path / "kubeaudit.sarif"
+    args = ("--helm-values", str(DEBUG_VALUES.relative_to(REPO)), "-f", "sarif", "-o", str(sarif), "--no-config")
+    assert run_cli("scan", str(CHART.relative_to(REPO)), *args, cwd=REPO).code == 1
+    schema = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
+    checked = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema), str(sarif)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    [result] = [
+        r for r in json.loads(sarif.read_text())["runs"][0]["results"] if r["ruleId"] == "pss-baseline-privileged"
+    ]
+    physical = result["locations"][0]["physicalLocation"]
+    assert (physical["artifactLocation"]["uri"], physical["region"]["startLine"]) == (
+        "fixtures/charts/shop/values-debug.yaml",
+        4,
+    )
+    template, rendered = result["relatedLocations"]
+    lines = (CHART / "templates" / "deployment.yaml").read_text().splitlines()
+    toyaml = next(n for n, text in enumerate(lines, 1) if "toYaml .Values.securityContext" in text)
+    assert template["physicalLocation"]["artifactLocation"]["uri"] == "fixtures/charts/shop/templates/deployment.yaml"
+    assert template["physicalLocation"]["region"]["startLine"] == toyaml
+    assert rendered["physicalLocation"]["artifactLocation"]["uri"] == "fixtures/charts/shop/Chart.yaml"
+    assert rendered["message"]["text"].startswith("Rendered by helm from fixtures/charts/shop: document 1 ")
+
+
+def test_json_report_names_the_values_file_the_template_line_and_the_rendered_document(run_cli: RunCli) -> None:
+    import jsonschema
+
+    done = run_cli("scan", str(CHART.relative_to(REPO)), "-f", "json", "--no-config", cwd=REPO)
+    report = json.loads(done.out)
+    jsonschema.validate(report, json.loads((REPO / "kubeaudit" / "report" / "json-report.schema.json").read_text()))
+    [host] = [f for f in report["findings"] if f["ruleId"] == "pss-baseline-host-namespaces"]
+    lines = (CHART / "templates" / "deployment.yaml").read_text().splitlines()
+    printed_at = next(n for n, text in enumerate(lines, 1) if "hostNetwork: {{" in text)
+    assert host["location"] == {
+        "source": "fixtures/charts/shop/templates/deployment.yaml",
+        "document": 1,
+        "line": next(
+            n
+            for n, text in enumerate((CHART / "values.yaml").read_text().splitlines(), 1)
+            if text.startswith("hostNetwork")
+        ),
+        "column": 1,
+        "file": "fixtures/charts/shop/values.yaml",
+        "via": {"line": printed_at, "column": 7},
+        "rendered": {"tool": "helm", "project": "fixtures/charts/shop", "document": 1, "line": 3},
+    }
