@@ -63,7 +63,7 @@ def test_a_command_without_its_action_prints_help_and_exits_2(run_cli: RunCli, a
 
 def test_top_level_help_shows_examples_and_exit_codes(run_cli: RunCli) -> None:
     help_text = run_cli().err
-    assert "kubeaudit scan deploy/ " in help_text and "helm template charts/shop | kubeaudit scan -" in help_text
+    assert "kubeaudit scan deploy/ " in help_text and "kubeaudit scan charts/shop --helm-values prod.yaml" in help_text
     assert "exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomplete scan" in help_text
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 EXAMPLES = """\
 examples:
   kubeaudit scan deploy/                              scan manifests (exit 1 on findings)
-  helm template charts/shop | kubeaudit scan -        scan rendered output from stdin
+  kubeaudit scan charts/shop --helm-values prod.yaml  render a Helm chart; findings on template and values lines
   kubeaudit scan deploy/ --fail-on high -f sarif -o kubeaudit.sarif
   kubeaudit scan --cluster --context prod             audit a live cluster, read-only
   kubeaudit psa-plan --cluster --psa-config FILE      what each Pod Security level would reject, per namespace

@@ -18,7 +18,7 @@ import sys
 from typing import Any, ClassVar
 
 from kubeaudit.model import CoverageGap, Locator, Origin, Position, RenderedFrom
-from kubeaudit.sources.helm_lines import line_map
+from kubeaudit.sources.helm_lines import document_starts, line_map, prints
 from kubeaudit.sources.helm_origin import HelmLocator, TemplateOutput, ValuesOrigin, chart_values_files
 from kubeaudit.sources.manifests import display_path
 from kubeaudit.sources.projects import HELM, Project
@@ -92,22 +92,20 @@ def _template_file(chart: str, name: str) -> str:
 
 
 def _documents_before(text: str, first_line: int, line: int) -> int:
-    """How many documents of the template's output come before the one at `line`."""
+    """How many documents of the template's output come before the one starting at `line`."""
     lines = text.split("\n")[first_line - 1 : line - 1]
-    return sum(1 for item in lines if item.startswith("---"))
+    return len(document_starts(lines, lambda item: not item.lstrip().startswith("#") and bool(item.strip())))
 
 
 def _resource_start(template: TemplateOutput, line: int, document: int) -> Position:
     """The resource's first line in the template: the template line that printed its first
-    line, else the line after the template's n-th `---` (or line 1)."""
+    line, else the first line that prints something in the template's document of that number."""
     if template.lines is not None:
         mapped = template.lines.template_line(line - template.first_line + 1)
         if mapped is not None:
             return Position(mapped, 1)
-    separators = template.separator_lines()
-    if 0 < document <= len(separators):
-        return Position(separators[document - 1] + 1, 1)
-    return Position(1, 1)
+    starts = document_starts(template.source_lines(), lambda item: prints(item) and not item.lstrip().startswith("#"))
+    return Position(starts[document] if document < len(starts) else 1, 1)
 
 
 class HelmRenderer(Renderer):

@@ -20,6 +20,7 @@ Only the standard library here: the render worker (kubeaudit.sources.helm_worker
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # The `;` ends the number: a `{{-` on the next line may join that line's output to the marker.
 _MARKER = " #kubeaudit:{};"
@@ -47,7 +48,7 @@ def mark_template(text: str) -> str:
                 blocks.append(bool(_DEFINE.match(action)))
             elif _END.match(action) and blocks:
                 blocks.pop()
-        if starts_inside or depth_in_action or in_define or not _prints(line) or line.rstrip().endswith("-}}"):
+        if starts_inside or depth_in_action or in_define or not prints(line) or line.rstrip().endswith("-}}"):
             out.append(line)
         else:
             out.append(line + _MARKER.format(number))
@@ -70,7 +71,7 @@ def _ends_inside_action(line: str, inside: bool) -> bool:
             inside, position = True, opening + 2
 
 
-def _prints(line: str) -> bool:
+def prints(line: str) -> bool:
     """Whether the line may print something: text outside actions, or an action that prints."""
     if not line.strip():
         return False
@@ -113,6 +114,21 @@ def line_map(rendered: str, marked: str) -> LineMap | None:
         else:
             following = found[index]
     return LineMap(found)
+
+
+def document_starts(lines: list[str], is_content: Callable[[str], bool]) -> list[int]:
+    """The first content line (1-based) of each YAML document that has content: documents are cut
+    at `---` lines; an empty one (a leading `---`, a template's `{{ if }}` that printed nothing)
+    is not a document."""
+    starts: list[int] = []
+    in_document = False
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("---"):
+            in_document = False
+        elif not in_document and is_content(line):
+            starts.append(number)
+            in_document = True
+    return starts
 
 
 def is_literal(template_line: str) -> bool:

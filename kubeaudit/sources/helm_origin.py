@@ -57,10 +57,6 @@ class TemplateOutput:
         lines = self.source_lines()
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
-    def separator_lines(self) -> list[int]:
-        """Lines of the template's document separators."""
-        return [n for n, line in enumerate(self.source_lines(), start=1) if line.startswith("---")]
-
 
 @dataclass(slots=True)
 class ValuesFile:

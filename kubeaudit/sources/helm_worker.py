@@ -57,7 +57,7 @@ def one_line(message: str) -> str:
 def render(args: argparse.Namespace) -> dict[str, Any]:
     import helm_python as helm
 
-    missing = [d for d in helm.dependency_list(args.chart) if d.get("status") != "ok"]
+    missing = [d for d in helm.dependency_list(args.chart) if d.get("status") not in ("ok", "unpacked")]
     if missing:
         names = ", ".join(f"{d.get('name')} {d.get('version')} ({d.get('status')})" for d in missing)
         return {"gap": f"dependencies not in charts/: {names}; run `helm dependency build` (kubeaudit fetches nothing)"}

@@ -244,3 +244,23 @@ def test_json_report_names_the_values_file_the_template_line_and_the_rendered_do
         "via": {"line": printed_at, "column": 7},
         "rendered": {"tool": "helm", "project": "fixtures/charts/shop", "document": 1, "line": 3},
     }
+
+
+def test_an_unpacked_subchart_renders_with_the_parent_values_at_its_template(tmp_path: Path) -> None:
+    parent = tmp_path / "parent"
+    sub = parent / "charts" / "sub"
+    (sub / "templates").mkdir(parents=True)
+    (parent / "templates").mkdir()
+    dependency = "dependencies:\n  - name: sub\n    version: 0.1.0\n"
+    (parent / "Chart.yaml").write_text(f"apiVersion: v2\nname: parent\nversion: 0.1.0\n{dependency}")
+    (parent / "values.yaml").write_text("sub:\n  privileged: true\n")
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    (sub / "values.yaml").write_text("privileged: false\n")
+    pod = DEPLOYMENT.format(name="sub").replace("privileged: true", "privileged: {{ .Values.privileged }}")
+    (sub / "templates" / "deployment.yaml").write_text("---\n# the subchart's workload\n" + pod)
+    result = _scan([parent])
+    assert result.complete, (result.errors, result.gaps)
+    [finding] = [f for f in result.findings if f.rule_id == "pss-baseline-privileged"]
+    # A subchart's lines are not traced: the finding is on its template's resource.
+    assert _where(finding) == (display_path(str(sub / "templates" / "deployment.yaml")), 3, "pss-baseline-privileged")
+    assert finding.resource.origin.document == 0
