@@ -4,16 +4,20 @@ kube-apiserver, kube-controller-manager, kube-scheduler and etcd run as static p
 and similar clusters: their manifests (`/etc/kubernetes/manifests` copies) and, in a cluster,
 their mirror pods in kube-system carry every flag. One target per container whose command (or
 first argument) runs one of them. Flags are read from `command` then `args`, as the container
-runtime joins them: `--flag=value`, `--flag value` (a next word that is not a flag), and a bare
-`--flag` (true); a flag given twice keeps its last value, as the binaries' flag parser does.
+runtime joins them: `--flag=value`, `--flag value` (a next word that is not a flag; never for a
+boolean flag, which the binaries do not let take a separate value), and a bare `--flag` (true);
+a flag given twice keeps its last value, as the binaries' flag parsers do, and `--` ends the flags.
 
 Document: `apiVersion`, `kind`, `metadata`, `component` (kube-apiserver, kube-controller-manager,
 kube-scheduler, etcd), `container`, `flags` (name without dashes -> value, a string), and the same
 values read as the binaries read typed flags, for the flags whose value reads so: `lists` (split
-at commas, as string-slice flags such as --enable-admission-plugins), `integers` (whole numbers,
-as Go's int flags parse them) and `seconds` (Go durations such as `1m30s`, in seconds). Findings
-on a flag point at the word that last set it; on a missing flag (any flag, so a user's rule
-requiring one gets the same), at the container's command.
+at commas, as string-slice flags such as --enable-admission-plugins), `booleans` (Go's spellings:
+true, 1, t, False, 0, f...), `integers` (whole numbers, as Go's int flags parse them) and
+`seconds` (Go durations such as `1m30s`, in seconds). etcd also reads a flag not on its command
+line from the environment variable `ETCD_<FLAG>` (`ETCD_CLIENT_CERT_AUTH`), so a container `env`
+entry with a literal value counts for it. Findings on a flag point at the word (or env value)
+that set it; on a missing flag (any flag, so a user's rule requiring one gets the same), at the
+container's command.
 """
 
 from __future__ import annotations
@@ -28,7 +32,24 @@ from kubeaudit.views.registry import ResourceView, Shared, register
 
 COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
 # The document fields keyed by flag name: a path under one of them names a flag.
-FLAG_FIELDS = frozenset({"flags", "lists", "integers", "seconds"})
+FLAG_FIELDS = frozenset({"flags", "lists", "booleans", "integers", "seconds"})
+# Boolean flags of the four binaries (from their --help): a bare `--flag` sets true, and the next
+# word is never its value (`--profiling false` is true followed by a stray argument, which the
+# binary refuses). Any other flag takes the next word as its value unless that word is a flag.
+BOOLEAN_FLAGS = frozenset({
+    "allow-privileged", "anonymous-auth", "audit-log-compress", "contention-profiling",
+    "enable-aggregator-routing", "enable-bootstrap-token-auth", "enable-garbage-collector",
+    "enable-priority-and-fairness", "profiling", "service-account-extend-token-expiration",
+    "service-account-lookup", "use-service-account-credentials", "leader-elect",
+    "allocate-node-cidrs", "configure-cloud-routes", "enable-dynamic-provisioning",
+    "enable-hostpath-provisioner", "client-cert-auth", "auto-tls", "peer-client-cert-auth",
+    "peer-auto-tls", "enable-pprof", "strict-reconfig-check", "force-new-cluster",
+})  # fmt: skip
+# strconv.ParseBool, as both flag parsers read a boolean value.
+GO_BOOLEANS = {
+    **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+    **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False),
+}
 # Go's time.ParseDuration: a sequence of decimal numbers with units; a bare "0" is allowed.
 _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
 _DURATION_UNITS = {
@@ -77,17 +98,36 @@ def parse_flags(words: list[tuple[str, Path]]) -> dict[str, tuple[str, Path]]:
     while index < len(words):
         word, at = words[index]
         index += 1
-        if not word.startswith("-") or word in ("-", "--"):
+        if word == "--":
+            break  # the end of the flags, for both flag parsers
+        if not word.startswith("-") or word == "-":
             continue
         name, eq, value = word.lstrip("-").partition("=")
         if not eq:
             following = words[index][0] if index < len(words) else None
-            if following is not None and not following.startswith("-"):
+            if name not in BOOLEAN_FLAGS and following is not None and not _looks_like_flag(following):
                 value, index = following, index + 1
             else:
                 value = "true"
         flags[name] = (value, at)
     return flags
+
+
+def etcd_env_flags(container: dict[str, Any], base: Path) -> dict[str, tuple[str, Path]]:
+    """Flags etcd takes from ETCD_* environment variables with a literal, non-empty value (as etcd,
+    which ignores empty ones; valueFrom is not readable here), by flag name."""
+    flags: dict[str, tuple[str, Path]] = {}
+    env = container.get("env")
+    for index, entry in enumerate(env if isinstance(env, list) else ()):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        value = entry.get("value") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name.startswith("ETCD_") and isinstance(value, str) and value:
+            flags[name.removeprefix("ETCD_").lower().replace("_", "-")] = (value, (*base, "env", index, "value"))
+    return flags
+
+
+def _looks_like_flag(word: str) -> bool:
+    return word.startswith("-") and word != "-"  # "-" alone is a value (standard output)
 
 
 def go_integer(value: str) -> int | None:
@@ -100,11 +140,11 @@ def go_integer(value: str) -> int | None:
     return sign * int(digits, 0)
 
 
-def go_duration_seconds(value: str) -> float | None:
+def go_duration_seconds(value: str) -> int | float | None:
     """The value as Go's time.ParseDuration reads it, in seconds, or None when it would refuse it."""
     sign, rest = (-1.0, value[1:]) if value[:1] == "-" else (1.0, value.removeprefix("+"))
     if rest == "0":
-        return 0.0
+        return 0
     total, position = 0.0, 0
     while position < len(rest):
         part = _DURATION_PART.match(rest, position)
@@ -112,15 +152,18 @@ def go_duration_seconds(value: str) -> float | None:
             return None
         total += float(part.group(1)) * _DURATION_UNITS[part.group(2)]
         position = part.end()
-    return sign * total if rest else None
+    if not rest:
+        return None
+    return int(sign * total) if total.is_integer() else sign * total  # 300s reads as 300, not 300.0
 
 
 def typed_flags(flags: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """The `flags`, `lists`, `integers` and `seconds` fields of the document."""
+    """The `flags`, `lists`, `booleans`, `integers` and `seconds` fields of the document."""
+    booleans = {name: GO_BOOLEANS[value] for name, value in flags.items() if value in GO_BOOLEANS}
     integers = {name: number for name, value in flags.items() if (number := go_integer(value)) is not None}
     seconds = {name: span for name, value in flags.items() if (span := go_duration_seconds(value)) is not None}
     lists = {name: value.split(",") if value else [] for name, value in flags.items()}
-    return {"flags": flags, "lists": lists, "integers": integers, "seconds": seconds}
+    return {"flags": flags, "lists": lists, "booleans": booleans, "integers": integers, "seconds": seconds}
 
 
 def controlplane_targets(resource: Resource, shared: Shared) -> list[Target]:
@@ -135,7 +178,9 @@ def controlplane_targets(resource: Resource, shared: Shared) -> list[Target]:
         if component is None:
             continue
         base: Path = ("spec", "containers", index)
-        flags = parse_flags(words)
+        flags = {name: (value, (*base, *at)) for name, (value, at) in parse_flags(words).items()}
+        if component == "etcd":
+            flags = {**etcd_env_flags(container, base), **flags}  # the command line wins
         doc = {
             "apiVersion": resource.data.get("apiVersion"),
             "kind": resource.data.get("kind"),
@@ -146,7 +191,7 @@ def controlplane_targets(resource: Resource, shared: Shared) -> list[Target]:
         }
         command: Path = (*base, "command") if "command" in container else (*base, "args")
         prefixes: dict[Path, Path] = {(name,): command for name in FLAG_FIELDS}
-        flag_words = {name: (*base, *at) for name, (_, at) in flags.items()}
+        flag_words = {name: at for name, (_, at) in flags.items()}
         container_name = container.get("name")
         label = container_name if isinstance(container_name, str) else None
         targets.append(
