@@ -301,6 +301,8 @@ def _b_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     def check(value: Any, path: Path, out: Out) -> bool:
         if not isinstance(value, dict):
             return True
+        if out is None:  # only whether it holds: paths are for violations, none is collected
+            return all(sub(item, path, None) for name, sub in compiled if (item := value.get(name)) is not None)
         ok = True
         for name, sub in compiled:
             item = value.get(name)
@@ -398,6 +400,8 @@ def _b_items(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     def check(value: Any, path: Path, out: Out) -> bool:
         if not isinstance(value, list):
             return True
+        if out is None:  # only whether it holds: paths are for violations, none is collected
+            return all(sub(item, path, None) for item in value)
         ok = True
         for index, item in enumerate(value):
             if not sub(item, (*path, index), out):

@@ -213,6 +213,23 @@ class Finding:
         if not self.fingerprint:
             object.__setattr__(self, "fingerprint", compute_fingerprint(self.rule_id, self.resource, self.path))
 
+    def with_resource(self, resource: Resource) -> Finding:
+        """This finding on another copy of its resource (the slim one the scan keeps); its
+        fingerprint stays the one computed from the full resource."""
+        return self._with("resource", resource)
+
+    def with_position(self, position: Position | None) -> Finding:
+        return self._with("position", position)
+
+    def _with(self, name: str, value: Any) -> Finding:
+        # dataclasses.replace, for one field and without re-running __init__: every finding
+        # of a scan goes through here once or twice, and replace() costs twice as much.
+        changed = object.__new__(Finding)
+        for slot in Finding.__slots__:
+            object.__setattr__(changed, slot, getattr(self, slot))
+        object.__setattr__(changed, name, value)
+        return changed
+
     @property
     def rule_id(self) -> str:
         return self.rule.id
@@ -243,43 +260,62 @@ class Finding:
 
 
 def compute_fingerprint(rule_id: str, resource: Resource, path: Path) -> str:
+    text = f"{rule_id}\x1f{_identity_part(resource)}\x1f{_stable_path(resource.data, path)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# The last resource's identity part: a resource's findings are made one after another, and
+# the part (its file's repository path above all) is the same for each of them.
+_last_identity: tuple[Resource | None, str] = (None, "")
+
+
+def _identity_part(resource: Resource) -> str:
+    """The resource's part of its findings' fingerprints: cluster context or file, identity."""
+    global _last_identity
+    last, part = _last_identity
+    if last is resource:
+        return part
     origin = resource.origin
-    parts = [
-        rule_id,
-        origin.context or "",
-        # The file, so that a baselined manifest copied elsewhere is not silenced; for a rendered
-        # resource also the overlay or chart, as two overlays of one base are two deployments.
-        "" if origin.context is not None else repository_path(origin.source),
-        *([repository_path(origin.rendered.project)] if origin.rendered is not None else []),
-        resource.kind,
-        resource.namespace or "",
-        resource.name,
-        _stable_path(resource.data, path),
-    ]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    part = "\x1f".join(
+        (
+            origin.context or "",
+            # The file, so that a baselined manifest copied elsewhere is not silenced; for a rendered
+            # resource also the overlay or chart, as two overlays of one base are two deployments.
+            "" if origin.context is not None else repository_path(origin.source),
+            *([repository_path(origin.rendered.project)] if origin.rendered is not None else []),
+            resource.kind,
+            resource.namespace or "",
+            resource.name,
+        )
+    )
+    _last_identity = (resource, part)
+    return part
 
 
 def _stable_path(data: Any, path: Path) -> str:
     out: list[str] = []
     node = data
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, str):
+            out.append("." + part)
+            node = node.get(part) if isinstance(node, dict) else None
+        else:
             item = node[part] if isinstance(node, list) and part < len(node) else None
             out.append(_stable_item(item, part))
             node = item
-        else:
-            out.append(f".{part}")
-            node = node.get(part) if isinstance(node, dict) else None
     return "".join(out)
 
 
 def _stable_item(item: Any, index: int) -> str:
     """A list item by identity rather than position: its name, with kind and namespace where
     it has them (RBAC subjects: two ServiceAccounts named `default` in different namespaces)."""
-    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+    name = item.get("name") if isinstance(item, dict) else None
+    if not isinstance(name, str):
         return f"[{index}]"
-    keys = [k for k in ("kind", "namespace") if isinstance(item.get(k), str)] + ["name"]
-    return "[" + ",".join(f"{k}={item[k]}" for k in keys) + "]"
+    kind, namespace = item.get("kind"), item.get("namespace")
+    kind_part = f"kind={kind}," if isinstance(kind, str) else ""
+    namespace_part = f"namespace={namespace}," if isinstance(namespace, str) else ""
+    return f"[{kind_part}{namespace_part}name={name}]"
 
 
 @dataclass(frozen=True, slots=True)

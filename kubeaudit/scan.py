@@ -116,7 +116,7 @@ def locate_findings(findings: list[Finding]) -> list[Finding]:
     order = sorted(range(len(findings)), key=lambda i: _input_order(findings[i]))
     for i in order:
         finding = findings[i]
-        located[i] = replace(finding, position=finding.resource.origin.position(finding.path))
+        located[i] = finding.with_position(finding.resource.origin.position(finding.path))
     return located
 
 
@@ -221,7 +221,7 @@ def _run_scan(
                         # here: cross-resource findings then need not re-read the file.
                         kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
                         inventory.add(kept)
-                    findings.extend(replace(f, resource=kept) for f in found)
+                    findings.extend(f.with_resource(kept) for f in found)
                 except ShapeError as exc:
                     position = resource.origin.position(exc.path)
                     errors.append(

@@ -4,6 +4,7 @@ that share one)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO, RunCli
 from test_suppressions import ONLY, POD
+
+from kubeaudit.model import Finding, Origin, Position, Resource, RuleMeta, Severity, Suppression
 
 REASON = ["--reason", "accepted before the gate was switched on"]
 
@@ -88,3 +91,28 @@ def test_sarif_fingerprints_are_unique_for_copies_and_duplicate_documents(run_cl
     one.write_text(one.read_text() + "---\n" + one.read_text())
     prints = _sarif_fingerprints(run_cli, ".", cwd=tmp_path)
     assert len(prints) >= 3 * 6 and len(prints) == len(set(prints))
+
+
+def test_a_finding_moved_to_its_slim_resource_keeps_every_field_and_its_fingerprint() -> None:
+    """Finding.with_resource / with_position (the scan's fast dataclasses.replace) copy every
+    field, the fingerprint from the full resource included, and change only the one named."""
+    full = Resource("v1", "Pod", "api", "shop", {"spec": {"containers": [{"name": "app"}]}}, Origin("pod.yaml", 1))
+    slim = Resource("v1", "Pod", "api", "shop", {}, Origin("pod.yaml", 1))
+    finding = Finding(
+        rule=RuleMeta("rule-a", "Title", Severity.HIGH, "cat", "Fix it."),
+        severity=Severity.LOW,
+        message="m",
+        resource=full,
+        path=("spec", "containers", 0, "image"),
+        position=Position(3, 5),
+        container="app",
+        suppression=Suppression("inSource", "annotation", "accepted"),
+        policy_version="v1.37",
+    )
+    fields = [f.name for f in dataclasses.fields(Finding)]
+    for moved, expected in (
+        (finding.with_resource(slim), dataclasses.replace(finding, resource=slim)),
+        (finding.with_position(Position(9, 1)), dataclasses.replace(finding, position=Position(9, 1))),
+    ):
+        assert [getattr(moved, name) for name in fields] == [getattr(expected, name) for name in fields]
+    assert finding.with_resource(slim).fingerprint == finding.fingerprint != ""

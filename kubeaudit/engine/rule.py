@@ -150,67 +150,97 @@ class Rule:
         findings: list[Finding] = []
         seen: set[Path] = set()
         resource = target.resource
+        meta, severity = self.meta, self.severity
+        policy_version = f"v1.{minor}" if self.variants and minor is not None else None
+        origin = resource.origin
         for violation in out:
             path = target.resource_path(violation.path)
             if path in seen:  # e.g. a pod-level field reached through each container
                 continue
             seen.add(path)
+            container = target.container_for(violation.path)
             findings.append(
                 Finding(
-                    rule=self.meta,
-                    severity=self.severity,
-                    message=self.message_for(target, violation, path),
+                    rule=meta,
+                    severity=severity,
+                    message=self.message_for(target, violation, path, container),
                     resource=resource,
                     path=path,
-                    position=resource.origin.position(path) if locate else None,
-                    container=target.container_for(violation.path),
-                    policy_version=f"v1.{minor}" if self.variants and minor is not None else None,
+                    position=origin.position(path) if locate else None,
+                    container=container,
+                    policy_version=policy_version,
                 )
             )
         return findings
 
-    def message_for(self, target: Target, violation: Violation, path: Path) -> str:
-        """The finding's message; a versioned rule says which policy version it applied."""
-        message = self.render(self.message, target, violation, path)
+    def message_for(self, target: Target, violation: Violation, path: Path, container: str | None = None) -> str:
+        """The finding's message; a versioned rule says which policy version it applied.
+        `container`: the violation's container, when the caller has it already."""
+        message = self.render(self._message_template, target, violation, path, container)
         if self.variants and target.policy is not None and "{policyVersion}" not in self.message:
             message = f"{message.rstrip('.')}, at Pod Security policy v1.{target.policy}."
         return message
 
-    def render(self, template: str, target: Target, violation: Violation, path: Path) -> str:
+    @cached_property
+    def _message_template(self) -> tuple[str, ...]:
+        return split_template(self.message)
+
+    def render(
+        self,
+        template: str | tuple[str, ...],
+        target: Target,
+        violation: Violation,
+        path: Path,
+        container: str | None = None,
+    ) -> str:
+        """`template` with its placeholders filled in; a template split by `split_template` once
+        (the message's is) is filled without a regular expression for every finding."""
+        parts = split_template(template) if isinstance(template, str) else template
+        if len(parts) == 1:
+            return parts[0]
+        out = list(parts)
+        for index in range(1, len(parts), 2):
+            out[index] = self._placeholder(parts[index], target, violation, path, container)
+        return "".join(out)
+
+    def _placeholder(self, name: str, target: Target, violation: Violation, path: Path, container: str | None) -> str:
         resource = target.resource
-        sensitive = resource.kind == "Secret" or "env" in path
+        if name == "value":
+            sensitive = resource.kind == "Secret" or "env" in path
+            return REDACTED if sensitive and violation.value is not MISSING else short(violation.value)
+        if name == "field":
+            return format_path(path)
+        if name == "reason":
+            return violation.reason
+        if name == "resource":
+            return f"{resource.kind}/{resource.name}"
+        if name == "kind":
+            return resource.kind
+        if name == "name":
+            return resource.name
+        if name == "namespace":
+            return resource.namespace or "default"
+        if name == "container":
+            found = container if container is not None else target.container_for(violation.path)
+            return found or "?"
+        if name == "itemName":  # the `name` of the innermost list item on the path (an env variable)
+            return _item_name(target.doc, violation.path)
+        if name == "policyVersion":
+            return f"v1.{target.policy}" if target.policy is not None else "?"
+        if resource.kind == "Secret" and not name.startswith("metadata."):
+            return REDACTED
+        node: Any = target.doc
+        for part in name.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, list) and node and all(isinstance(item, str) for item in node):
+            return short(", ".join(node), LIST_LIMIT)  # names a view lists (the workloads a policy covers)
+        return short(node if node is not None else MISSING, limit=240)  # view facts may be sentences
 
-        def value_of(name: str) -> str:
-            if name == "value":
-                return REDACTED if sensitive and violation.value is not MISSING else short(violation.value)
-            if name == "field":
-                return format_path(path)
-            if name == "reason":
-                return violation.reason
-            if name == "resource":
-                return f"{resource.kind}/{resource.name}"
-            if name == "kind":
-                return resource.kind
-            if name == "name":
-                return resource.name
-            if name == "namespace":
-                return resource.namespace or "default"
-            if name == "container":
-                return target.container_for(violation.path) or "?"
-            if name == "itemName":  # the `name` of the innermost list item on the path (an env variable)
-                return _item_name(target.doc, violation.path)
-            if name == "policyVersion":
-                return f"v1.{target.policy}" if target.policy is not None else "?"
-            if resource.kind == "Secret" and not name.startswith("metadata."):
-                return REDACTED
-            node: Any = target.doc
-            for part in name.split("."):
-                node = node.get(part) if isinstance(node, dict) else None
-            if isinstance(node, list) and node and all(isinstance(item, str) for item in node):
-                return short(", ".join(node), LIST_LIMIT)  # names a view lists (the workloads a policy covers)
-            return short(node if node is not None else MISSING, limit=240)  # view facts may be sentences
 
-        return PLACEHOLDER.sub(lambda m: value_of(m.group(1)), template)
+def split_template(template: str) -> tuple[str, ...]:
+    """A message template as literal text and placeholder names, alternating (literal first):
+    "Set {field}." -> ("Set ", "field", ".")."""
+    return tuple(PLACEHOLDER.split(template))
 
 
 def _item_name(doc: Any, path: Path) -> str:
