@@ -28,7 +28,10 @@ HARDENED = {
         f"--service-account-key-file={PKI}/sa.pub", f"--kubelet-client-certificate={PKI}/apiserver-kubelet-client.crt",
         f"--kubelet-client-key={PKI}/apiserver-kubelet-client.key", f"--kubelet-certificate-authority={PKI}/ca.crt",
         "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        "--tls-min-version=VersionTLS12", "--request-timeout=1m",
+        "--tls-min-version=VersionTLS12", "--request-timeout=1m", f"--etcd-cafile={PKI}/etcd/ca.crt",
+        f"--etcd-certfile={PKI}/apiserver-etcd-client.crt", f"--etcd-keyfile={PKI}/apiserver-etcd-client.key",
+        f"--tls-cert-file={PKI}/apiserver.crt", f"--tls-private-key-file={PKI}/apiserver.key",
+        f"--client-ca-file={PKI}/ca.crt",
     ],
     "kube-controller-manager": [
         "kube-controller-manager", "--bind-address=127.0.0.1", "--profiling=false",
@@ -49,8 +52,9 @@ FAULTY: dict[str, tuple[list[str], set[str]]] = {
     "kube-apiserver": (
         ["--anonymous-auth", "--authorization-mode=AlwaysAllow", "--enable-admission-plugins",
          "NodeRestriction,AlwaysAdmit", "--audit-log-maxage=7", "--tls-cipher-suites=TLS_RSA_WITH_AES_128_CBC_SHA",
-         "--request-timeout=1h"],
-        {"--encryption-provider-config", "--service-account-key-file", "--kubelet-certificate-authority"},
+         "--request-timeout=1h", "--token-auth-file=/etc/kubernetes/tokens.csv"],
+        {"--encryption-provider-config", "--service-account-key-file", "--kubelet-certificate-authority",
+         "--etcd-cafile", "--client-ca-file"},
     ),
     "kube-controller-manager": (
         ["--use-service-account-credentials=0", "--feature-gates=RotateKubeletServerCertificate=false",
@@ -130,6 +134,9 @@ def test_mirror_pod_flags_are_judged_in_cluster_mode_as_in_manifests(tmp_path: P
         ("kube-apiserver", "apiserver-encryption-config", command),
         ("kube-apiserver", "apiserver-service-account-key", command),
         ("kube-apiserver", "apiserver-kubelet-certificate-authority", command),
+        ("kube-apiserver", "apiserver-token-auth-file", at("kube-apiserver", "--token-auth-file")),
+        ("kube-apiserver", "apiserver-etcd-tls", command),
+        ("kube-apiserver", "apiserver-serving-tls", command),
         ("kube-controller-manager", "controller-manager-service-account-credentials",
          at("kube-controller-manager", "--use-service-account-credentials")),
         ("kube-controller-manager", "controller-manager-rotate-kubelet-server-certificate",
