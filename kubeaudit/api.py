@@ -87,13 +87,18 @@ def configured_rules(rule_dirs: list[str], config: Config) -> list[Rule]:
 
 def pss_version(options: ScanOptions, config: Config) -> str | None:
     """The policy version asked for (--pss-version, else the config's); None: not asked.
-    Raises ConfigError for one that is neither latest nor v1.N."""
+    Raises ConfigError for one that is neither latest nor v1.N up to the newest policy in the data."""
     wanted = options.pss_version or config.pss_version
     if wanted is not None and wanted != LATEST:
         try:
-            parse_minor(wanted)
+            minor = parse_minor(wanted)
         except PolicyVersionError as exc:
             raise ConfigError(f"--pss-version: {exc}") from exc
+        if minor > latest_minor():  # it would silently mean latest: say what the data knows
+            raise ConfigError(
+                f"--pss-version: {wanted!r} is not a Pod Security policy version kubeaudit's data knows: "
+                f"v1.0 to v1.{latest_minor()}, or latest"
+            )
     return wanted
 
 

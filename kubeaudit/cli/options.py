@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from kubeaudit.engine.selection import PROFILES
-from kubeaudit.semantics.versions import format_minor, parse_minor
+from kubeaudit.semantics.versions import format_minor, parse_minor, target_range
 from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, MIB
 
 
@@ -75,6 +75,11 @@ def _target_version(text: str) -> str:
     minor = parse_minor(text)
     if minor is None or text.count(".") != 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a minor version like v1.31")
+    oldest, newest = target_range()
+    if not oldest <= minor <= newest:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a version kubeaudit's data knows: v{format_minor(oldest)} to v{format_minor(newest)}"
+        )
     return format_minor(minor)
 
 

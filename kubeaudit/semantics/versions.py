@@ -65,6 +65,16 @@ def releases() -> tuple[Release, ...]:
     return tuple(sorted(out, key=lambda r: r.minor))
 
 
+@cache
+def target_range() -> tuple[Minor, Minor]:
+    """The target versions the data can judge: from the oldest release the deprecated-API data
+    mentions to the newest release in the release data. Outside it a target would be judged
+    against data that says nothing about it (v1.99 would read as "every API is current")."""
+    fields = ("deprecatedIn", "removedIn", "replacementAvailableIn")
+    mentioned = [parse_minor(r[k]) for r in load_data("deprecated-apis")["apis"] for k in fields if k in r]
+    return min(m for m in mentioned if m is not None), releases()[-1].minor
+
+
 def kubelet_skew() -> int:
     return int(load_data("kubernetes-releases")["skew"]["kubeletOlderMinors"])
 
