@@ -35,10 +35,11 @@ class BaselineEntry:
 Baseline = dict[str, BaselineEntry]  # by fingerprint
 
 
-def write_baseline(
-    result: ScanResult, path: FsPath, reason: str, expires: dt.date | None = None, today: dt.date | None = None
-) -> int:
-    """Record the findings that count now, by fingerprint, with why and when. Returns how many."""
+def baseline_text(
+    result: ScanResult, reason: str, expires: dt.date | None = None, today: dt.date | None = None
+) -> tuple[str, int]:
+    """The baseline file recording the findings that count now, by fingerprint, with why and
+    when, and how many it records. Writing it is the caller's (atomically, as reports are)."""
     accepted = (today or dt.date.today()).isoformat()
     entries = sorted(
         (
@@ -58,8 +59,7 @@ def write_baseline(
         key=lambda e: (e["source"], e["resource"], e["ruleId"], e["path"]),
     )
     document = {"version": BASELINE_VERSION, "tool": {"name": "kubeaudit", "version": __version__}, "findings": entries}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return len(entries)
+    return json.dumps(document, indent=2) + "\n", len(entries)
 
 
 def _date(path: FsPath, entry: dict[str, Any], key: str) -> dt.date | None:

@@ -73,6 +73,22 @@ def test_a_failed_write_leaves_the_previous_report_untouched_and_says_so(folder:
     assert sorted(p.name for p in folder.iterdir()) == ["pod.yaml", "report.out"]  # no temporary file left
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="POSIX file-size limits")
+def test_a_failed_baseline_write_leaves_the_previous_baseline_untouched_and_says_so(folder: Path) -> None:
+    baseline = folder / "baseline.json"
+    previous = '{"version": 1, "findings": []}\n'
+    baseline.write_text(previous)
+    run = kubeaudit("baseline", "create", "pod.yaml", "-o", "baseline.json", "--reason", "accepted risk",
+                    cwd=folder, preexec=_file_size_limit(300))  # fmt: skip
+    assert run.returncode == 2
+    assert (
+        run.stderr == "kubeaudit: error: --output baseline.json: cannot write: File too large; "
+        "baseline.json was left as it was\n"
+    )
+    assert baseline.read_text() == previous
+    assert sorted(p.name for p in folder.iterdir()) == ["baseline.json", "pod.yaml"]  # no temporary file left
+
+
 def test_a_report_replaces_the_previous_one_whole_and_keeps_its_permissions(run_cli: RunCli, folder: Path) -> None:
     report = folder / "report.json"
     report.write_text("old")

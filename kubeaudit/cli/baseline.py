@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path as FsPath
 
 from kubeaudit.api import load_effective_config
-from kubeaudit.baseline import write_baseline
-from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, Parser, UsageError, add_command
+from kubeaudit.baseline import baseline_text
+from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, Parser, add_command
 from kubeaudit.cli.inputs import run_with_sources, scan_options
 from kubeaudit.cli.options import add_cluster_options, add_paths_argument, add_selection_options
-from kubeaudit.cli.outputs import check_output
+from kubeaudit.cli.outputs import check_output, interrupted_outputs, open_output
 from kubeaudit.safetext import printable
 
 
@@ -52,12 +51,14 @@ def _iso_date(text: str) -> dt.date:
 
 def run(args: argparse.Namespace) -> int:
     check_output("--output", args.output)
-    options = scan_options(args)
-    result = run_with_sources(args, options, load_effective_config(options))
-    try:
-        count = write_baseline(result, FsPath(args.output), args.reason.strip(), args.expires)
-    except OSError as exc:
-        raise UsageError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from exc
+    # Written as a report is: a temporary file renamed over the old baseline once complete, so a
+    # full disk, Ctrl-C or a kill leaves the previous baseline whole, and the error says so.
+    with interrupted_outputs([args.output], "baseline"):
+        options = scan_options(args)
+        result = run_with_sources(args, options, load_effective_config(options))
+        text, count = baseline_text(result, args.reason.strip(), args.expires)
+        with open_output(args.output) as handle:
+            handle.write(text)
     for error in result.errors:
         print(f"kubeaudit: not scanned: {printable(str(error))}", file=sys.stderr)
     print(f"kubeaudit: wrote {count} finding(s) to {args.output}", file=sys.stderr)

@@ -133,7 +133,7 @@ def _drop_stdout() -> None:
 
 
 @contextlib.contextmanager
-def interrupted_outputs(outputs: list[str | None]) -> Iterator[None]:
+def interrupted_outputs(outputs: list[str | None], what: str = "report") -> Iterator[None]:
     """On Ctrl-C or SIGTERM, say that the report files were left as they were (the reports are
     written atomically). SIGTERM is turned into KeyboardInterrupt, so a temporary report file is
     removed and the exit code is 130, as for Ctrl-C."""
@@ -146,7 +146,7 @@ def interrupted_outputs(outputs: list[str | None]) -> Iterator[None]:
         for path in outputs:
             if path not in (None, "-"):
                 kept = "was left as it was" if FsPath(path).exists() else "was not created"
-                print(f"kubeaudit: report not written: {path} {kept}", file=sys.stderr)
+                print(f"kubeaudit: {what} not written: {path} {kept}", file=sys.stderr)
         raise
     finally:
         if previous is not None:
