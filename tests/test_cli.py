@@ -153,6 +153,23 @@ def test_rules_test_runs_users_fixtures(run_cli: RunCli, tmp_path: Path) -> None
     assert bad.code == 1 and "expected a finding at line 8, got none" in bad.out
 
 
+@pytest.mark.parametrize(
+    ("folder", "fixtures"),
+    [("fixtures", "fixtures/rules"), ("fixtures/rules/pss-baseline-privileged", "fixtures/rules")],
+)
+def test_rules_test_given_a_fixtures_folder_says_so_and_what_to_type(
+    run_cli: RunCli, folder: str, fixtures: str
+) -> None:
+    """`kubeaudit rules test fixtures` names manifests as rules: say that, not "a rule file holds
+    exactly one rule"."""
+    result = run_cli("rules", "test", folder, cwd=REPO)
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+    assert result.err.startswith(f"kubeaudit: error: {folder}: holds Kubernetes manifests (")
+    assert "not rules; RULES_DIR names folders of rule files" in result.err
+    assert result.err.rstrip().endswith(f"kubeaudit rules test --fixtures {fixtures}")
+    assert "exactly one rule" not in result.err
+
+
 def test_restricted_and_baseline_controls_report_one_problem_once(
     run_cli: RunCli, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path as FsPath
@@ -11,7 +12,7 @@ from kubeaudit import ruledocs
 from kubeaudit.api import ScanOptions, configured_rules, load_effective_config
 from kubeaudit.cli.common import EXIT_OK, LIST_HINT, Parser, UsageError, add_command, did_you_mean
 from kubeaudit.cli.options import add_config_options, add_rule_options
-from kubeaudit.engine.loader import load_rules
+from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.rule import Rule
 
 
@@ -58,6 +59,32 @@ def find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
     raise UsageError(message)
 
 
+_MANIFEST_KEYS = re.compile(r"^apiVersion:.*^kind:|^kind:.*^apiVersion:", re.MULTILINE | re.DOTALL)
+
+
+def _fixtures_folder(dirs: Sequence[str], source: str) -> str | None:
+    """The RULES_DIR holding SOURCE, when SOURCE is a Kubernetes manifest rather than a rule
+    (its first 64 KiB have top-level apiVersion and kind keys; no rule has them)."""
+    folder = next((d for d in dirs if FsPath(source).is_relative_to(d)), None)
+    if folder is None:
+        return None
+    try:
+        with open(source, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return None
+    return folder if _MANIFEST_KEYS.search(head) else None
+
+
+def _fixtures_root(folder: FsPath) -> FsPath:
+    """The --fixtures folder (one sub-folder per rule id) a mistaken RULES_DIR is or is in."""
+    if (folder / "rules").is_dir():  # the repository's fixtures/
+        return folder / "rules"
+    if any(folder.glob("fail*.yaml")) or any(folder.glob("pass*.yaml")):  # one rule's own fixtures
+        return folder.parent
+    return folder
+
+
 def run(args: argparse.Namespace) -> int:
     if args.rules_command in ("list", "explain"):
         # The rules a scan here would know: the config's own rule folders, parameters and
@@ -73,7 +100,20 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     from kubeaudit.testing import check_rules  # scans the fixtures: what `list` need not import
 
-    rules = load_rules(args.dirs, include_builtin=False) if args.dirs else load_rules()
+    try:
+        rules = load_rules(args.dirs, include_builtin=False) if args.dirs else load_rules()
+    except RuleError as exc:
+        mistaken = _fixtures_folder(args.dirs, exc.source)
+        if mistaken is None:
+            raise
+        # `rules test fixtures`: the folder holds manifests, and the loader's complaint about one of
+        # them ("a rule file holds exactly one rule") would not say what went wrong.
+        hint = _fixtures_root(FsPath(mistaken))
+        raise UsageError(
+            f"{mistaken}: holds Kubernetes manifests ({exc.source} is one), not rules; RULES_DIR names folders "
+            f"of rule files. To test the rules against fixtures, give the fixtures folder with "
+            f"--fixtures: kubeaudit rules test --fixtures {hint.as_posix()}"
+        ) from exc
     fixtures = FsPath(args.fixtures)
     if not fixtures.is_dir():
         raise UsageError(f"{args.fixtures}: fixtures folder not found; name yours with --fixtures DIR")
