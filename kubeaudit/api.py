@@ -102,8 +102,9 @@ def pss_version(options: ScanOptions, config: Config) -> str | None:
     return wanted
 
 
-def effective_rules(options: ScanOptions, config: Config) -> list[Rule]:
-    rules = configured_rules(options.rule_dirs, config)
+def effective_rules(options: ScanOptions, config: Config, configured: list[Rule] | None = None) -> list[Rule]:
+    """The rules this run applies, from CONFIGURED (default: configured_rules)."""
+    rules = configured if configured is not None else configured_rules(options.rule_dirs, config)
     if options.psa_plan:
         selected = [replace(r, supersedes=()) for r in rules if r.profile in ("baseline", "restricted")]
     else:
@@ -128,7 +129,8 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     from kubeaudit.suppress import Suppressor
 
     config = config if config is not None else load_effective_config(options)
-    rules = effective_rules(options, config)
+    known = configured_rules(options.rule_dirs, config)
+    rules = effective_rules(options, config, known)
     baseline = read_baseline(FsPath(options.baseline_path)) if options.baseline_path else None
     sources = (
         options.sources
@@ -141,7 +143,7 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
         sources,
         rules,
         settings=_settings(options, config),
-        postprocess=Suppressor(config, baseline),
+        postprocess=Suppressor(config, baseline, known_rules=frozenset(r.id for r in known)),
         allow_partial=options.allow_partial,
     )
     for source in sources:

@@ -50,10 +50,17 @@ def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
 class Suppressor:
     """Applies every kind of suppression to a scan's findings, with today's date."""
 
-    def __init__(self, config: Config | None = None, baseline: Baseline | None = None, today: dt.date | None = None):
+    def __init__(
+        self,
+        config: Config | None = None,
+        baseline: Baseline | None = None,
+        today: dt.date | None = None,
+        known_rules: frozenset[str] | None = None,  # every rule id loaded, selected or not; None: unchecked
+    ):
         self.config = config or Config()
         self.baseline = baseline
         self.today = today or dt.date.today()
+        self.known_rules = known_rules
 
     def __call__(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
         notices: dict[tuple[str, str], Notice] = {}
@@ -67,6 +74,8 @@ class Suppressor:
             )
             out.append(replace(finding, suppression=suppression) if suppression else finding)
         _note_foreign_overrides(findings, notices)
+        if self.known_rules is not None:
+            _note_unknown_rule_ids(findings, self.known_rules, notices)
         for (expired, reason), count in sorted(self._expired_entries.items()):
             notices[("baseline", expired + reason)] = Notice(
                 "baseline",
@@ -181,6 +190,33 @@ def _exempts(exemption: Exemption, finding: Finding) -> bool:
         (exemption.name, resource.name),
     )
     return all(pattern is None or fnmatchcase(value, pattern) for pattern, value in checks)
+
+
+def _note_unknown_rule_ids(
+    findings: list[Finding], known: frozenset[str], notices: dict[tuple[str, str], Notice]
+) -> None:
+    """A rule id in kubeaudit.io/ignore that names no rule (a typo, a renamed rule) suppresses
+    nothing, and the finding it was meant for counts: say so, at the annotation's line."""
+    seen: set[tuple[str, str]] = set()
+    for finding in findings:
+        resource = finding.resource
+        if (resource.origin.source, resource.ref) in seen:
+            continue
+        seen.add((resource.origin.source, resource.ref))
+        for notes, prefix in _annotation_sources(finding):
+            tokens = [t.strip() for t in str(notes.get(IGNORE, "")).split(",") if t.strip()]
+            unknown = [t for t in tokens if t != CATCH_ALL and not any(fnmatchcase(r, t) for r in known)]
+            if not unknown:
+                continue
+            where = format_path((*prefix, "annotations"))
+            position = resource.origin.position((*prefix, "annotations", IGNORE))
+            names = ", ".join(repr(t) for t in unknown)
+            notices[(resource.origin.source + resource.ref, where + "unknown")] = Notice(
+                resource.origin.source,
+                f"{resource.ref}: {IGNORE} in {where} names no known rule: {names}; it suppresses nothing "
+                "(see kubeaudit rules list)",
+                position.line if position else None,
+            )
 
 
 def _note_foreign_overrides(findings: list[Finding], notices: dict[tuple[str, str], Notice]) -> None:

@@ -65,6 +65,20 @@ def test_annotation_without_reason_is_not_applied_and_says_so(run_cli: RunCli, t
     assert any("has no kubeaudit.io/ignore-reason" in n["message"] for n in report["notices"])
 
 
+def test_an_unknown_rule_id_in_the_annotation_is_named_at_its_line(run_cli: RunCli, tmp_path: Path) -> None:
+    """A typo suppresses nothing: the finding counts, and a note at the annotation says why."""
+    ann = '{"kubeaudit.io/ignore": "pss-baseline-privilegd, pss-*, nope-*", "kubeaudit.io/ignore-reason": "CNI"}'
+    write_pod(tmp_path, annotations=ann)
+    _, report = scan_json(run_cli, str(tmp_path), "--no-config")
+    [note] = [n for n in report["notices"] if "names no known rule" in n["message"]]
+    assert note["source"].endswith("web.yaml") and note["line"] == 6
+    assert "'pss-baseline-privilegd', 'nope-*'" in note["message"]  # the glob that matches rules is fine
+    write_pod(tmp_path, annotations=ann.replace("pss-*, ", ""))
+    code, report = scan_json(run_cli, str(tmp_path), "--no-config")
+    assert code == 1 and report["summary"]["suppressed"] == 0
+    assert any("names no known rule" in n["message"] for n in report["notices"])
+
+
 @pytest.mark.parametrize(("until", "suppressed"), [(FUTURE, True), (PAST, False)])
 def test_annotation_expiry(run_cli: RunCli, tmp_path: Path, until: str, suppressed: bool) -> None:
     ann = (
