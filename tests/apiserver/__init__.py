@@ -71,26 +71,34 @@ class ApiServerHandle:
     _wrong_ca: Path | None = None
 
     # -- request log ------------------------------------------------------------------------------
-    def requests(self) -> list[dict[str, Any]]:
-        """Every request so far: ``{"method", "path", "query", "raw_query", "status", "accept", ...}``."""
-        if not self.request_log.exists():
-            return []
-        # The server logs a request after it has sent the answer, so the client can hold the last
-        # answer a moment before its log line exists: read until the log has stopped growing.
-        text = self.request_log.read_text(encoding="utf-8")
+    def requests(self, at_least: int = 0, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Every request so far: ``{"method", "path", "query", "raw_query", "status", "accept", ...}``.
+
+        The server logs a request after it has sent the answer, so the client can hold the last
+        answer a moment before its log line exists (longer on a loaded machine). A test that knows
+        how many requests it made passes AT_LEAST: the log is read until it has that many lines
+        (or TIMEOUT passes, and the test's own assertion says what is missing). Otherwise the log
+        is read until it has stopped growing."""
+        if at_least:
+            deadline = time.monotonic() + timeout
+            while len(log := self._read_log()) < at_least and time.monotonic() < deadline:
+                time.sleep(0.02)
+            return log
+        text = self._log_text()
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
             time.sleep(0.05)
-            again = self.request_log.read_text(encoding="utf-8")
+            again = self._log_text()
             if again == text:
                 break
             text = again
-        out = []
-        for line in text.splitlines():
-            if line.strip():
-                with contextlib.suppress(json.JSONDecodeError):  # a line being written right now
-                    out.append(json.loads(line))
-        return out
+        return _parse_log(text)
+
+    def _log_text(self) -> str:
+        return self.request_log.read_text(encoding="utf-8") if self.request_log.exists() else ""
+
+    def _read_log(self) -> list[dict[str, Any]]:
+        return _parse_log(self._log_text())
 
     def clear_requests(self) -> None:
         """Forget the log so far (the server appends with O_APPEND, so truncating is safe)."""
@@ -327,3 +335,12 @@ def running_apiserver(manifests: Iterable[Path | str] | Path | str | None = None
         yield handle
     finally:
         handle.stop()
+
+
+def _parse_log(text: str) -> list[dict[str, Any]]:
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            with contextlib.suppress(json.JSONDecodeError):  # a line being written right now
+                out.append(json.loads(line))
+    return out

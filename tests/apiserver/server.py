@@ -1082,6 +1082,7 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         started = time.monotonic()
         self._status = 0
+        self._cut_off = False  # the client stopped reading the answer before its end
         self._wire: tuple[str, float] | None = None
         self._user: str | None = None
         split = urlsplit(self.path)
@@ -1107,6 +1108,7 @@ class Handler(BaseHTTPRequestHandler):
                 "accept": self.headers.get("Accept"),
                 "user_agent": self.headers.get("User-Agent"),
                 "duration_ms": round((time.monotonic() - started) * 1000, 2),
+                "cut_off": self._cut_off,
             })
 
     def _send(self, code: int, body: bytes, content_type: str = "application/json",
@@ -1155,8 +1157,8 @@ class Handler(BaseHTTPRequestHandler):
             for piece in pieces:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.write(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: that is the point
-            pass
+        except OSError:  # the client stopped reading (a broken pipe, a reset, TLS EOF): that is the point
+            self._cut_off = True
         self.close_connection = True
 
     def _send_json(self, value: JSON, code: int = 200, content_type: str = "application/json") -> None:

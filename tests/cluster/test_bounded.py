@@ -151,13 +151,13 @@ def test_a_kind_whose_answers_keep_breaking_off_is_a_gap_alone(fault: str) -> No
 # -- answers that are too big ------------------------------------------------------------------------
 
 
-def _logged_limits(api: ApiServerHandle, plural: str, expected: int) -> list[int]:
-    """The limits of the requests for PLURAL; the server logs a request once it has stopped writing
-    an answer the client gave up on, which can be a moment after the scan."""
-    give_up = time.monotonic() + 5
+def _logged(api: ApiServerHandle, plural: str, expected: int) -> list[dict[str, Any]]:
+    """The requests for PLURAL; the server logs a request once it has stopped writing an answer the
+    client gave up on, which can be a while after the scan on a loaded machine."""
+    give_up = time.monotonic() + 30
     while len(logged := _listed(api, plural)) < expected and time.monotonic() < give_up:
         time.sleep(0.05)
-    return [int(r["query"]["limit"]) for r in logged]
+    return logged
 
 
 def test_an_answer_over_the_response_cap_is_a_gap_without_reading_it() -> None:
@@ -165,13 +165,16 @@ def test_an_answer_over_the_response_cap_is_a_gap_without_reading_it() -> None:
     with half the limit, down to one object, then a gap; the rest of each answer is never read."""
     with serve(EQUIVALENCE, implicit=False, huge={"deployments.apps": 20 * 2**20}) as api:
         result, code, elapsed = _scan(api, max_response_mib=1)
-        limits = _logged_limits(api, "deployments", 9)
+        logged = _logged(api, "deployments", 9)
     assert code == 2
     assert _gaps(result) == {"deployments.apps": "response too large: /apis/apps/v1/deployments: over the 1 MiB cap "
                              "(--max-response-mib)"}  # fmt: skip
-    assert limits == [500, 250, 125, 62, 31, 15, 7, 3, 1]
+    assert [int(r["query"]["limit"]) for r in logged] == [500, 250, 125, 62, 31, 15, 7, 3, 1]
+    # Every 20 MiB answer was given up on part-way (the server could not send its end), which a
+    # clock cannot show on a loaded machine; the generous bound only catches a hang.
+    assert all(r["cut_off"] for r in logged)
     assert {f.resource.kind for f in result.findings} >= {"DaemonSet", "Pod"}
-    assert elapsed < 10
+    assert elapsed < 60
 
 
 def test_pages_over_the_response_cap_are_read_in_smaller_pages() -> None:
