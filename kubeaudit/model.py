@@ -107,6 +107,9 @@ class Location:
 
     source: str  # the file's display path ("-" for stdin), or "cluster:<context>"
     file: str | None = None  # None: not in a file
+    # The file as the filesystem names it, where that is not `file` (bytes that are not UTF-8 kept as
+    # os.fsdecode keeps them): for URIs, which must name the file itself, not its display.
+    file_path: str | None = None
     document: int | None = None  # 1-based, for files
     context: str | None = None  # the kube context, for cluster objects
     owned_pods: int | None = None  # pods folded into this cluster workload (sources/cluster/owners.py)
@@ -123,6 +126,7 @@ class Origin:
     locator: Locator | None = field(default=None, compare=False, repr=False)
     context: str | None = None  # kube context, for cluster resources
     rendered: RenderedFrom | None = None  # rendered from a chart or overlay; `source` is the file it maps to
+    file_path: str | None = None  # the file as opened, when its display (`source`) differs: see Location
 
     def position(self, path: Path) -> Position | None:
         if self.locator is None:
@@ -134,7 +138,13 @@ class Origin:
         rendered chart) answer for themselves."""
         if self.context is not None:
             return Location(self.source, context=self.context)
-        return Location(self.source, file=self.source, document=(self.document or 0) + 1, rendered=self.rendered)
+        return Location(
+            self.source,
+            file=self.source,
+            document=(self.document or 0) + 1,
+            rendered=self.rendered,
+            file_path=self.file_path,
+        )
 
     def keep(self, kept: Any, original: Any) -> Origin:
         """This origin for a slim copy of its resource's data, with the positions the copy may

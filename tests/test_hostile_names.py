@@ -9,6 +9,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import pytest
 from conftest import RunCli
@@ -61,7 +62,9 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped_in_every_format(odd_file_
             r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in json.loads(out)["runs"][0]["results"]
         }
-        assert len(uris) == 1 and uris.pop().startswith("bad%5Cxff")
+        # The name's own bytes, percent-encoded (what the repository holds), not its display escape.
+        assert uris == {"bad%FF%1B%5B31mname.yaml"}
+        assert unquote_to_bytes(uris.pop()) == b"bad\xff\x1b[31mname.yaml"
     elif fmt == "junit":
         assert SHOWN_NAME in ET.fromstring(out).iter("failure").__next__().text  # type: ignore[operator]
     else:

@@ -160,7 +160,9 @@ def artifact_location(source: str, cwd: Path | None = None) -> om.ArtifactLocati
             relative = candidate.relative_to(root)
         except ValueError:
             continue
-        return om.ArtifactLocation(uri=quote(relative.as_posix(), safe="/"), uri_base_id=SRCROOT)
+        # Percent-encoding of the name's bytes (RFC 3986), as the repository stores it: a name that
+        # is not UTF-8 keeps its own bytes (%FF), not the escape reports show it with.
+        return om.ArtifactLocation(uri=quote(os.fsencode(relative.as_posix()), safe="/"), uri_base_id=SRCROOT)
     return om.ArtifactLocation(uri=path.as_uri())
 
 
@@ -210,7 +212,8 @@ def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
     where = resource.origin.location()
     physical = None
     if where.file is not None:
-        artifact = artifacts(finding.file or where.file)  # a values file or patch, when it set the field
+        # A values file or patch, when it set the field; else the file as opened (its own bytes).
+        artifact = artifacts(finding.file or where.file_path or where.file)
         if artifact is not None:
             physical = om.PhysicalLocation(artifact_location=artifact, region=_region(finding.position))
     elif where.context is not None:

@@ -329,7 +329,8 @@ def _add_resource(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
     if not isinstance(name, str) or not (namespace is None or isinstance(namespace, str)):
         fail(f"{kind}: metadata.name and metadata.namespace must be strings", ("metadata",))
         return
-    origin = Origin(parsed.file.display, index, base, locator)
+    raw = parsed.file.path
+    origin = Origin(parsed.file.display, index, base, locator, file_path=raw if raw != parsed.file.display else None)
     parsed.resources.append(Resource(api_version, kind, name, namespace or None, data, origin))
 
 
