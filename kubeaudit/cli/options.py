@@ -93,8 +93,9 @@ def _date(text: str) -> dt.date:
 def add_version_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target-version", type=_target_version, default=None, metavar="v1.N",
-        help="judge deprecated and removed APIs against this Kubernetes minor version (default: the cluster's "
-        "version in a cluster scan, else the newest release kubeaudit knows)",
+        help="judge deprecated and removed APIs against this Kubernetes minor version, one the data knows "
+        "(v1.6 to the newest release in rules/data; default: the cluster's version in a cluster scan, else "
+        "the newest release kubeaudit knows)",
     )  # fmt: skip
     parser.add_argument(
         "--as-of", type=_date, default=None, metavar="DATE",
