@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import io
 import os
 import shutil
@@ -29,6 +30,12 @@ if "KUBEAUDIT_CACHE_DIR" not in os.environ:
 FIXTURES = REPO / "fixtures"
 RULE_FIXTURES = FIXTURES / "rules"
 BAD_INPUT = REPO / "tests" / "data" / "bad-input"
+# The day tests whose result depends on the date (end of life, stale reference data) judge with
+# (`--as-of`, ScanOptions.as_of), so that they do not change result as time passes: the release data
+# puts v1.37's end of life (the test API server's default version) in October 2027, and the data
+# goes stale (a note in every report) 180 days after its `updated` date.
+AS_OF = "2026-12-01"
+AS_OF_DAY = dt.date.fromisoformat(AS_OF)
 
 
 @dataclass

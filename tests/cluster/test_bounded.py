@@ -20,7 +20,7 @@ from kubeaudit.sources.cluster.errors import ClusterError
 from kubeaudit.sources.cluster.source import ClusterOptions, ClusterSource, open_cluster_sources
 from tests.apiserver import ApiServerHandle
 from tests.cluster.conftest import EQUIVALENCE, report, serve
-from tests.conftest import RunCli
+from tests.conftest import AS_OF_DAY, RunCli
 
 GENERATED: dict[str, Any] = {"generate_pods": 40, "generate_namespaces": 2, "implicit": False}
 
@@ -32,7 +32,7 @@ def _sources(api: ApiServerHandle, **options: Any) -> list[ClusterSource]:
 
 def _scan(api: ApiServerHandle, **options: Any) -> tuple[ScanResult, int, float]:
     started = time.monotonic()
-    result = run(ScanOptions(use_config=False, sources=list(_sources(api, **options))))
+    result = run(ScanOptions(use_config=False, sources=list(_sources(api, **options)), as_of=AS_OF_DAY))
     return result, gate(result, "low"), time.monotonic() - started
 
 

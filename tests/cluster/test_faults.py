@@ -22,7 +22,7 @@ from kubeaudit.sources.cluster.errors import ClusterError
 from kubeaudit.sources.cluster.source import ClusterOptions, ClusterSource, open_cluster_sources
 from tests.apiserver import ApiServerHandle
 from tests.cluster.conftest import DATA, EQUIVALENCE, serve
-from tests.conftest import REPO
+from tests.conftest import AS_OF_DAY, REPO
 
 CRD_RULE = DATA / "crd-rule"
 GENERATED: dict[str, Any] = {"generate_pods": 40, "generate_namespaces": 2, "implicit": False}
@@ -37,7 +37,11 @@ def _scan(
     api: ApiServerHandle, allow_partial: bool = False, rules: list[str] | None = None, **options: Any
 ) -> tuple[ScanResult, int]:
     sources = list(_sources(api, **options))
-    result = run(ScanOptions(use_config=False, sources=sources, allow_partial=allow_partial, rule_dirs=rules or []))
+    result = run(
+        ScanOptions(
+            use_config=False, sources=sources, allow_partial=allow_partial, rule_dirs=rules or [], as_of=AS_OF_DAY
+        )
+    )
     return result, gate(result, "low")
 
 

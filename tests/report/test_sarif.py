@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import jsonschema
 import pytest
 import yaml
-from conftest import BAD_INPUT, FIXTURES, REPO, RunCli
+from conftest import AS_OF, BAD_INPUT, FIXTURES, REPO, RunCli
 
 from kubeaudit import __version__
 from kubeaudit.engine.loader import load_rules
@@ -56,7 +56,7 @@ def fixtures_output(run_cli: RunCli, fmt: str) -> str:
     """`kubeaudit scan fixtures/ --format FMT` from the repository root, run once per format."""
     if fmt not in _fixture_runs:
         # --strict-inputs: fixtures/ is the whole world (its missing-role bindings are findings).
-        result = run_cli("scan", "fixtures/", "--format", fmt, "--strict-inputs", cwd=REPO)
+        result = run_cli("scan", "fixtures/", "--format", fmt, "--strict-inputs", "--as-of", AS_OF, cwd=REPO)
         assert result.code == 1, result.err
         _fixture_runs[fmt] = result.out
     return _fixture_runs[fmt]
@@ -463,11 +463,11 @@ def test_standard_input_has_logical_locations_only(run_cli: RunCli) -> None:
 
 
 def test_unreadable_files_are_error_notifications_and_the_run_is_unsuccessful(run_cli: RunCli) -> None:
-    result = run_cli("scan", str(BAD_INPUT), "--format", "sarif", cwd=REPO)
+    result = run_cli("scan", str(BAD_INPUT), "--format", "sarif", "--as-of", AS_OF, cwd=REPO)
     assert result.code == 2
     log = json.loads(result.out)
     assert_valid(log)
-    errors = json.loads(run_cli("scan", str(BAD_INPUT), "--format", "json", cwd=REPO).out)["errors"]
+    errors = json.loads(run_cli("scan", str(BAD_INPUT), "--format", "json", "--as-of", AS_OF, cwd=REPO).out)["errors"]
     invocation = log["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
     notes = invocation["toolExecutionNotifications"]
