@@ -107,13 +107,13 @@ class Location:
 
     source: str  # the file's display path ("-" for stdin), or "cluster:<context>"
     file: str | None = None  # None: not in a file
-    # The file as the filesystem names it, where that is not `file` (bytes that are not UTF-8 kept as
-    # os.fsdecode keeps them): for URIs, which must name the file itself, not its display.
-    file_path: str | None = None
     document: int | None = None  # 1-based, for files
     context: str | None = None  # the kube context, for cluster objects
     owned_pods: int | None = None  # pods folded into this cluster workload (sources/cluster/owners.py)
     rendered: RenderedFrom | None = None  # the chart or overlay it was rendered from
+    # The file as the filesystem names it, where that is not `file` (bytes that are not UTF-8 kept as
+    # os.fsdecode keeps them): for URIs, which must name the file itself, not its display.
+    file_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
