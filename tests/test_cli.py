@@ -164,7 +164,7 @@ def test_rules_test_given_a_fixtures_folder_says_so_and_what_to_type(
     exactly one rule"."""
     result = run_cli("rules", "test", folder, cwd=REPO)
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1
-    assert result.err.startswith(f"kubeaudit: error: {folder}: holds Kubernetes manifests (")
+    assert result.err.startswith(f"kubeaudit: error: {folder}: holds manifests (")
     assert "not rules; RULES_DIR names folders of rule files" in result.err
     assert result.err.rstrip().endswith(f"kubeaudit rules test --fixtures {fixtures}")
     assert "exactly one rule" not in result.err

@@ -59,12 +59,13 @@ def find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
     raise UsageError(message)
 
 
-_MANIFEST_KEYS = re.compile(r"^apiVersion:.*^kind:|^kind:.*^apiVersion:", re.MULTILINE | re.DOTALL)
+_MANIFEST_KEY = re.compile(r"^apiVersion:", re.MULTILINE)  # manifests, charts, kustomizations: never a rule
 
 
 def _fixtures_folder(dirs: Sequence[str], source: str) -> str | None:
-    """The RULES_DIR holding SOURCE, when SOURCE is a Kubernetes manifest rather than a rule
-    (its first 64 KiB have top-level apiVersion and kind keys; no rule has them)."""
+    """The RULES_DIR holding SOURCE, when SOURCE is a manifest rather than a rule (its first 64 KiB
+    have a top-level apiVersion key, as Kubernetes objects, Chart.yaml and kustomization.yaml do;
+    no rule has one)."""
     folder = next((d for d in dirs if FsPath(source).is_relative_to(d)), None)
     if folder is None:
         return None
@@ -73,7 +74,7 @@ def _fixtures_folder(dirs: Sequence[str], source: str) -> str | None:
             head = handle.read(65536)
     except OSError:
         return None
-    return folder if _MANIFEST_KEYS.search(head) else None
+    return folder if _MANIFEST_KEY.search(head) else None
 
 
 def _fixtures_root(folder: FsPath) -> FsPath:
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         # them ("a rule file holds exactly one rule") would not say what went wrong.
         hint = _fixtures_root(FsPath(mistaken))
         raise UsageError(
-            f"{mistaken}: holds Kubernetes manifests ({exc.source} is one), not rules; RULES_DIR names folders "
+            f"{mistaken}: holds manifests ({exc.source} is one), not rules; RULES_DIR names folders "
             f"of rule files. To test the rules against fixtures, give the fixtures folder with "
             f"--fixtures: kubeaudit rules test --fixtures {hint.as_posix()}"
         ) from exc

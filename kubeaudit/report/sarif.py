@@ -212,8 +212,9 @@ def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
     where = resource.origin.location()
     physical = None
     if where.file is not None:
-        # A values file or patch, when it set the field; else the file as opened (its own bytes).
-        artifact = artifacts(finding.file or where.file_path or where.file)
+        # A values file or patch, when it set the field; else the resource's file as opened (its own bytes).
+        position_file = finding.position.file if finding.position is not None else None
+        artifact = artifacts(position_file or where.file_path or where.file)
         if artifact is not None:
             physical = om.PhysicalLocation(artifact_location=artifact, region=_region(finding.position))
     elif where.context is not None:
