@@ -57,6 +57,7 @@ class ScanOptions:
     psa_plan: bool = False
     unpinned_version: str | None = None  # psa-plan: the admission configuration's default enforce-version
     render: RenderOptions | None = None  # charts among the paths: values files, release name... (None: defaults)
+    jobs: int = 1  # processes that read and evaluate manifest files (kubeaudit.parallel)
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -145,6 +146,7 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
         settings=_settings(options, config),
         postprocess=Suppressor(config, baseline, known_rules=frozenset(r.id for r in known)),
         allow_partial=options.allow_partial,
+        jobs=options.jobs,
     )
     for source in sources:
         result.notices.extend(source.notices())

@@ -10,17 +10,17 @@ import contextlib
 import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kubeaudit.engine.namespace_policy import NamespacePolicies
+from kubeaudit.engine.namespace_policy import NamespacePolicies, WorkloadEntry
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.supersede import merge_superseded
 from kubeaudit.inventory import Inventory
-from kubeaudit.model import Finding, Resource, ScanError, ScanResult, ScanStats, WorkloadSummary
+from kubeaudit.model import CoverageGap, Finding, Resource, ScanError, ScanResult, ScanStats, WorkloadSummary
 from kubeaudit.semantics.resources import qos_class
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
-from kubeaudit.sources.base import Source
+from kubeaudit.sources.base import Batch, Source
 from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
 from kubeaudit.views import ShapeError, check_resource_shape, resource_targets
@@ -97,6 +97,100 @@ def _namespaces_first(resources: list[Resource]) -> list[Resource]:
     return sorted(resources, key=lambda r: r.kind != "Namespace")
 
 
+@dataclass(slots=True)
+class BatchOutcome:
+    """What the scan keeps of a batch once its resources are evaluated: findings, the copies the
+    cross-resource views keep, what went wrong, counts. Small enough to send between processes
+    (kubeaudit.parallel); merged into the scan's result in input order."""
+
+    errors: list[ScanError] = field(default_factory=list)
+    gaps: list[CoverageGap] = field(default_factory=list)
+    facts: dict[str, object] = field(default_factory=dict)
+    files: int = 0
+    documents: int = 0
+    skipped_documents: int = 0
+    resources: int = 0
+    untargeted_resources: int = 0
+    untargeted_kinds: dict[str, int] = field(default_factory=dict)
+    namespaces: list[Resource] = field(default_factory=list)  # their labels pin policy versions
+    policy_workloads: list[WorkloadEntry] = field(default_factory=list)  # for psa-plan
+    workloads: list[WorkloadSummary] = field(default_factory=list)
+    kept: list[Resource] = field(default_factory=list)  # for the inventory, in input order
+    findings: list[Finding] = field(default_factory=list)
+
+
+class BatchEvaluator:
+    """Evaluates one batch's resources with every per-resource rule, judging pods at the policy
+    version their namespace pins (`policies`: the Namespaces seen so far, this batch's first)."""
+
+    def __init__(self, index: RuleIndex, wanted: Callable[[str], bool], policies: NamespacePolicies) -> None:
+        self.index = index
+        self.wanted = wanted  # kinds the cross-resource views keep
+        self.policies = policies
+
+    def __call__(self, batch: Batch) -> BatchOutcome:
+        index, policies = self.index, self.policies
+        outcome = BatchOutcome(
+            list(batch.errors), list(batch.gaps), dict(batch.facts), batch.files, batch.documents,
+            batch.skipped_documents,
+        )  # fmt: skip
+        policies.use_facts(batch.facts)
+        for resource in _namespaces_first(batch.resources):
+            outcome.resources += 1
+            if resource.kind == "Namespace":
+                policies.add_namespace(resource)
+                outcome.namespaces.append(resource)
+            if not index.targets_kind(resource.kind):
+                outcome.untargeted_resources += 1
+                outcome.untargeted_kinds[resource.kind] = outcome.untargeted_kinds.get(resource.kind, 0) + 1
+                continue
+            try:
+                check_resource_shape(resource)
+                policy = policies.version_for(resource) if resource.kind in WORKLOAD_KINDS else None
+                found = evaluate_resource(resource, index, policy)
+                if policy is not None:
+                    entry = policies.workload_entry(resource, pod_spec_of(resource))
+                    if entry is not None:
+                        outcome.policy_workloads.append(entry)
+                if resource.kind in WORKLOAD_KINDS:
+                    outcome.workloads.append(workload_summary(resource))
+                # Past this point only identity, metadata and pod-template metadata are
+                # read (reports, suppressions, NetworkPolicy selection); keep no more.
+                whole = index.kept_whole(resource)
+                kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS and not whole else resource
+                if whole or self.wanted(resource.kind):
+                    # Record where the kept copy's fields are written while the node tree is
+                    # here: cross-resource findings then need not re-read the file.
+                    kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
+                    outcome.kept.append(kept)
+                outcome.findings.extend(f.with_resource(kept) for f in found)
+            except ShapeError as exc:
+                position = resource.origin.position(exc.path)
+                outcome.errors.append(
+                    ScanError(
+                        resource.origin.source,
+                        f"{resource.kind}/{resource.name} not scanned: {exc.message}",
+                        position.line if position else None,
+                    )
+                )
+        if batch.release is not None:
+            batch.release()  # this batch's lines are resolved; its node trees can go
+        return outcome
+
+
+def _outcomes(source: Source, evaluate: BatchEvaluator, jobs: int) -> Iterator[BatchOutcome]:
+    """The source's batches evaluated, in input order: in this process, or with `jobs` > 1 and a
+    source that can split its batches, by worker processes (kubeaudit.parallel)."""
+    split = source.split() if jobs > 1 else None
+    if split is None:
+        yield from map(evaluate, source.batches())
+        return
+    from kubeaudit.parallel import parallel_outcomes
+
+    yield from map(evaluate, split.first)
+    yield from parallel_outcomes(split.rest, evaluate, jobs)
+
+
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[object, ...]] = set()
     unique = []
@@ -161,11 +255,14 @@ def run_scan(
     settings: dict[str, Any] | None = None,
     postprocess: FindingFilter | None = None,
     allow_partial: bool = False,
+    jobs: int = 1,
 ) -> ScanResult:
     """Read every source batch by batch, evaluate per-resource rules as batches come,
-    then build cross-resource views once and evaluate their rules."""
+    then build cross-resource views once and evaluate their rules. With `jobs` > 1, sources
+    that can split their batches are read and evaluated by that many worker processes; the
+    result is the same."""
     with _fewer_collections():
-        return _run_scan(sources, rules, settings, postprocess, allow_partial)
+        return _run_scan(sources, rules, settings, postprocess, allow_partial, jobs)
 
 
 def _run_scan(
@@ -174,6 +271,7 @@ def _run_scan(
     settings: dict[str, Any] | None,
     postprocess: FindingFilter | None,
     allow_partial: bool,
+    jobs: int,
 ) -> ScanResult:
     index = RuleIndex(rules)
     inventory = Inventory(index.inventory_kinds)
@@ -186,53 +284,29 @@ def _run_scan(
     findings: list[Finding] = []
     result = ScanResult(findings, errors, stats, [], [r.meta for r in rules], allow_partial=allow_partial)
     result.namespace_policies = policies
+    evaluator = BatchEvaluator(index, inventory.wants, policies)
     for source in sources:
         result.inputs.extend(source.describe())
-        for batch in source.batches():
-            errors.extend(batch.errors)
-            result.gaps.extend(batch.gaps)
-            inventory.facts.update(batch.facts)
-            policies.use_facts(batch.facts)
-            stats.files += batch.files
-            stats.documents += batch.documents
-            stats.skipped_documents += batch.skipped_documents
-            for resource in _namespaces_first(batch.resources):
-                stats.resources += 1
-                if resource.kind == "Namespace":
-                    policies.add_namespace(resource)
-                if not index.targets_kind(resource.kind):
-                    stats.untargeted_resources += 1
-                    stats.untargeted_kinds[resource.kind] = stats.untargeted_kinds.get(resource.kind, 0) + 1
-                    continue
-                try:
-                    check_resource_shape(resource)
-                    policy = policies.version_for(resource) if resource.kind in WORKLOAD_KINDS else None
-                    found = evaluate_resource(resource, index, policy)
-                    if policy is not None:
-                        policies.add_workload(resource, pod_spec_of(resource))
-                    if resource.kind in WORKLOAD_KINDS:
-                        result.workloads.append(workload_summary(resource))
-                    # Past this point only identity, metadata and pod-template metadata are
-                    # read (reports, suppressions, NetworkPolicy selection); keep no more.
-                    whole = index.kept_whole(resource)
-                    kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS and not whole else resource
-                    if whole or inventory.wants(resource.kind):
-                        # Record where the kept copy's fields are written while the node tree is
-                        # here: cross-resource findings then need not re-read the file.
-                        kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
-                        inventory.add(kept)
-                    findings.extend(f.with_resource(kept) for f in found)
-                except ShapeError as exc:
-                    position = resource.origin.position(exc.path)
-                    errors.append(
-                        ScanError(
-                            resource.origin.source,
-                            f"{resource.kind}/{resource.name} not scanned: {exc.message}",
-                            position.line if position else None,
-                        )
-                    )
-            if batch.release is not None:
-                batch.release()  # this batch's lines are resolved; its node trees can go
+        for outcome in _outcomes(source, evaluator, jobs):
+            errors.extend(outcome.errors)
+            result.gaps.extend(outcome.gaps)
+            inventory.facts.update(outcome.facts)
+            policies.use_facts(outcome.facts)
+            for namespace in outcome.namespaces:
+                policies.add_namespace(namespace)
+            for entry in outcome.policy_workloads:
+                policies.add_workload(entry)
+            stats.files += outcome.files
+            stats.documents += outcome.documents
+            stats.skipped_documents += outcome.skipped_documents
+            stats.resources += outcome.resources
+            stats.untargeted_resources += outcome.untargeted_resources
+            for kind, count in outcome.untargeted_kinds.items():
+                stats.untargeted_kinds[kind] = stats.untargeted_kinds.get(kind, 0) + count
+            result.workloads.extend(outcome.workloads)
+            for kept in outcome.kept:
+                inventory.add(kept)
+            findings.extend(outcome.findings)
         unavailable = source.unavailable_kinds()
         inventory.unavailable.update(unavailable)
         for kind, reason in unavailable.items():

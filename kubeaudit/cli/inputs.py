@@ -92,6 +92,7 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         baseline_path=getattr(args, "baseline", None),
         allow_partial=args.allow_partial,
         max_file_bytes=int(args.max_file_size * MIB),
+        jobs=args.jobs,
         pss_version=args.pss_version,
         target_version=args.target_version,
         as_of=args.as_of,

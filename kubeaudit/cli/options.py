@@ -127,6 +127,10 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
         f"(default: {DEFAULT_MAX_FILE_BYTES // MIB})",
     )  # fmt: skip
     parser.add_argument(
+        "--jobs", "-j", type=positive(int), default=1, metavar="N",
+        help="read and check manifest files in N processes; the report is the same as with 1 (default: 1)",
+    )  # fmt: skip
+    parser.add_argument(
         "--strict-inputs", action="store_true", default=None,
         help="take the files given as everything there is: a binding whose role is not in them is reported as "
         "missing (default: a note, the role may live in another file; config: strict-inputs)",

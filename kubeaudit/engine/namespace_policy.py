@@ -62,6 +62,10 @@ class WorkloadSummary:
     runtime_class: str | None  # spec.runtimeClassName of its pods
 
 
+# A judged workload as psa-plan records it: ((context, namespace), summary).
+WorkloadEntry = tuple[tuple[str | None, str], WorkloadSummary]
+
+
 def server_minor(facts: Any) -> int | None:
     """The minor version of a cluster's API server from its facts ("29+" reads as 29)."""
     version = facts.get("serverVersion") if isinstance(facts, dict) else None
@@ -102,13 +106,18 @@ class NamespacePolicies:
         metadata = resource.data.get("metadata")
         self.labels[(resource.origin.context, resource.name)] = NamespaceLabels.of(metadata)
 
-    def add_workload(self, resource: Resource, pod_spec: Any) -> None:
+    def workload_entry(self, resource: Resource, pod_spec: Any) -> WorkloadEntry | None:
+        """What add_workload records of a judged workload (None: workloads are not recorded)."""
         if not self.record_workloads:
-            return
+            return None
         runtime_class = pod_spec.get("runtimeClassName") if isinstance(pod_spec, dict) else None
         runtime_class = runtime_class if isinstance(runtime_class, str) else None
         summary = WorkloadSummary(resource.kind, resource.name, runtime_class)
-        self.workloads.setdefault((resource.origin.context, self.namespace_of(resource)), []).append(summary)
+        return (resource.origin.context, self.namespace_of(resource)), summary
+
+    def add_workload(self, entry: WorkloadEntry) -> None:
+        key, summary = entry
+        self.workloads.setdefault(key, []).append(summary)
 
     def namespace_of(self, resource: Resource) -> str:
         return resource.namespace or "default"

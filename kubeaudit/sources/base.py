@@ -25,6 +25,18 @@ class Batch:
     release: Callable[[], None] | None = None
 
 
+@dataclass(slots=True)
+class SplitBatches:
+    """A source's batches in two parts, for scans across processes (kubeaudit.parallel): `first`
+    is read in the scanning process, in order, before the rest (what later batches' evaluation
+    depends on, such as the files holding Namespaces); each of `rest` reads one independent
+    batch and may be called in a forked worker process. Together, in order, they are exactly
+    what `batches()` yields."""
+
+    first: Iterator[Batch]
+    rest: Sequence[Callable[[], Batch]]
+
+
 class NeedsKinds(Protocol):
     """What a source may ask of a rule (kubeaudit.engine.rule.Rule answers it)."""
 
@@ -52,6 +64,10 @@ class Source(ABC):
     @abstractmethod
     def batches(self) -> Iterator[Batch]:
         """The resources, batch by batch (a file, a page of a list), with what went wrong."""
+
+    def split(self) -> SplitBatches | None:
+        """The batches, split for reading in several processes; None: this source cannot be."""
+        return None
 
     def narrow_to(self, rules: Sequence[NeedsKinds]) -> None:  # noqa: B027 - optional, no-op by default
         """Read only what these rules need (a cluster lists fewer kinds). Called before batches()."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +18,7 @@ from yaml.nodes import Node
 
 from kubeaudit.model import Locator, Origin, Path, Position, Resource, ScanError, describe_type
 from kubeaudit.safetext import printable
-from kubeaudit.sources.base import Batch, Source
+from kubeaudit.sources.base import Batch, Source, SplitBatches
 from kubeaudit.sources.positions import RecordedLocator, record_positions
 from kubeaudit.sources.reparse import reparsed_documents
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
@@ -341,15 +343,15 @@ _NAMESPACE_KIND = re.compile(
 )
 
 
-def namespace_files_first(files: list[ManifestFile], max_bytes: int) -> list[ManifestFile]:
-    """Files that hold a Namespace object first (otherwise in order), so that the policy
-    version a namespace pins is known before its workloads are judged. Costs one extra read
-    of each file's bytes (from the page cache), never a second parse; stdin stays where it is."""
+def namespace_files_first(files: list[ManifestFile], max_bytes: int) -> tuple[list[ManifestFile], list[ManifestFile]]:
+    """Files that hold a Namespace object, then the others (each part in order), so that the
+    policy version a namespace pins is known before its workloads are judged. Costs one extra
+    read of each file's bytes (from the page cache), never a second parse; stdin stays where it is."""
     first: list[ManifestFile] = []
     rest: list[ManifestFile] = []
     for file in files:
         (first if file.path != STDIN and _holds_namespace(file, max_bytes) else rest).append(file)
-    return first + rest if first else files
+    return (first, rest) if first else ([], files)
 
 
 def _holds_namespace(file: ManifestFile, max_bytes: int) -> bool:
@@ -381,24 +383,41 @@ class ManifestSource(Source):
         return list(self.paths)
 
     def batches(self) -> Iterator[Batch]:
+        errors, leading, first, rest = self._plan()
+        yield from leading
+        for file in (*first, *rest):
+            yield self._batch(file)
+
+    def split(self) -> SplitBatches | None:
+        """The walk's errors, rendered projects and files holding Namespaces first, every other
+        file on its own; stdin can be read only by this process, so a scan of it is not split."""
+        if STDIN in self.paths:
+            return None
+        errors, leading, first, rest = self._plan()
+        reads: list[Callable[[], Batch]] = [partial(self._batch, file) for file in rest]
+        return SplitBatches(itertools.chain(leading, map(self._batch, first)), reads)
+
+    def _plan(self) -> tuple[list[ScanError], Iterator[Batch], list[ManifestFile], list[ManifestFile]]:
+        """The walk's errors, then rendered projects (charts, overlays), as batches; the files
+        holding Namespaces; the other files."""
         # Imported here: both build on this module's file reading.
         from kubeaudit.sources.projects import plan_inputs
         from kubeaudit.sources.render import RenderOptions, render_batch
 
         errors: list[ScanError] = []
         plan = plan_inputs(self.paths, errors, self.excluded)
-        files = namespace_files_first(plan.files, self.max_file_bytes)
-        if errors:
-            yield Batch(errors=errors)
-        for project in plan.projects:
-            yield render_batch(project, self.render_options or RenderOptions(), self.max_file_bytes)
-        for file in files:
-            parsed = parse_file(file, self.max_file_bytes)
-            yield Batch(
-                resources=parsed.resources,
-                errors=parsed.errors,
-                files=1,
-                documents=parsed.documents - parsed.empty_documents,
-                skipped_documents=parsed.skipped_documents,
-                release=parsed.release_nodes,
-            )
+        first, rest = namespace_files_first(plan.files, self.max_file_bytes)
+        options = self.render_options or RenderOptions()
+        projects = (render_batch(project, options, self.max_file_bytes) for project in plan.projects)
+        return errors, itertools.chain([Batch(errors=errors)] if errors else [], projects), first, rest
+
+    def _batch(self, file: ManifestFile) -> Batch:
+        parsed = parse_file(file, self.max_file_bytes)
+        return Batch(
+            resources=parsed.resources,
+            errors=parsed.errors,
+            files=1,
+            documents=parsed.documents - parsed.empty_documents,
+            skipped_documents=parsed.skipped_documents,
+            release=parsed.release_nodes,
+        )
