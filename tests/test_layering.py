@@ -39,7 +39,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("semantics", ("kubeaudit.inventory", "kubeaudit.semantics")),
     ("views", ("kubeaudit.views",)),
     ("engine", ("kubeaudit.engine",)),
-    ("scan", ("kubeaudit.scan",)),
+    ("scan", ("kubeaudit.scan", "kubeaudit.parallel")),
     ("suppressions", ("kubeaudit.suppress", "kubeaudit.baseline")),
     ("reporters", ("kubeaudit.report",)),
     ("api", ("kubeaudit.api",)),
