@@ -383,7 +383,7 @@ class ManifestSource(Source):
         return list(self.paths)
 
     def batches(self) -> Iterator[Batch]:
-        errors, leading, first, rest = self._plan()
+        leading, first, rest = self._plan()
         yield from leading
         for file in (*first, *rest):
             yield self._batch(file)
@@ -393,11 +393,11 @@ class ManifestSource(Source):
         file on its own; stdin can be read only by this process, so a scan of it is not split."""
         if STDIN in self.paths:
             return None
-        errors, leading, first, rest = self._plan()
+        leading, first, rest = self._plan()
         reads: list[Callable[[], Batch]] = [partial(self._batch, file) for file in rest]
         return SplitBatches(itertools.chain(leading, map(self._batch, first)), reads)
 
-    def _plan(self) -> tuple[list[ScanError], Iterator[Batch], list[ManifestFile], list[ManifestFile]]:
+    def _plan(self) -> tuple[Iterator[Batch], list[ManifestFile], list[ManifestFile]]:
         """The walk's errors, then rendered projects (charts, overlays), as batches; the files
         holding Namespaces; the other files."""
         # Imported here: both build on this module's file reading.
@@ -409,7 +409,7 @@ class ManifestSource(Source):
         first, rest = namespace_files_first(plan.files, self.max_file_bytes)
         options = self.render_options or RenderOptions()
         projects = (render_batch(project, options, self.max_file_bytes) for project in plan.projects)
-        return errors, itertools.chain([Batch(errors=errors)] if errors else [], projects), first, rest
+        return itertools.chain([Batch(errors=errors)] if errors else [], projects), first, rest
 
     def _batch(self, file: ManifestFile) -> Batch:
         parsed = parse_file(file, self.max_file_bytes)
