@@ -269,7 +269,7 @@ def _b_enum(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     else:
         test = lambda v: any(json_equal(v, o) for o in options)  # noqa: E731
     shown = ", ".join(short(o) for o in options[:12]) + (", ..." if len(options) > 12 else "")
-    return _leaf(test, f"must be one of: {shown}" if options else "no value is allowed")
+    return _leaf(test, str(s.get("x-message", f"must be one of: {shown}" if options else "no value is allowed")))
 
 
 def _b_not(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
@@ -522,7 +522,8 @@ _RE2_OPTIONS.log_errors = False  # errors are raised to us; RE2 would also print
 
 def _b_pattern(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     regex = _regex(s["pattern"], where)
-    return _leaf(lambda v: regex.search(v) is not None, f"must match {s['pattern']}", lambda v: isinstance(v, str))
+    reason = str(s.get("x-message", f"must match {s['pattern']}"))
+    return _leaf(lambda v: regex.search(v) is not None, reason, lambda v: isinstance(v, str))
 
 
 def _b_ref(c: _Compiler, s: dict[str, Any], where: Path) -> Check:

@@ -17,6 +17,7 @@ from kubeaudit.views import (  # noqa: F401
     admission,
     controlplane,
     imagecluster,
+    kubelet,
     mesh,
     namespace,
     networkpolicy,

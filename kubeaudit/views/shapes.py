@@ -176,6 +176,29 @@ _NETWORK_POLICY = {
         )
     },
 }
+# A Go duration as the kubelet parses one ("4h0m0s", "5m", "0"); anything else it refuses.
+GO_DURATION = r"^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$"
+_KUBELET_CONFIGURATION = {
+    "type": "object",
+    "properties": {
+        "authentication": _obj({"anonymous": _obj({"enabled": _BOOL}), "webhook": _obj({"enabled": _BOOL})}),
+        "authorization": _obj({"mode": _STR}),
+        "readOnlyPort": _INT,
+        "protectKernelDefaults": _BOOL,
+        "rotateCertificates": _BOOL,
+        "serverTLSBootstrap": _BOOL,
+        "featureGates": _obj(values=_t("boolean")),
+        "eventRecordQPS": _INT,
+        "tlsCipherSuites": _arr({"type": "string"}),
+        "tlsMinVersion": _STR,
+        "streamingConnectionIdleTimeout": {
+            **_STR,
+            "pattern": GO_DURATION,
+            "x-message": "must be a Go duration (5m, 4h0m0s)",
+        },
+        "makeIPTablesUtilChains": _BOOL,
+    },
+}
 KIND_SHAPES: dict[str, Check] = {
     kind: compile_condition(schema)
     for kind, schema in {
@@ -184,5 +207,6 @@ KIND_SHAPES: dict[str, Check] = {
         "RoleBinding": _BINDING,
         "ClusterRoleBinding": _BINDING,
         "NetworkPolicy": _NETWORK_POLICY,
+        "KubeletConfiguration": _KUBELET_CONFIGURATION,
     }.items()
 }
