@@ -64,6 +64,9 @@ CATALOGUE: tuple[KnownKind, ...] = (
     # Only ever as metadata, and only when a rule or view names Secret explicitly.
     KnownKind("", "Secret", metadata_only=True),
 )
+# Not API kinds: read from each node's kubelet through the API server's node proxy
+# (GET /api/v1/nodes/NAME/proxy/configz), never discovered or listed.
+NODE_ENDPOINT_KINDS = frozenset({"KubeletConfiguration"})
 # Listed on every scan: they are the cluster facts (node versions, namespace labels).
 FACT_KINDS = frozenset({"Namespace", "Node"})
 # Never pulled in by a rule that targets "every kind": only by name.

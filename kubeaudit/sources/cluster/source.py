@@ -28,6 +28,7 @@ from kubeaudit.sources.cluster.kinds import (
     CATALOGUE,
     FACT_KINDS,
     METADATA_ONLY,
+    NODE_ENDPOINT_KINDS,
     catalogue_groups,
     default_kinds,
     kinds_for_rules,
@@ -202,6 +203,11 @@ class ClusterSource(Source):
     def unavailable_kinds(self) -> dict[str, str]:
         return dict(self._unavailable)
 
+    @property
+    def api_kinds(self) -> frozenset[str]:
+        """The kinds to discover and list (not those read from the nodes themselves)."""
+        return self.kinds - NODE_ENDPOINT_KINDS
+
     def notices(self) -> list[Notice]:
         return [*self._notices, *self._version_summary()]
 
@@ -225,7 +231,7 @@ class ClusterSource(Source):
         try:
             discovery = discover(self.transport, self._groups_wanted(), frozenset(v for v, _ in self.served_versions))
         except ApiError as exc:
-            for kind in sorted(self.kinds):
+            for kind in sorted(self.api_kinds):
                 self._unavailable[kind] = f"API discovery failed: {exc.describe()}"
             yield Batch(gaps=[CoverageGap("API discovery", exc.describe(), self.context)], facts=self.facts.as_dict())
             return
@@ -250,6 +256,8 @@ class ClusterSource(Source):
         # must not hold back the tiers the other rules read.
         tiers.append([_Task(res, served=True) for res in served])
         yield from self._run(tiers, namespaces)
+        if "KubeletConfiguration" in self.kinds:
+            self._unavailable["KubeletConfiguration"] = "not read from a cluster (it is not an API object)"
         folded = self.owners.folded
         if folded:
             parts = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(folded.items()))
@@ -260,14 +268,14 @@ class ClusterSource(Source):
 
     def _groups_wanted(self) -> frozenset[str] | None:
         known = {k.kind for k in CATALOGUE}
-        if any(kind not in known for kind in self.kinds):
+        if any(kind not in known for kind in self.api_kinds):
             return None  # a custom rule names a kind we do not know: look everywhere
-        return frozenset(g for kind in self.kinds for g in catalogue_groups(kind))
+        return frozenset(g for kind in self.api_kinds for g in catalogue_groups(kind))
 
     def _resolve(self, discovery: Discovery) -> tuple[list[ApiResource], list[CoverageGap]]:
         found: list[ApiResource] = []
         gaps: list[CoverageGap] = []
-        for kind in sorted(self.kinds):
+        for kind in sorted(self.api_kinds):
             groups = catalogue_groups(kind)
             if groups:
                 matches = [r for g in groups if (r := discovery.get(g, kind)) is not None]
