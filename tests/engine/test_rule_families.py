@@ -24,6 +24,7 @@ FAMILIES = {
     "versions": ("version-currency", "version-"),
     "resources": ("resource-governance", "resources-"),
     "controlplane": ("control-plane", "controlplane-"),
+    "kubelet": ("kubelet", "kubelet-"),
 }
 # Ids older than the prefix rule, kept so users' configs, suppressions and baselines keep working.
 UNPREFIXED = frozenset(
