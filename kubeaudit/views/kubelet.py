@@ -27,11 +27,11 @@ at where it is written or, when absent, at the nearest enclosing field that is.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kubeaudit.model import Path, Resource
 from kubeaudit.views.base import Target
+from kubeaudit.views.controlplane import go_duration_seconds as parse_go_duration
 from kubeaudit.views.registry import ResourceView, Shared, register
 
 API_VERSION = "kubelet.config.k8s.io/v1beta1"
@@ -53,28 +53,9 @@ SETTINGS: dict[str, tuple[Path, Any]] = {
 }
 WRITTEN, DEFAULTED, RUNNING = "as written", "the kubelet's default", "running configuration"
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def go_duration_seconds(text: Any) -> float | None:
-    """Seconds in a Go duration string ("4h0m0s", "5m", "1.5h", "0"), None if it is not one."""
-    if not isinstance(text, str):
-        return None
-    body = text.strip()
-    sign = -1.0 if body.startswith("-") else 1.0
-    body = body.lstrip("+-")
-    if body == "0":
-        return 0.0
-    if not body:
-        return None
-    total, at = 0.0, 0
-    for match in _DURATION_PART.finditer(body):
-        if match.start() != at:
-            return None
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        at = match.end()
-    return sign * total if at == len(body) else None
+def go_duration_seconds(value: Any) -> int | float | None:
+    """Seconds in a Go duration ("4h0m0s", "5m", "0"), as the kubelet parses it; None if it is not one."""
+    return parse_go_duration(value) if isinstance(value, str) else None
 
 
 def _lookup(data: Any, path: Path) -> tuple[bool, Any]:
