@@ -57,7 +57,14 @@ def test_refused_requests_never_reach_the_server(cluster: ApiServerHandle) -> No
             source.transport.get(path, accept=accept)
     with pytest.raises(UnsafeRequest):
         source.transport.get("/api/v1/pods", {"watch": "true"})
-    assert cluster.requests() == []
+    # The refused requests, by what they ask: the log may still gain the line of a request made
+    # before the clear (GET /version, logged once answered), which a loaded machine can delay.
+    refused = [
+        r
+        for r in cluster.requests()
+        if "secrets" in r["path"] or (r["path"] == "/api/v1/pods" and "watch" in r["query"])
+    ]
+    assert refused == []
 
 
 def test_only_the_transport_talks_to_the_server() -> None:
