@@ -152,6 +152,7 @@ def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Conf
         max_pages=args.max_pages,
         max_response_mib=args.max_response_mib,
         concurrency=args.concurrency,
+        read_kubelet_config=args.read_kubelet_config,
     )
     sources = open_cluster_sources(cluster)
     progress = progress_for(sys.stderr)

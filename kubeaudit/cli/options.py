@@ -198,3 +198,10 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--concurrency", type=positive(int), default=4, metavar="N", help="kinds listed at once (default: 4)"
     )
+    group.add_argument(
+        "--read-kubelet-config", action="store_true",
+        help="also read each node's running kubelet configuration (GET /api/v1/nodes/NAME/proxy/configz) for the "
+        "kubelet rules. WARNING: this needs get on nodes/proxy, a permission as strong as exec in every pod "
+        "of every node; grant it to the scanner only for such a run (default: off; the kubelet rules are then "
+        "not evaluated in cluster mode)",
+    )  # fmt: skip

@@ -298,6 +298,10 @@ def start_apiserver(
         manifests = [manifests]
     wd = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="kubeaudit-apiserver-"))
     wd.mkdir(parents=True, exist_ok=True)
+    kubelet_configs = options.pop("kubelet_configs", None)  # node -> configz answer (see server.py)
+    if kubelet_configs is not None:
+        (wd / "kubelet-configs.json").write_text(json.dumps(kubelet_configs))
+        extra_args = [*extra_args, "--kubelet-configs", str(wd / "kubelet-configs.json")]
     certs = generate_bundle(wd / "pki", tuple(dict.fromkeys((host, "127.0.0.1", "::1", "localhost"))))
     state_file, request_log = wd / "state.json", wd / "requests.jsonl"
     request_log.touch()

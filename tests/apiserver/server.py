@@ -1000,6 +1000,22 @@ class ServerConfig:
     watch_timeout: float = 1.0
     max_limit: int = 0  # 0 = unlimited page size
     remaining_count: bool = True  # metadata.remainingItemCount on lists that have more
+    # node name -> what its kubelet answers at /configz through the node proxy: a configuration,
+    # or "forbidden" (403 on nodes/proxy for that node), "unreachable" (503), "malformed".
+    kubelet_configs: dict[str, Any] = field(default_factory=dict)
+
+
+# What a node's kubelet answers at /configz when --kubelet-configs says nothing of it: the
+# v1beta1 defaults, with client certificate rotation on (as kubeadm writes it).
+DEFAULT_KUBELET_CONFIG: JSON = {
+    "enableServer": True, "syncFrequency": "1m0s", "address": "0.0.0.0", "port": 10250,
+    "rotateCertificates": True, "serverTLSBootstrap": False,
+    "authentication": {"x509": {"clientCAFile": "/etc/kubernetes/pki/ca.crt"},
+                       "webhook": {"enabled": True, "cacheTTL": "2m0s"}, "anonymous": {"enabled": False}},
+    "authorization": {"mode": "Webhook", "webhook": {"cacheAuthorizedTTL": "5m0s", "cacheUnauthorizedTTL": "30s"}},
+    "eventRecordQPS": 50, "eventBurst": 100, "streamingConnectionIdleTimeout": "4h0m0s",
+    "makeIPTablesUtilChains": True, "protectKernelDefaults": False, "featureGates": {},
+}
 
 
 class ApiServer(ThreadingHTTPServer):
@@ -1274,12 +1290,36 @@ class Handler(BaseHTTPRequestHandler):
         if rt is None or (namespace is not None and not rt.namespaced):
             self._not_found()
             return
-        if len(rest) == 1:
+        if group == "" and rest[0] == "nodes" and len(rest) == 4 and rest[2:] == ["proxy", "configz"]:
+            self._configz(rest[1])
+        elif len(rest) == 1:
             self._resource_request(rt, namespace, None)
         elif len(rest) == 2 and (namespace is not None or not rt.namespaced):
             self._resource_request(rt, namespace, rest[1])
         else:
             self._not_found()  # subresources (status, log, scale, ...) are not served
+
+    # -- the node proxy: a kubelet's /configz ------------------------------------------------------
+    def _configz(self, node: str) -> None:
+        config = self.server.config
+        nodes = self.server.cluster.registry.by_plural.get(("", "v1", "nodes"))
+        if nodes is None or self.server.cluster.get(nodes, None, node) is None:
+            self._send_status(status_object(404, "NotFound", f'nodes "{node}" not found',
+                                            {"name": node, "kind": "nodes"}))
+            return
+        answer = config.kubelet_configs.get(node, DEFAULT_KUBELET_CONFIG)
+        if answer == "forbidden" or config.faults.forbidden(nodes, None):
+            self._send_status(status_object(
+                403, "Forbidden", f'nodes "{node}" is forbidden: User "{config.user}" cannot get resource '
+                f'"nodes/proxy" in API group "" at the cluster scope', {"name": node, "kind": "nodes"}))
+        elif answer == "unreachable":
+            self._send_status(status_object(
+                503, "ServiceUnavailable",
+                f"error trying to reach service: dial tcp 10.0.0.1:10250: connect: connection refused ({node})"))
+        elif answer == "malformed":
+            self._send_json({"kubeletconfig": "not an object"})
+        else:
+            self._send_json({"kubeletconfig": answer})
 
     # -- resources --------------------------------------------------------------------------------
     def _resource_request(self, rt: ResourceType, namespace: str | None, name: str | None) -> None:
@@ -1530,6 +1570,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not add system namespaces and per-namespace default ServiceAccounts")
     p.add_argument("--no-defaulting", action="store_true", help="serve objects without apiserver defaulting")
     p.add_argument("--watch-timeout", type=float, default=1.0, help="max seconds a watch stays open")
+    p.add_argument("--kubelet-configs", type=Path, metavar="FILE",
+                   help='JSON: node name -> its /configz kubeletconfig, or "forbidden", "unreachable", "malformed"')
     p.add_argument("--verbose", "-v", action="store_true", help="access log and connection errors on stderr")
     return p
 
@@ -1549,7 +1591,8 @@ def make_server(args: argparse.Namespace) -> ApiServer:
         raise SystemExit("at least one --token is required")
     config = ServerConfig(tokens=tuple(args.token), user=args.user, git_version=args.git_version, faults=faults,
                           request_log=args.request_log, verbose=args.verbose, watch_timeout=args.watch_timeout,
-                          max_limit=args.max_limit, remaining_count=not args.no_remaining_count)
+                          max_limit=args.max_limit, remaining_count=not args.no_remaining_count,
+                          kubelet_configs=json.loads(args.kubelet_configs.read_text()) if args.kubelet_configs else {})
     tls = None
     if args.cert or args.key:
         if not (args.cert and args.key):

@@ -49,3 +49,12 @@ def test_cronjob_runs_a_cluster_scan_with_json_output() -> None:
 
 def test_deploy_folder_is_only_manifests() -> None:
     assert {p.suffix for p in Path(DEPLOY).iterdir()} == {".yaml"}
+
+
+def test_the_shipped_role_and_cronjob_never_read_kubelet_configuration() -> None:
+    """nodes/proxy is as strong as exec on every node: --read-kubelet-config stays an explicit opt-in."""
+    granted = {(g, r) for rule in _role()["rules"] for g in rule["apiGroups"] for r in rule["resources"]}  # type: ignore[index]
+    assert not [r for g, r in granted if g == "" and r in ("nodes/proxy", "nodes/*", "*")]
+    cronjob = yaml.safe_load((DEPLOY / "cronjob.yaml").read_text(encoding="utf-8"))
+    [container] = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert "--read-kubelet-config" not in container["args"]

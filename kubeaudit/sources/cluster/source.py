@@ -34,6 +34,8 @@ from kubeaudit.sources.cluster.kinds import (
     kinds_for_rules,
 )
 from kubeaudit.sources.cluster.listing import DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, Page, list_pages
+from kubeaudit.sources.cluster.nodeconfig import KIND as KUBELET_CONFIG
+from kubeaudit.sources.cluster.nodeconfig import OPT_IN, read_node_configs
 from kubeaudit.sources.cluster.owners import TIERS, ClusterOrigin, OwnerIndex
 from kubeaudit.sources.cluster.progress import NoProgress, Progress
 from kubeaudit.sources.cluster.tiers import TierQueue
@@ -74,6 +76,8 @@ class ClusterOptions:
     attempts: int = DEFAULT_ATTEMPTS  # per request, for 429, 5xx and network errors
     backoff: float = 0.25  # seconds before the first retry; doubles each time
     service_account_dir: str | None = None  # in-cluster token and CA; None: where Kubernetes mounts them
+    # Each node's kubelet configuration through the node proxy (needs nodes/proxy: see nodeconfig.py).
+    read_kubelet_config: bool = False
 
 
 def open_cluster_sources(options: ClusterOptions, progress: Progress | None = None) -> list[ClusterSource]:
@@ -115,6 +119,13 @@ def open_cluster_sources(options: ClusterOptions, progress: Progress | None = No
     if problems:
         raise ClusterError(problems)
     return sources
+
+
+def failure_reason(error: ApiError) -> str:
+    """How a coverage gap states a failed request (a 403 with the server's own words)."""
+    if error.forbidden:
+        return f"forbidden (403): {error.message}" if error.message else "forbidden (403)"
+    return error.describe()
 
 
 @dataclass(slots=True)
@@ -256,8 +267,8 @@ class ClusterSource(Source):
         # must not hold back the tiers the other rules read.
         tiers.append([_Task(res, served=True) for res in served])
         yield from self._run(tiers, namespaces)
-        if "KubeletConfiguration" in self.kinds:
-            self._unavailable["KubeletConfiguration"] = "not read from a cluster (it is not an API object)"
+        if KUBELET_CONFIG in self.kinds:
+            yield from self._kubelet_configs()
         folded = self.owners.folded
         if folded:
             parts = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(folded.items()))
@@ -486,6 +497,39 @@ class ClusterSource(Source):
             stop.set()
             self.transport.cancelled.set()
 
+    def _kubelet_configs(self) -> Iterator[Batch]:
+        """Each listed node's running kubelet configuration (opt-in), a few nodes per batch."""
+        if not self.options.read_kubelet_config:
+            self._unavailable[KUBELET_CONFIG] = f"not read: needs {OPT_IN} (and get on nodes/proxy)"
+            return
+        if "Node" in self._unavailable:
+            self._unavailable[KUBELET_CONFIG] = f"nodes could not be listed ({self._unavailable['Node']})"
+            return
+        nodes = sorted(self.facts.nodes)
+        label = "kubelet configurations (nodes/proxy)"
+        batch = Batch()
+        self.transport.cancelled.clear()  # the listing above stopped its own requests, not these
+        for read, answer in enumerate(read_node_configs(self.transport.get, nodes, self.options.concurrency), 1):
+            what = f"kubelet configuration of node {answer.node}"
+            if answer.error is not None:
+                reason = failure_reason(answer.error)
+                self._unavailable.setdefault(KUBELET_CONFIG, f"{what}: {reason.split(':')[0]}")
+                batch.gaps.append(CoverageGap(what, reason, self.context))
+            elif answer.config is None:
+                self._unavailable.setdefault(KUBELET_CONFIG, f"{what}: malformed")
+                batch.errors.append(ScanError(self.name, f"{what}: {answer.problem}: not scanned"))
+            else:
+                origin = ClusterOrigin(source=self.name, context=self.context, owned=None)
+                config = answer.config
+                api_version = str(config["apiVersion"])
+                batch.resources.append(Resource(api_version, KUBELET_CONFIG, answer.node, None, config, origin))
+            self.progress.listing(self.context, label, read, len(nodes))
+            if len(batch.resources) + len(batch.gaps) + len(batch.errors) >= 100:
+                yield batch
+                batch = Batch()
+        self.progress.done(self.context, label)
+        yield batch
+
     def _fallback_finished(
         self, task: _Task, error: ApiError | None, fallbacks: dict[str, _Fallback]
     ) -> Iterator[Batch]:
@@ -515,9 +559,7 @@ class ClusterSource(Source):
     def _gap(self, task: _Task, error: ApiError) -> CoverageGap:
         res = task.resource
         what = f"{task.label} in namespace {task.namespace}" if task.namespace else task.label
-        reason = error.describe()
-        if error.forbidden:
-            reason = f"forbidden (403): {error.message}" if error.message else "forbidden (403)"
+        reason = failure_reason(error)
         if not task.served:  # an unread deprecated version hides only the findings about it: the gap says so
             self._unavailable.setdefault(res.kind, f"{what}: {reason.split(':')[0]}")  # the gap has the details
         return CoverageGap(what, reason, self.context)

@@ -77,6 +77,9 @@ def check_read_only(method: str, path: str, query: Mapping[str, str | int] | Non
     extra = sorted(set(query or {}) - QUERY_PARAMETERS)
     if extra:
         raise UnsafeRequest(f"{path}: query parameter {', '.join(extra)} is never sent (lists only, no watch)")
+    if "proxy" in segments and not (len(segments) == 7 and segments[1:4] == ["api", "v1", "nodes"]
+                                    and segments[5:] == ["proxy", "configz"]):  # fmt: skip
+        raise UnsafeRequest(f"{path}: the only proxied request is a node's /configz")
     resource, named = _core_resource(segments)
     if resource == "secrets" and (named or accept != METADATA_LIST):
         raise UnsafeRequest(f"{path}: secrets are only ever listed as metadata (Accept: {METADATA_LIST})")
