@@ -1147,6 +1147,16 @@ def kustomization(ctx: Ctx, resources_: list[str]) -> str:
     return dump_yaml(doc, False)
 
 
+# The JSON 6902 patch a kustomization may name (kubeaudit renders overlays, so it must exist).
+REPLICAS_PATCH = "- op: add\n  path: /spec/replicas\n  value: 3\n"
+
+
+def add_kustomization(corpus: Corpus, folder: str, text: str) -> None:
+    corpus.add(f"{folder}/kustomization.yaml", text)
+    if "replicas-patch.yaml" in text:
+        corpus.add(f"{folder}/replicas-patch.yaml", REPLICAS_PATCH)
+
+
 def other_yaml(ctx: Ctx) -> str:
     """Files a repository keeps next to manifests: CI config, docs metadata."""
     rng = ctx.rng
@@ -1374,14 +1384,17 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
             base = f"{root}/{ctx.app}/base"
             docs = bundle(ctx, min(left, rng.randint(2, 4)))
             corpus.count(docs)
-            names = []
+            names: list[str] = []
             for d in docs:
-                names.append(f"{d['kind'].lower()}.yaml")
-                corpus.add(f"{base}/{names[-1]}", render_docs([d], rng))
-            corpus.add(f"{base}/kustomization.yaml", kustomization(ctx, names))
+                name = f"{d['kind'].lower()}.yaml"
+                # A second resource of a kind overwrites the first's file, as it always has; the
+                # kustomization lists the file once (kustomize refuses a resource listed twice).
+                names.extend([] if name in names else [name])
+                corpus.add(f"{base}/{name}", render_docs([d], rng))
+            add_kustomization(corpus, base, kustomization(ctx, names))
             for env in rng.sample(ENVS, rng.randint(1, 2)):
                 overlay = f"{root}/{ctx.app}/overlays/{env}"
-                corpus.add(f"{overlay}/kustomization.yaml", kustomization(ctx, ["../../base"]))
+                add_kustomization(corpus, overlay, kustomization(ctx, ["../../base"]))
                 if rng.random() < 0.5 and corpus.resources < n_resources:
                     patch = BUILDERS[rng.choice(("ConfigMap", "NetworkPolicy", "Service"))](ctx)
                     corpus.count([patch])

@@ -45,6 +45,7 @@ class ScanOptions:
     allow_partial: bool = False
     sources: list[Source] | None = None  # instead of paths (e.g. live clusters)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # a bigger manifest file is not read, and is reported
+    stdin_filename: str | None = None  # what reports call standard input ("-"); None: <stdin>
     # The files are everything there is (a role not in them does not exist); None: the config's.
     strict_inputs: bool | None = None
     # Report (and gate on) only findings at or above this severity; None: all of them.
@@ -136,7 +137,15 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     sources = (
         options.sources
         if options.sources is not None
-        else [ManifestSource(options.paths, config.is_excluded, options.max_file_bytes, options.render)]
+        else [
+            ManifestSource(
+                options.paths,
+                config.is_excluded,
+                options.max_file_bytes,
+                options.render,
+                stdin_filename=options.stdin_filename,
+            )
+        ]
     )
     for source in sources:
         source.narrow_to(rules)

@@ -223,6 +223,7 @@ def sort_key(finding: Finding) -> tuple[object, ...]:
     origin = finding.resource.origin
     return (
         origin.source,
+        origin.rendered.project if origin.rendered is not None else "",
         finding.resource.namespace or "",
         origin.document or 0,
         finding.line or 0,

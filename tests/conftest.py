@@ -28,6 +28,9 @@ if "KUBEAUDIT_CACHE_DIR" not in os.environ:
     os.environ["KUBEAUDIT_CACHE_DIR"] = _CACHE_DIR = tempfile.mkdtemp(prefix="kubeaudit-test-cache-")
     atexit.register(shutil.rmtree, _CACHE_DIR, True)
 FIXTURES = REPO / "fixtures"
+# A repository as users have them: plain manifests, a Kustomize base with two overlays (and a
+# Helm chart); `# ruleid:` markers say where each finding must be reported.
+REPOSITORY = FIXTURES / "repository"
 RULE_FIXTURES = FIXTURES / "rules"
 BAD_INPUT = REPO / "tests" / "data" / "bad-input"
 # The day tests whose result depends on the date (end of life, stale reference data) judge with
@@ -36,6 +39,21 @@ BAD_INPUT = REPO / "tests" / "data" / "bad-input"
 # goes stale (a note in every report) 180 days after its `updated` date.
 AS_OF = "2026-12-01"
 AS_OF_DAY = dt.date.fromisoformat(AS_OF)
+
+
+def marked_lines(root: Path, folders: list[Path] | None = None) -> set[tuple[str, int, str]]:
+    """(file relative to root, line, rule id) of every `# ruleid:` marker in the files of the
+    folders (default: everything under root), as `kubeaudit rules test` reads them."""
+    from kubeaudit.testing import MARKER, expected_lines
+
+    files = [p for folder in folders for p in folder.iterdir()] if folders else list(root.rglob("*"))
+    marked = set()
+    for path in sorted(p for p in files if p.is_file()):
+        text = path.read_text(encoding="utf-8")
+        for rule_id in set(MARKER.findall(text)):
+            where = path.relative_to(root).as_posix()
+            marked |= {(where, line, rule_id) for line in expected_lines(text, rule_id)}
+    return marked
 
 
 @dataclass

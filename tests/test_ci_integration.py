@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, REPOSITORY, marked_lines
 
 WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
 ACTION = REPO / "action.yml"
@@ -230,10 +230,12 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
 # --- the action's scan script, for real ----------------------------------------------------------------------------
 
 
-def _run_scan_step(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """Run the action's scan step with bash as GitHub does: its script, and its env with the expressions
-    resolved (inputs from their defaults or **inputs, the install step's output to this Python).
-    Returns the process and the step outputs it wrote to $GITHUB_OUTPUT."""
+def _run_scan_step(
+    tmp_path: Path, cwd: Path = REPO, **inputs: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Run the action's scan step with bash as GitHub does, in the checkout `cwd`: its script, and its
+    env with the expressions resolved (inputs from their defaults or **inputs, the install step's output
+    to this Python). Returns the process and the step outputs it wrote to $GITHUB_OUTPUT."""
     action = _load(ACTION)
     step = next(step for step in action["runs"]["steps"] if step.get("id") == "scan")
     values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
@@ -258,7 +260,7 @@ def _run_scan_step(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedP
     script = tmp_path / "scan.sh"
     script.write_text(step["run"], encoding="utf-8")
     # The command line GitHub uses for `shell: bash`.
-    process = _run("bash", "--noprofile", "--norc", "-eo", "pipefail", str(script), cwd=REPO, env=env)
+    process = _run("bash", "--noprofile", "--norc", "-eo", "pipefail", str(script), cwd=cwd, env=env)
     outputs = dict(line.split("=", 1) for line in github_output.read_text(encoding="utf-8").splitlines())
     return process, outputs
 
@@ -313,6 +315,51 @@ def test_action_scan_does_not_evaluate_inputs(tmp_path: Path) -> None:
     assert not marker.exists()
     assert process.returncode == 2, process.stdout + process.stderr  # a usage error, not "findings"
     assert outputs["sarif-file"] == str(tmp_path / "kubeaudit.sarif")
+
+
+def test_action_scan_with_its_defaults_annotates_a_repository_of_overlays_on_base_and_patch_lines(
+    tmp_path: Path,
+) -> None:
+    """`paths: .` on a repository with a Kustomize base and overlays: each overlay rendered, each
+    finding on the base or patch line that wrote the field, every result with a file location."""
+    sarif = tmp_path / "kubeaudit.sarif"
+    process, outputs = _run_scan_step(tmp_path, cwd=REPOSITORY, sarif_file=str(sarif), fail_on="high")
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert outputs == {"sarif-file": str(sarif), "exit-code": "1"}
+    assert "Not scanned" not in process.stdout and "Coverage gaps" not in process.stdout
+    _assert_valid_sarif(sarif)
+    results = json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    where = [r["locations"][0]["physicalLocation"] for r in results]
+    assert all(w["artifactLocation"]["uri"] and w["region"]["startLine"] for w in where)
+    marked = marked_lines(REPOSITORY)
+    rules = {rule for _, _, rule in marked}
+    got = {
+        (w["artifactLocation"]["uri"], w["region"]["startLine"], r["ruleId"])
+        for r, w in zip(results, where, strict=True)
+        if r["ruleId"] in rules
+    }
+    assert got == marked
+
+
+def test_pre_commit_hook_judges_a_changed_patch_as_its_overlay_renders_it() -> None:
+    """What pre-commit runs for a commit that changes a patch and a plain manifest: the hook's
+    entry with the changed files; the patch is judged inside its overlay, never alone."""
+    hook = next(h for h in _load(HOOKS) if h["id"] == "kubeaudit")
+    changed = ["kustomize/overlays/prod/capabilities.yaml", "manifests/worker.yaml"]
+    assert all(re.search(hook["files"], name) for name in changed)
+    entry = [sys.executable, "-m", *shlex.split(hook["entry"])]
+    process = _run(*entry, "--no-config", "-f", "json", *changed, cwd=REPOSITORY, env={**os.environ, "NO_COLOR": "1"})
+    assert process.returncode == 1, process.stdout + process.stderr
+    report = json.loads(process.stdout)
+    assert report["complete"] and report["inputs"] == ["kustomize/overlays/prod", "manifests"]
+    located = {
+        (f["location"].get("file", f["location"]["source"]), f["location"]["line"], f["ruleId"])
+        for f in report["findings"]
+    }
+    assert ("kustomize/overlays/prod/capabilities.yaml", 14, "pss-baseline-capabilities") in located
+    assert ("kustomize/overlays/prod/kustomization.yaml", 13, "pss-baseline-host-namespaces") in located
+    assert ("manifests/worker.yaml", 20, "pss-baseline-privileged") in located
+    assert not any(f["resource"]["name"].startswith("dev-") for f in report["findings"])  # the other overlay
 
 
 def test_action_scan_refuses_a_sarif_path_that_would_forge_outputs(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from kubeaudit.engine.selection import SelectionError
 from kubeaudit.model import ScanError, ScanResult
 from kubeaudit.sources.cluster.progress import Progress
 from kubeaudit.sources.manifests import MIB, STDIN, display_path
-from kubeaudit.sources.projects import Project, walk_inputs
+from kubeaudit.sources.projects import Project, enclosing_project, walk_inputs
 from kubeaudit.sources.render import RenderOptions
 
 
@@ -58,14 +58,16 @@ def _plural(count: int, word: str) -> str:
 
 
 def folders_of(paths: Sequence[str]) -> list[str]:
-    """--folder-context: the folder of each file (a folder stays itself), each once, and none
-    that another one already holds (folders are walked recursively)."""
+    """--folder-context: the folder of each file (a folder stays itself; a file of a chart or an
+    overlay gives the chart or overlay), each once, and none that another one already holds
+    (folders are walked recursively)."""
     folders: list[str] = []
     for path in paths:
         if path == STDIN:
             folders.append(path)
             continue
         folder = os.path.normpath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+        folder = os.path.normpath(enclosing_project(folder))  # a template's chart, a patch's overlay
         if folder not in folders:
             folders.append(folder)
     real = {f: os.path.realpath(f) for f in folders if f != STDIN}
@@ -93,6 +95,7 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         allow_partial=args.allow_partial,
         max_file_bytes=int(args.max_file_size * MIB),
         jobs=args.jobs,
+        stdin_filename=args.stdin_filename,
         pss_version=args.pss_version,
         target_version=args.target_version,
         as_of=args.as_of,
@@ -129,6 +132,10 @@ def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Conf
             raise UsageError(f"{', '.join(used)} only {verb} to a live cluster: add --cluster")
         if not args.paths:
             raise UsageError("nothing to scan: give PATHs (files, directories, - for stdin) or --cluster")
+        if args.stdin_filename is not None and STDIN not in args.paths:
+            raise UsageError("--stdin-filename names what standard input holds: add - to the PATHs")
+        if args.stdin_filename is not None and not args.stdin_filename.strip():
+            raise UsageError("--stdin-filename must not be empty")
         check_paths(args.paths, config)
         for values in args.helm_values:
             if not os.path.isfile(values):
@@ -139,6 +146,8 @@ def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Conf
     chart_flags = [f for f in ("helm_values", "helm_set", "helm_release_name", "helm_namespace") if getattr(args, f)]
     if chart_flags:
         raise UsageError(f"--{chart_flags[0].replace('_', '-')} applies to charts among the PATHs, not to --cluster")
+    if args.stdin_filename is not None:
+        raise UsageError("--stdin-filename applies to standard input, not to a live cluster")
     from kubeaudit.sources.cluster.progress import progress_for
     from kubeaudit.sources.cluster.source import ClusterOptions, open_cluster_sources
 

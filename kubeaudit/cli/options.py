@@ -35,6 +35,11 @@ def add_paths_argument(parser: argparse.ArgumentParser) -> None:
         help="scan the folder of each file named (once each), so that a file is judged with the NetworkPolicies, "
         "roles and bindings beside it (for hooks that pass only the changed files)",
     )  # fmt: skip
+    parser.add_argument(
+        "--stdin-filename", default=None, metavar="NAME",
+        help="the file standard input (-) holds, as reports should name it: SARIF results then point at it, "
+        "so GitHub can annotate it (default: <stdin>; SARIF points at the repository root)",
+    )  # fmt: skip
     add_chart_options(parser)
 
 

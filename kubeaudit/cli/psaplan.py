@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     default_version = admission.default_version("enforce")
     options = ScanOptions(
         paths=list(args.paths),
+        stdin_filename=args.stdin_filename,
         config_path=args.config,
         use_config=not args.no_config,
         pss_version=args.pss_version,

@@ -78,7 +78,9 @@ def _resource_heading(finding: Finding) -> str:
         owned = f" ({pods} pod{'' if pods == 1 else 's'})" if pods else ""
         return f"{resource.kind}/{resource.name}{owned}"
     in_namespace = f" in namespace {resource.namespace}" if resource.namespace else ""
-    return f"{resource.kind}/{resource.name}{in_namespace}"
+    rendered = where.rendered
+    by = f" (rendered from {rendered.project} by {rendered.tool}, document {rendered.document})" if rendered else ""
+    return f"{resource.kind}/{resource.name}{in_namespace}{by}"
 
 
 def _group_heading(finding: Finding) -> str:
@@ -92,7 +94,7 @@ def _group_heading(finding: Finding) -> str:
 
 def _resource_key(finding: Finding) -> tuple[object, ...]:
     origin = finding.resource.origin
-    return (origin.document, origin.base_path, finding.resource.ref)
+    return (origin.document, origin.base_path, origin.rendered, finding.resource.ref)
 
 
 def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppressed: bool = False) -> None:
@@ -177,7 +179,8 @@ def _print_suppressed(out: Console, title: str, findings: list[Finding], width: 
         assert finding.suppression is not None
         sup = finding.suppression
         until = f", until {sup.expires}" if sup.expires else ""
-        where = f"{finding.resource.origin.source}:{finding.line}" if finding.line else finding.resource.origin.source
+        source = finding.file or finding.resource.origin.source
+        where = f"{source}:{finding.line}" if finding.line else source
         text = f"{where} {finding.resource.ref} {finding.rule_id} [{sup.source}: {sup.justification}{until}]"
         _print_wrapped(out, Text("  ", style="dim"), Text(printable(text), style="dim"), 4, width)
     out.print()

@@ -31,6 +31,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             location["rendered"] = {
                 "tool": rendered.tool,
                 "project": rendered.project,
+                "manifest": rendered.manifest,
                 "document": rendered.document,
                 "line": rendered.line,
             }

@@ -68,10 +68,12 @@ def _fails(finding: Finding, fail_on: str | None) -> bool:
 def _resource_case(rule_id: str, findings: Sequence[Finding], fail_on: str | None = None) -> _Case:
     first = findings[0]
     resource = first.resource
-    case = _Case(classname=rule_id, name=f"{resource.ref} ({resource.origin.source})")
+    rendered = resource.origin.rendered
+    via = f", rendered from {rendered.project}" if rendered is not None else ""
+    case = _Case(classname=rule_id, name=f"{resource.ref} ({resource.origin.source}{via})")
     where = resource.origin.location()
     if where.file is not None:
-        case.attrs["file"] = where.file
+        case.attrs["file"] = first.file or where.file
         if first.line:
             case.attrs["line"] = str(first.line)
     active = [f for f in findings if f.suppression is None]
@@ -109,7 +111,7 @@ def _rule_cases(
     groups: dict[tuple[Any, ...], list[Finding]] = {}
     for finding in sorted(findings, key=_finding_order):
         origin = finding.resource.origin
-        key = (origin.source, origin.document, origin.context, finding.resource.ref)
+        key = (origin.source, origin.document, origin.context, origin.rendered, finding.resource.ref)
         groups.setdefault(key, []).append(finding)
     return [_resource_case(rule_id, group, fail_on) for group in groups.values()]
 

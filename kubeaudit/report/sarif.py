@@ -39,6 +39,9 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL_NAME = "kubeaudit"
 SRCROOT = "%SRCROOT%"
+# Where a result from standard input without --stdin-filename points: the repository's root
+# folder, relative to %SRCROOT% (GitHub needs an artifact location on every result).
+REPOSITORY_ROOT = "."
 FINGERPRINT_KEY = "kubeaudit/v1"
 K8S_SCHEME = "k8s"
 STDIN_DISPLAY = "<stdin>"  # what kubeaudit.sources.manifests shows for "-"
@@ -220,6 +223,11 @@ def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
     elif where.context is not None:
         uri = cluster_uri(where.context, resource.namespace, resource.kind, resource.name)
         physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri))
+    if physical is None:
+        # Standard input without --stdin-filename: GitHub rejects a whole upload if a result has
+        # no physical location, so the result is pinned to the repository itself.
+        root = om.ArtifactLocation(uri=REPOSITORY_ROOT, uri_base_id=SRCROOT)
+        physical = om.PhysicalLocation(artifact_location=root)
     return om.Location(physical_location=physical, logical_locations=_logical_locations(finding))
 
 
@@ -231,7 +239,11 @@ def _related_locations(finding: Finding, artifacts: Artifacts) -> list[om.Locati
     via = finding.position.via if finding.position is not None else None
     artifact = artifacts(where.file) if where.file is not None and via is not None else None
     if via is not None and artifact is not None:
-        message = "The template line that prints the value set here."
+        message = (
+            "The template line that prints the value set here."
+            if where.rendered is not None and where.rendered.tool == "helm"
+            else "Where the base declares the resource's field (or its nearest parent) that this patch sets."
+        )
         related.append(
             om.Location(
                 id=len(related) + 1,

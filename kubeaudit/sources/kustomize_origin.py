@@ -1,18 +1,23 @@
 """Where a resource `kubectl kustomize` rendered was written: the base file its origin
-annotation names, and the document in it that declares the resource."""
+annotation names and the document in it that declares the resource; and, field by field, the
+patch that set a field (kubeaudit.sources.kustomize_patches), else the field in the base, else
+the nearest field the base has (at worst the resource's start)."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
 from kubeaudit.model import Locator, Origin, Path, Position, RenderedFrom, Resource
+from kubeaudit.sources.kustomize_patches import PATCH_TRANSFORMERS, Patch, patches_of
 from kubeaudit.sources.manifests import ManifestFile, ParsedFile, display_path, parse_file
 from kubeaudit.sources.projects import Project
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 
 
 class OriginMapper:
@@ -22,6 +27,7 @@ class OriginMapper:
         self.project = project
         self.wrapper = wrapper  # origin paths are relative to the wrapper kustomization's folder
         self._files: dict[str, ParsedFile] = {}
+        self._patches: dict[str, list[Patch]] = {}
 
     def origin(self, data: dict[str, Any], rendered: RenderedFrom, locator: Locator) -> Origin:
         annotation = _annotation(data, ORIGIN_ANNOTATION)
@@ -29,18 +35,31 @@ class OriginMapper:
         if isinstance(path, str) and not annotation.get("repo"):
             declared = self._declared(self._resolve(path), data)
             if declared is not None:
-                return Origin(
-                    declared.origin.source,
-                    declared.origin.document,
-                    declared.origin.base_path,
-                    declared.origin.locator,
-                    rendered=rendered,
-                )
+                locator = FieldLocator(data, declared, self._patches_for(data))
+                return Origin(declared.origin.source, declared.origin.document, (), locator, rendered=rendered)
         configured_in = annotation.get("configuredIn")
         if isinstance(configured_in, str):  # made by a generator (configMapGenerator...)
             source = display_path(self._resolve(configured_in))
             return Origin(source, 0, (), _Fixed(Position(1, 1)), rendered=rendered)
         return Origin(self.project.manifest_display, 0, (), _Fixed(Position(1, 1)), rendered=rendered)
+
+    def _patches_for(self, data: dict[str, Any]) -> list[Patch]:
+        """The patches that may have changed this resource, the last applied first: those of
+        the kustomization files its transformations annotation names as patching it."""
+        transformations = _annotation(data, TRANSFORMATIONS_ANNOTATION, list)
+        files = []
+        for step in transformations:
+            if not isinstance(step, dict) or not isinstance(step.get("configuredIn"), str):
+                continue
+            by = step.get("configuredBy")
+            if isinstance(by, dict) and by.get("kind") in PATCH_TRANSFORMERS:
+                files.append(self._resolve(step["configuredIn"]))
+        found: list[Patch] = []
+        for file in dict.fromkeys(files):
+            if file not in self._patches:
+                self._patches[file] = patches_of(os.path.dirname(file), file)
+            found.extend(p for p in self._patches[file] if p.target.selects(data))
+        return found[::-1]
 
     def _resolve(self, path: str) -> str:
         return os.path.normpath(os.path.join(self.wrapper, path))
@@ -61,17 +80,68 @@ class OriginMapper:
         return max(named, key=lambda r: len(r.name)) if named else same_kind[0]
 
 
-def _annotation(data: dict[str, Any], key: str) -> dict[str, Any]:
+def _annotation(data: dict[str, Any], key: str, kind: type = dict) -> Any:
+    """A build annotation's YAML value (a mapping, or a list), empty when absent or unreadable."""
     metadata = data.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     text = annotations.get(key) if isinstance(annotations, dict) else None
     if not isinstance(text, str):
-        return {}
+        return kind()
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError:
-        return {}
-    return value if isinstance(value, dict) else {}
+        return kind()
+    return value if isinstance(value, kind) else kind()
+
+
+class FieldLocator:
+    """A rendered resource's fields in the files they were written in: the last patch that set
+    a field with the value rendered, else the base's declaration (list items matched by name)."""
+
+    __slots__ = ("_declared", "_patches", "_rendered")
+
+    def __init__(self, rendered: dict[str, Any], declared: Resource, patches: list[Patch]) -> None:
+        self._rendered = rendered
+        self._declared = declared
+        self._patches = patches
+
+    def position(self, path: Path) -> Position | None:
+        in_base, declared = _base_path(path, self._rendered, self._declared.data)
+        in_base_file = self._declared.origin.position(declared)
+        if path:  # the resource itself is where the base declares it
+            for patch in self._patches:
+                found = patch.position(path, self._rendered, in_base)
+                if found is not None:  # via: where the base has the field (or its nearest parent)
+                    return replace(found, via=in_base_file) if in_base_file is not None else found
+        return in_base_file
+
+    def record(self, base: Path, kept: Any, original: Any) -> Locator:
+        return self
+
+
+def _base_path(path: Path, rendered: Any, declared: Any) -> tuple[bool, Path]:
+    """Whether the base has the field, and `path` with list indexes of the rendered resource
+    turned into the base's (by name) as far as the base has it; locating that path then stops
+    at the nearest field the base has."""
+    own: list[str | int] = []
+    for part in path:
+        if isinstance(part, int):
+            item = rendered[part] if isinstance(rendered, list) and part < len(rendered) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            index: int | None = part
+            if isinstance(name, str) and isinstance(declared, list):
+                index = next((i for i, c in enumerate(declared) if isinstance(c, dict) and c.get("name") == name), None)
+            if index is None or not isinstance(declared, list) or index >= len(declared):
+                return False, tuple(own)
+            own.append(index)
+            rendered, declared = item, declared[index]
+        else:
+            if not isinstance(declared, dict) or part not in declared:
+                return False, tuple(own)
+            own.append(part)
+            rendered = rendered.get(part) if isinstance(rendered, dict) else None
+            declared = declared[part]
+    return True, tuple(own)
 
 
 class _Fixed:

@@ -373,11 +373,13 @@ class ManifestSource(Source):
         excluded: Any = None,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         render_options: RenderOptions | None = None,
+        stdin_filename: str | None = None,
     ) -> None:
         self.paths = list(paths)
         self.excluded = excluded
         self.max_file_bytes = max_file_bytes
         self.render_options = render_options
+        self.stdin_filename = stdin_filename
 
     def describe(self) -> list[str]:
         return list(self.paths)
@@ -402,14 +404,14 @@ class ManifestSource(Source):
         holding Namespaces; the other files."""
         # Imported here: both build on this module's file reading.
         from kubeaudit.sources.projects import plan_inputs
-        from kubeaudit.sources.render import RenderOptions, render_batch
+        from kubeaudit.sources.render import RenderOptions, RenderQueue
 
         errors: list[ScanError] = []
-        plan = plan_inputs(self.paths, errors, self.excluded)
+        plan = plan_inputs(self.paths, errors, self.excluded, self.stdin_filename)
         first, rest = namespace_files_first(plan.files, self.max_file_bytes)
-        options = self.render_options or RenderOptions()
-        projects = (render_batch(project, options, self.max_file_bytes) for project in plan.projects)
-        return itertools.chain([Batch(errors=errors)] if errors else [], projects), first, rest
+        # Charts and overlays render in other processes, several at once (RenderQueue).
+        renders = RenderQueue(plan.projects, self.render_options or RenderOptions(), self.max_file_bytes)
+        return itertools.chain([Batch(errors=errors)] if errors else [], renders.batches()), first, rest
 
     def _batch(self, file: ManifestFile) -> Batch:
         parsed = parse_file(file, self.max_file_bytes)

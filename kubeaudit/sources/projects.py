@@ -74,6 +74,33 @@ def find_project(folder: str) -> Project | None:
     return None
 
 
+def enclosing_project(folder: str) -> str:
+    """The folder to scan for a file in `folder` (--folder-context): the outermost chart it is
+    part of (a template, a values file, a subchart), else the nearest overlay it is in (a patch
+    in a subfolder of one), else the folder itself. Looks no higher than the working directory
+    when the folder is inside it."""
+    start = os.path.abspath(folder)
+    stop = os.path.abspath(os.getcwd())
+    inside = start == stop or start.startswith(stop.rstrip(os.sep) + os.sep)
+    chart: str | None = None
+    overlay: str | None = None
+    current = start
+    while True:
+        project = find_project(current)
+        if project is not None and project.tool == HELM:
+            chart = current
+        elif project is not None and overlay is None:
+            overlay = current
+        parent = os.path.dirname(current)
+        if (inside and current == stop) or parent == current:
+            break
+        current = parent
+    found = chart or overlay
+    if found is None or found == start:
+        return folder
+    return found if os.path.isabs(folder) else os.path.relpath(found)
+
+
 def read_kustomization(path: str) -> dict[str, Any] | None:
     """The kustomization file as data, or None when it cannot be read (the renderer then says why)."""
     try:
@@ -160,11 +187,15 @@ def _collect_pieces(project: Project, pieces: _Pieces) -> None:
 
 
 def plan_inputs(
-    paths: Iterable[str], errors: list[ScanError], excluded: Callable[[str], bool] | None = None
+    paths: Iterable[str],
+    errors: list[ScanError],
+    excluded: Callable[[str], bool] | None = None,
+    stdin_filename: str | None = None,
 ) -> InputPlan:
     """Expand the user's paths into files to read and charts and overlays to render, in a
     stable order. Folders are walked recursively (hidden folders skipped); a path that does not
-    exist, or a folder that cannot be read, is an error, not a silent skip."""
+    exist, or a folder that cannot be read, is an error, not a silent skip. Standard input is
+    shown as `stdin_filename` when given (--stdin-filename), else as <stdin>."""
     files: list[tuple[str, bool]] = []  # (path, named by the user)
     projects: list[tuple[Project, bool]] = []
     for raw in paths:
@@ -202,7 +233,7 @@ def plan_inputs(
     for path, named in files:
         if not named and os.path.realpath(path) in pieces.files:
             continue  # a patch or resource of an overlay: judged as the overlay renders it
-        shown = display_path(path)
+        shown = display_path(stdin_filename) if path == STDIN and stdin_filename else display_path(path)
         if first_time(path, shown):
             plan.files.append(ManifestFile(path, shown))
     return plan

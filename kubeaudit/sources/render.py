@@ -8,6 +8,9 @@ like any manifest's, so nothing downstream knows a chart or overlay existed.
 A chart or overlay with no renderer installed is a coverage gap naming the extra to install,
 never judged raw; a renderer that fails is one error line naming the folder, and the rest of
 the scan goes on.
+
+Adding a renderer: a module (sources/helm.py) with a Renderer subclass and a Rendering subclass,
+ending in `register(TheRenderer())`, imported by _load_renderers below.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import subprocess
 import sys
 import sysconfig
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -147,9 +152,13 @@ def run_tool(args: Sequence[str], cwd: str | None = None, env: dict[str, str] | 
 
 
 def one_line(message: str) -> str:
-    """A tool's error output as one line: its last non-empty line (where tools put the error)."""
+    """A tool's error output as one line: its last non-empty line (where tools put the error),
+    without the `Error:` they start it with (the line already says the rendering failed)."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return printable(lines[-1]) if lines else ""
+    last = lines[-1] if lines else ""
+    for prefix in ("Error: ", "error: "):
+        last = last.removeprefix(prefix)
+    return printable(last)
 
 
 @dataclass(slots=True)
@@ -176,27 +185,75 @@ def _load_renderers() -> None:
     import kubeaudit.sources.kustomize  # noqa: F401 - each registers itself
 
 
-def render_batch(project: Project, options: RenderOptions, max_bytes: int) -> Batch:
-    """The project's resources, or the gap or error that stands for them."""
+# Renderers are separate processes: this many run at once, overlapping their start-up (most of
+# a small overlay's time) with each other and with the parsing of plain files.
+RENDER_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_Outcome = Rendering | CoverageGap | ScanError
+
+
+class RenderQueue:
+    """The batches of charts and overlays, in order, with up to `workers` rendering ahead.
+    Rendering starts when the queue is made; `close` (or the end of `batches`) stops the rest."""
+
+    def __init__(
+        self, projects: Sequence[Project], options: RenderOptions, max_bytes: int, workers: int | None = None
+    ) -> None:
+        workers = workers or RENDER_WORKERS
+        self._options = options
+        self._max_bytes = max_bytes
+        self._rest = iter(projects)
+        self._pending: deque[tuple[Project, Future[_Outcome]]] = deque()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") if projects else None
+        if projects:
+            renderer_for(projects[0].tool)  # load the renderers here, not in a worker thread
+        for _ in range(workers):
+            self._submit()
+
+    def _submit(self) -> None:
+        project = next(self._rest, None)
+        if project is not None and self._pool is not None:
+            self._pending.append((project, self._pool.submit(_render, project, self._options)))
+
+    def batches(self) -> Iterator[Batch]:
+        try:
+            while self._pending:
+                project, future = self._pending.popleft()
+                self._submit()
+                yield _batch(project, future.result(), self._max_bytes)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _render(project: Project, options: RenderOptions) -> _Outcome:
+    """Run the project's renderer (in a worker thread): its rendering, or the gap or error."""
     renderer = renderer_for(project.tool)
     command = renderer.find() if renderer is not None else None
     if renderer is None or command is None:
-        gap = (
-            renderer.missing(project)
-            if renderer is not None
-            else CoverageGap(project.display, f"{project.what} not rendered: no renderer for it in this version")
-        )
-        return Batch(gaps=[gap])
+        if renderer is not None:
+            return renderer.missing(project)
+        return CoverageGap(project.display, f"{project.what} not rendered: no renderer for it in this version")
     try:
-        rendering = renderer.render(project, command, options)
+        return renderer.render(project, command, options)
     except RenderGap as exc:
-        return Batch(gaps=[CoverageGap(project.display, f"{project.what} not rendered: {exc}")])
+        return CoverageGap(project.display, f"{project.what} not rendered: {exc}")
     except RenderError as exc:
-        return Batch(errors=[ScanError(project.display, f"{project.what} not rendered: {exc}")])
-    if len(rendering.text.encode("utf-8")) > max_bytes:
+        return ScanError(project.display, f"{project.what} not rendered: {exc}")
+
+
+def _batch(project: Project, outcome: _Outcome, max_bytes: int) -> Batch:
+    if isinstance(outcome, CoverageGap):
+        return Batch(gaps=[outcome])
+    if isinstance(outcome, ScanError):
+        return Batch(errors=[outcome])
+    if len(outcome.text.encode("utf-8")) > max_bytes:
         return Batch(errors=[ScanError(project.display, f"{project.what} not rendered: output over --max-file-size")])
-    parsed = parse_text(ManifestFile(project.path, f"{project.display} (rendered)", in_memory=True), rendering.text)
-    return _mapped(parsed, rendering, renderer.tool)
+    parsed = parse_text(ManifestFile(project.path, f"{project.display} (rendered)", in_memory=True), outcome.text)
+    return _mapped(parsed, outcome, outcome.project.tool)
 
 
 def _mapped(parsed: ParsedFile, rendering: Rendering, tool: str) -> Batch:

@@ -448,14 +448,15 @@ def test_paths_outside_the_working_directory_are_absolute_file_uris(run_cli: Run
         assert artifact == {"uri": (tmp_path / "elsewhere.yaml").as_uri()}
 
 
-def test_standard_input_has_logical_locations_only(run_cli: RunCli) -> None:
+def test_standard_input_without_a_file_name_is_pinned_to_the_repository(run_cli: RunCli) -> None:
+    """GitHub rejects a whole upload when one result has no physical location."""
     result = run_cli("scan", "-", "--format", "sarif", *PRIVILEGED_ONLY, stdin=MULTI)
     log = json.loads(result.out)
     assert_valid(log)
     results = log["runs"][0]["results"]
     assert len(results) == 2
     for item in results:
-        assert "physicalLocation" not in item["locations"][0]
+        assert item["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": ".", "uriBaseId": "%SRCROOT%"}}
         assert item["locations"][0]["logicalLocations"][0]["kind"] == "resource"
 
 

@@ -9,6 +9,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pytest
 from conftest import RunCli
 
 from kubeaudit.model import ScanError
@@ -176,3 +177,66 @@ def test_without_a_renderer_an_overlay_is_a_gap_naming_the_extra(tmp_path: Path)
     assert len(gaps) == 2 and all("pip install 'kubeaudit[kustomize]'" in line for line in gaps), done.stdout
     assert "plain" in done.stdout  # the plain manifest is still judged
     assert "dev-web" not in done.stdout and "base/deployment.yaml" not in done.stdout  # never judged raw
+
+
+@pytest.mark.parametrize("name", ["kustomization.yaml", "kustomization.yml", "Kustomization"])
+def test_every_name_kustomize_accepts_makes_an_overlay(tmp_path: Path, name: str, run_cli: RunCli) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / name).write_text("resources:\n- deployment.yaml\n")
+    (tmp_path / "app" / "deployment.yaml").write_text(DEPLOYMENT)
+    result = run_cli("scan", ".", "--no-config", "-f", "json", *ONLY_PRIVILEGED, cwd=tmp_path)
+    (finding,) = json.loads(result.out)["findings"]
+    assert finding["location"]["rendered"]["manifest"] == f"app/{name}"
+    assert (finding["location"]["source"], finding["location"]["line"]) == ("app/deployment.yaml", 12)
+
+
+def test_folder_context_gives_a_template_its_chart_and_a_patch_its_overlay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubeaudit.cli.inputs import folders_of
+
+    kustomize_tree(tmp_path)
+    (tmp_path / "overlays" / "prod" / "patches").mkdir()
+    chart(tmp_path / "charts" / "shop")
+    chart(tmp_path / "charts" / "shop" / "charts" / "db")
+    changed = [
+        "charts/shop/templates/deployment.yaml",
+        "charts/shop/charts/db/values.yaml",
+        "overlays/prod/patches/extra.yaml",
+        "plain/pod.yaml",
+    ]
+    monkeypatch.chdir(tmp_path)
+    assert folders_of(changed) == ["charts/shop", "overlays/prod", "plain"]
+
+
+def test_stdin_filename_names_standard_input_in_every_report(tmp_path: Path, run_cli: RunCli) -> None:
+    sarif = tmp_path / "out.sarif"
+    args = ("scan", "-", "--stdin-filename", "rendered/prod.yaml", "--no-config", *ONLY_PRIVILEGED)
+    run = run_cli(*args, "-f", "json", "-o", f"sarif={sarif}", stdin=DEPLOYMENT, cwd=tmp_path)
+    (finding,) = json.loads(run.out)["findings"]
+    assert finding["location"]["source"] == "rendered/prod.yaml" and finding["location"]["line"] == 12
+    (result,) = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "rendered/prod.yaml"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 12
+
+
+def test_without_stdin_filename_a_sarif_result_still_has_a_physical_location(tmp_path: Path, run_cli: RunCli) -> None:
+    run = run_cli("scan", "-", "--no-config", "-f", "sarif", *ONLY_PRIVILEGED, stdin=DEPLOYMENT, cwd=tmp_path)
+    (result,) = json.loads(run.out)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": ".", "uriBaseId": "%SRCROOT%"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "a.yaml", "--stdin-filename", "x.yaml"], "--stdin-filename names what standard input holds"),
+        (["scan", "-", "--stdin-filename", " "], "--stdin-filename must not be empty"),
+        (["scan", "--cluster", "--stdin-filename", "x.yaml"], "--stdin-filename applies to standard input"),
+    ],
+)
+def test_stdin_filename_without_stdin_is_a_usage_error(
+    tmp_path: Path, run_cli: RunCli, args: list[str], message: str
+) -> None:
+    (tmp_path / "a.yaml").write_text(DEPLOYMENT)
+    run = run_cli(*args, "--no-config", stdin="", cwd=tmp_path)
+    assert run.code == 2 and message in run.err

@@ -1,0 +1,106 @@
+"""Kustomize overlays rendered and judged as deployed, each finding on the line that wrote the
+field: the base's, or the patch's (strategic merge or JSON 6902, in a file or inline)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import REPOSITORY, RunCli, marked_lines
+
+from kubeaudit.engine.loader import load_rules
+from kubeaudit.scan import scan_manifests
+
+KUSTOMIZE = REPOSITORY / "kustomize"
+OVERLAYS = sorted(p.name for p in (KUSTOMIZE / "overlays").iterdir())
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_overlay_reports_on_the_marked_base_and_patch_lines(overlay: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPOSITORY)
+    want = marked_lines(REPOSITORY, [KUSTOMIZE / "base", KUSTOMIZE / "overlays" / overlay])
+    rules = [r for r in load_rules() if r.id in {rule_id for _, _, rule_id in want}]
+    result = scan_manifests([f"kustomize/overlays/{overlay}"], rules)
+    assert result.complete, result.errors + result.gaps
+    got = {(f.file, f.line, f.rule_id) for f in result.findings}
+    assert got == want
+    assert {f.resource.origin.rendered.project for f in result.findings if f.resource.origin.rendered} == {
+        f"kustomize/overlays/{overlay}"
+    }
+
+
+def test_a_finding_set_by_a_patch_names_the_patch_the_base_and_the_rendered_document(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    sarif = tmp_path / "out.sarif"
+    only = ("--disable", "*", "--enable", "pss-baseline-capabilities")
+    run = run_cli(
+        "scan", "kustomize/overlays/prod", "--no-config", "-f", "sarif", "-o", str(sarif), *only, cwd=REPOSITORY
+    )
+    assert run.code == 1, run.err
+    (result,) = json.loads(sarif.read_text())["runs"][0]["results"]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "kustomize/overlays/prod/capabilities.yaml"
+    assert physical["region"]["startLine"] == 14
+    related = {r["physicalLocation"]["artifactLocation"]["uri"]: r for r in result["relatedLocations"]}
+    assert related["kustomize/base/deployment.yaml"]["physicalLocation"]["region"]["startLine"] == 1
+    rendered = related["kustomize/overlays/prod/kustomization.yaml"]["message"]["text"]
+    assert rendered == "Deployment/shop as kustomize renders kustomize/overlays/prod: document 2"
+
+    report = json.loads(
+        run_cli("scan", "kustomize/overlays/prod", "--no-config", "-f", "json", *only, cwd=REPOSITORY).out
+    )
+    (finding,) = report["findings"]
+    assert finding["location"] == {
+        "source": "kustomize/base/deployment.yaml",
+        "document": 1,
+        "line": 14,
+        "column": 19,
+        "file": "kustomize/overlays/prod/capabilities.yaml",
+        "rendered": {
+            "tool": "kustomize",
+            "project": "kustomize/overlays/prod",
+            "manifest": "kustomize/overlays/prod/kustomization.yaml",
+            "document": 2,
+            "line": 29,
+        },
+    }
+
+
+def test_two_overlays_of_one_base_are_two_findings_with_two_fingerprints(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPOSITORY)
+    rules = [r for r in load_rules() if r.id == "pss-baseline-privileged"]
+    result = scan_manifests(["kustomize"], rules)
+    base = [f for f in result.findings if f.file == "kustomize/base/deployment.yaml"]
+    assert sorted(f.resource.name for f in base) == ["dev-shop", "shop"]
+    assert len({f.fingerprint for f in base}) == 2
+
+
+def test_readme_kustomize_excerpt_is_what_the_scan_prints(run_cli: RunCli) -> None:
+    readme = (REPOSITORY.parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### Kustomize")
+    block = readme[readme.index("```console\n", start) + len("```console\n") :]
+    command, *shown = block[: block.index("```")].splitlines()
+    assert command == "$ cd fixtures/repository && kubeaudit scan kustomize --disable '*' --enable 'pss-baseline-*'"
+    out = run_cli("scan", "kustomize", "--disable", "*", "--enable", "pss-baseline-*", cwd=REPOSITORY).out.splitlines()
+    for line in shown:
+        if line != "...":
+            assert line in out, line
+
+
+def test_an_image_the_overlay_retags_is_reported_at_its_images_entry(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n- pod.yaml\n")
+    (tmp_path / "base" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+        "spec:\n  containers:\n  - name: web\n    image: nginx:1.27\n"
+    )
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "prod" / "kustomization.yaml").write_text(
+        "resources:\n- ../base\nimages:\n- name: nginx\n  newTag: latest\n"
+    )
+    only = ("--disable", "*", "--enable", "image-latest-tag")
+    report = json.loads(run_cli("scan", "prod", "--no-config", "-f", "json", *only, cwd=tmp_path).out)
+    (finding,) = report["findings"]
+    assert (finding["location"]["file"], finding["location"]["line"]) == ("prod/kustomization.yaml", 5)
