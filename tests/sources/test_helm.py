@@ -242,7 +242,13 @@ def test_json_report_names_the_values_file_the_template_line_and_the_rendered_do
         "column": 1,
         "file": "fixtures/charts/shop/values.yaml",
         "via": {"line": printed_at, "column": 7},
-        "rendered": {"tool": "helm", "project": "fixtures/charts/shop", "document": 1, "line": 3},
+        "rendered": {
+            "tool": "helm",
+            "project": "fixtures/charts/shop",
+            "manifest": "fixtures/charts/shop/Chart.yaml",
+            "document": 1,
+            "line": 3,
+        },
     }
 
 

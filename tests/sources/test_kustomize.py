@@ -44,9 +44,10 @@ def test_a_finding_set_by_a_patch_names_the_patch_the_base_and_the_rendered_docu
     assert physical["artifactLocation"]["uri"] == "kustomize/overlays/prod/capabilities.yaml"
     assert physical["region"]["startLine"] == 14
     related = {r["physicalLocation"]["artifactLocation"]["uri"]: r for r in result["relatedLocations"]}
-    assert related["kustomize/base/deployment.yaml"]["physicalLocation"]["region"]["startLine"] == 1
+    # The base has no capabilities: its nearest field is the container's securityContext.
+    assert related["kustomize/base/deployment.yaml"]["physicalLocation"]["region"]["startLine"] == 22
     rendered = related["kustomize/overlays/prod/kustomization.yaml"]["message"]["text"]
-    assert rendered == "Deployment/shop as kustomize renders kustomize/overlays/prod: document 2"
+    assert rendered.startswith("Rendered by kustomize from kustomize/overlays/prod: document 2 of the output")
 
     report = json.loads(
         run_cli("scan", "kustomize/overlays/prod", "--no-config", "-f", "json", *only, cwd=REPOSITORY).out
@@ -58,6 +59,7 @@ def test_a_finding_set_by_a_patch_names_the_patch_the_base_and_the_rendered_docu
         "line": 14,
         "column": 19,
         "file": "kustomize/overlays/prod/capabilities.yaml",
+        "via": {"line": 22, "column": 11},
         "rendered": {
             "tool": "kustomize",
             "project": "kustomize/overlays/prod",
