@@ -36,7 +36,15 @@ class OriginMapper:
             declared = self._declared(self._resolve(path), data)
             if declared is not None:
                 locator = FieldLocator(data, declared, self._patches_for(data))
-                return Origin(declared.origin.source, declared.origin.document, (), locator, rendered=rendered)
+                declared_in = declared.origin
+                return Origin(
+                    declared_in.source,
+                    declared_in.document,
+                    (),
+                    locator,
+                    rendered=rendered,
+                    file_path=declared_in.file_path,
+                )
         configured_in = annotation.get("configuredIn")
         if isinstance(configured_in, str):  # made by a generator (configMapGenerator...)
             source = display_path(self._resolve(configured_in))

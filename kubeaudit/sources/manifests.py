@@ -332,7 +332,8 @@ def _add_resource(parsed: ParsedFile, data: Any, index: int, locator: NodeLocato
         fail(f"{kind}: metadata.name and metadata.namespace must be strings", ("metadata",))
         return
     raw = parsed.file.path
-    origin = Origin(parsed.file.display, index, base, locator, file_path=raw if raw != parsed.file.display else None)
+    opened = raw if raw not in (STDIN, parsed.file.display) else None  # stdin is shown as --stdin-filename says
+    origin = Origin(parsed.file.display, index, base, locator, file_path=opened)
     parsed.resources.append(Resource(api_version, kind, name, namespace or None, data, origin))
 
 

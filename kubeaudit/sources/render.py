@@ -224,8 +224,10 @@ class RenderQueue:
             self.close()
 
     def close(self) -> None:
+        """Stop the workers. Once every render is done they are idle and end at once: wait for
+        them then, so that no thread is left when a scan forks its --jobs workers."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=not self._pending, cancel_futures=True)
             self._pool = None
 
 
