@@ -209,8 +209,10 @@ def parse_file(file: ManifestFile, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> P
     return parse_text(file, text)
 
 
-def parse_text(file: ManifestFile, text: str) -> ParsedFile:
-    """The resources of a file's text (or of a renderer's output, with an in-memory file)."""
+def parse_text(file: ManifestFile, text: str, empty_is_error: bool = True) -> ParsedFile:
+    """The resources of a file's text (or of a renderer's output, with an in-memory file).
+    An empty file is an error (it is usually a mistake); a chart or overlay that renders nothing
+    (every template behind a false condition, a library chart) is not, so renderers pass False."""
     parsed = ParsedFile(file)
     try:
         _parse_documents(parsed, text, None, compose_documents(text))
@@ -218,7 +220,7 @@ def parse_text(file: ManifestFile, text: str) -> ParsedFile:
         err = yaml_error(exc)
         parsed.errors.append(ScanError(file.display, err.message, err.line))
         _parse_rest_piecewise(parsed, text, err.line)
-    if parsed.documents == 0 and not parsed.errors:
+    if empty_is_error and parsed.documents == 0 and not parsed.errors:
         parsed.errors.append(ScanError(file.display, "file is empty: no YAML documents"))
     return parsed
 

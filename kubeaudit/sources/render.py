@@ -254,7 +254,8 @@ def _batch(project: Project, outcome: _Outcome, max_bytes: int) -> Batch:
         return Batch(errors=[outcome])
     if len(outcome.text.encode("utf-8")) > max_bytes:
         return Batch(errors=[ScanError(project.display, f"{project.what} not rendered: output over --max-file-size")])
-    parsed = parse_text(ManifestFile(project.path, f"{project.display} (rendered)", in_memory=True), outcome.text)
+    rendered_file = ManifestFile(project.path, f"{project.display} (rendered)", in_memory=True)
+    parsed = parse_text(rendered_file, outcome.text, empty_is_error=False)
     return _mapped(parsed, outcome, outcome.project.tool)
 
 

@@ -129,6 +129,28 @@ def test_a_template_error_is_one_line_naming_the_chart_and_the_rest_is_scanned(t
     assert {f.resource.name for f in result.findings if f.rule_id == "pss-baseline-privileged"} == {"plain"}
 
 
+@pytest.mark.parametrize(
+    ("template", "chart_yaml"),
+    [
+        ("{{- if .Values.enabled }}\n" + DEPLOYMENT.format(name="off") + "{{- end }}\n", None),
+        (
+            '{{- define "broken.labels" -}}\napp: web\n{{- end -}}\n',
+            "apiVersion: v2\nname: broken\nversion: 0.1.0\ntype: library\n",
+        ),
+    ],
+    ids=["every-template-switched-off", "library-chart"],
+)
+def test_a_chart_that_renders_nothing_is_scanned_not_an_error(
+    tmp_path: Path, template: str, chart_yaml: str | None
+) -> None:
+    # A chart whose templates are all switched off by its values, or a library chart (helpers
+    # only), deploys nothing: the scan is complete, not an "empty file" that fails the gate.
+    _chart(tmp_path, template, *([chart_yaml] if chart_yaml else []))
+    result = _scan([tmp_path])
+    assert result.errors == [] and result.gaps == [] and result.complete
+    assert {f.resource.name for f in result.findings if f.rule_id == "pss-baseline-privileged"} == {"plain"}
+
+
 def test_a_dependency_not_in_charts_is_a_gap_and_nothing_is_fetched(tmp_path: Path, run_cli: RunCli) -> None:
     dependency = "dependencies:\n  - name: redis\n    version: 19.0.0\n    repository: https://charts.example.com\n"
     _chart(tmp_path, DEPLOYMENT.format(name="web"), f"apiVersion: v2\nname: broken\nversion: 0.1.0\n{dependency}")
