@@ -203,6 +203,21 @@ class RuleMeta:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One link of a multi-resource finding (an attack path): why it holds, and the field of the
+    resource that makes it (with its source position once located)."""
+
+    message: str
+    resource: Resource
+    path: Path
+    position: Position | None = None
+
+    @property
+    def line(self) -> int | None:
+        return self.position.line if self.position else None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: RuleMeta
     severity: Severity
@@ -218,6 +233,9 @@ class Finding:
     # with list items named by identity, not position. Computed once, when the finding is
     # made, from the full resource: the pipeline may later keep only a slim copy of it.
     fingerprint: str = field(default="", compare=False)
+    # The links of a multi-resource finding (an attack path), in order; the finding itself is
+    # reported where the first one is.
+    steps: tuple[Step, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if not self.fingerprint:

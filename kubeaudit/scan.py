@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kubeaudit.engine.namespace_policy import NamespacePolicies, WorkloadEntry
-from kubeaudit.engine.rule import Rule
+from kubeaudit.engine.rule import Rule, located_steps
 from kubeaudit.engine.supersede import merge_superseded
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import CoverageGap, Finding, Resource, ScanError, ScanResult, ScanStats, WorkloadSummary
@@ -211,6 +211,8 @@ def locate_findings(findings: list[Finding]) -> list[Finding]:
     for i in order:
         finding = findings[i]
         located[i] = finding.with_position(finding.resource.origin.position(finding.path))
+        if finding.steps:  # an attack path: where each of its links is written
+            located[i] = replace(located[i], steps=located_steps(finding.steps))
     return located
 
 

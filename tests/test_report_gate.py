@@ -101,10 +101,10 @@ def test_sarif_over_the_results_limit_warns_on_stderr(run_cli: RunCli, tmp_path:
 
 def test_console_says_how_many_resources_no_rule_examined(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "other.yaml").write_text(
-        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n---\n"
+        "apiVersion: v1\nkind: Endpoints\nmetadata: {name: web, namespace: shop}\n---\n"
         "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop}\n"
         "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n"
     )
     run = run_cli("scan", str(tmp_path), "--no-config")
     assert run.code == 0
-    assert "2 of 2 resources were examined by no rule (PersistentVolumeClaim, ServiceAccount)" in run.out
+    assert "2 of 2 resources were examined by no rule (Endpoints, PersistentVolumeClaim)" in run.out

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from kubeaudit.condition import MISSING, Check, Violation, short
-from kubeaudit.model import Finding, Path, Reference, Resource, RuleMeta, Severity, format_path
+from kubeaudit.model import Finding, Path, Reference, Resource, RuleMeta, Severity, Step, format_path
 from kubeaudit.views.base import Target
 from kubeaudit.views.registry import VIEWS, InventoryView
 
@@ -169,6 +169,7 @@ class Rule:
                     position=origin.position(path) if locate else None,
                     container=container,
                     policy_version=policy_version,
+                    steps=target.steps if not locate else located_steps(target.steps),
                 )
             )
         return findings
@@ -241,6 +242,11 @@ def split_template(template: str) -> tuple[str, ...]:
     """A message template as literal text and placeholder names, alternating (literal first):
     "Set {field}." -> ("Set ", "field", ".")."""
     return tuple(PLACEHOLDER.split(template))
+
+
+def located_steps(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The steps with the source position of each one's field."""
+    return tuple(replace(s, position=s.resource.origin.position(s.path)) for s in steps)
 
 
 def _item_name(doc: Any, path: Path) -> str:

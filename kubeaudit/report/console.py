@@ -14,7 +14,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from kubeaudit.model import Finding, ScanResult, Severity, format_path
+from kubeaudit.model import Finding, ScanResult, Severity, Step, format_path
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import findings_by_severity, not_evaluated_text
 from kubeaudit.safetext import printable
@@ -136,8 +136,26 @@ def _print_finding(out: Console, finding: Finding, width: int | None) -> None:
     if finding.resource.origin.location().file is None and finding.path:  # no line to point at: name the field
         body.append(f"  [{printable(format_path(finding.path))}]", style="dim")
     _print_wrapped(out, head, body, FINDING_INDENT, width)
+    for number, step in enumerate(finding.steps, start=1):
+        _print_wrapped(out, Text(" " * FINDING_INDENT), _step_text(finding, number, step), FINDING_INDENT + 3, width)
     fix = printable(finding.remediation.splitlines()[0]) if finding.remediation else ""
     _print_wrapped(out, Text(" " * FINDING_INDENT), Text(f"fix: {fix}", style="green"), FINDING_INDENT + 5, width)
+
+
+def _step_text(finding: Finding, number: int, step: Step) -> Text:
+    """One link of an attack path: where it is written (the line, with the file when it is not the
+    finding's; the resource and field for cluster objects) and why it holds."""
+    where = step.resource.origin.location()
+    text = Text(f"{number}. ", style="dim")
+    if where.file is None:
+        place = f"{step.resource.ref} [{format_path(step.path)}]"
+    else:
+        line = f"line {step.line}" if step.line else format_path(step.path)
+        same_file = where.file == finding.resource.origin.location().file
+        place = line if same_file else f"{where.file}:{step.line}" if step.line else f"{where.file} {line}"
+    text.append(printable(place), style="dim")
+    text.append("  " + printable(step.message))
+    return text
 
 
 def _print_by_rule(out: Console, result: ScanResult, width: int | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from kubeaudit import __version__
-from kubeaudit.model import Finding, ScanResult, format_path
+from kubeaudit.model import Finding, Position, Resource, ScanResult, format_path
 from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import findings_by_severity
@@ -13,17 +13,16 @@ from kubeaudit.report.summary import findings_by_severity
 SCHEMA_VERSION = "1.0"
 
 
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    resource = finding.resource
+def location_dict(resource: Resource, position: Position | None) -> dict[str, Any]:
     where = resource.origin.location()
     location: dict[str, Any] = {"source": where.source}
     if where.file is not None:
         location["document"] = where.document
-        location["line"] = finding.position.line if finding.position else None
-        location["column"] = finding.position.column if finding.position else None
-        if finding.position is not None and finding.position.file is not None:
-            location["file"] = finding.position.file  # the line is in a values file or patch
-            via = finding.position.via
+        location["line"] = position.line if position else None
+        location["column"] = position.column if position else None
+        if position is not None and position.file is not None:
+            location["file"] = position.file  # the line is in a values file or patch
+            via = position.via
             if via is not None:
                 location["via"] = {"line": via.line, "column": via.column}
         if where.rendered is not None:
@@ -37,14 +36,23 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             }
     if where.context is not None:
         location["context"] = where.context
-    resource_dict: dict[str, Any] = {
+    return location
+
+
+def resource_dict(resource: Resource) -> dict[str, Any]:
+    found: dict[str, Any] = {
         "apiVersion": resource.api_version,
         "kind": resource.kind,
         "namespace": resource.namespace,
         "name": resource.name,
     }
-    if where.owned_pods is not None:  # cluster owner folding (sources/cluster/owners.py)
-        resource_dict["ownedPods"] = where.owned_pods
+    owned_pods = resource.origin.location().owned_pods
+    if owned_pods is not None:  # cluster owner folding (sources/cluster/owners.py)
+        found["ownedPods"] = owned_pods
+    return found
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
     return {
         "ruleId": finding.rule_id,
         "title": finding.title,
@@ -52,13 +60,22 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "category": finding.category,
         "message": finding.message,
         "remediation": finding.remediation,
-        "resource": resource_dict,
+        "resource": resource_dict(finding.resource),
         "container": finding.container,
         "path": format_path(finding.path),
-        "location": location,
+        "location": location_dict(finding.resource, finding.position),
         "fingerprint": finding.fingerprint,
         "suppression": _suppression(finding),
         "policyVersion": finding.policy_version,
+        "steps": [
+            {
+                "message": step.message,
+                "resource": resource_dict(step.resource),
+                "path": format_path(step.path),
+                "location": location_dict(step.resource, step.position),
+            }
+            for step in finding.steps
+        ],
     }
 
 

@@ -29,7 +29,7 @@ import attr
 import sarif_om as om
 
 from kubeaudit import __version__
-from kubeaudit.model import Finding, Position, Reference, RuleMeta, ScanResult, Severity, SourceMessage
+from kubeaudit.model import Finding, Position, Reference, Resource, RuleMeta, ScanResult, Severity, SourceMessage
 from kubeaudit.model import Suppression as KubeauditSuppression
 from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
@@ -180,17 +180,12 @@ def _region(position: Position | None) -> om.Region | None:
     return om.Region(start_line=position.line, start_column=position.column)
 
 
-def _logical_locations(finding: Finding) -> list[om.LogicalLocation]:
-    resource = finding.resource
+def _logical_locations(resource: Resource, container: str | None = None) -> list[om.LogicalLocation]:
     qualified = "/".join([*([resource.namespace] if resource.namespace else []), resource.kind, resource.name])
     locations = [om.LogicalLocation(name=resource.name, fully_qualified_name=qualified, kind="resource")]
-    if finding.container:
+    if container:
         locations.append(
-            om.LogicalLocation(
-                name=finding.container,
-                fully_qualified_name=f"{qualified}/{finding.container}",
-                kind="container",
-            )
+            om.LogicalLocation(name=container, fully_qualified_name=f"{qualified}/{container}", kind="container")
         )
     return locations
 
@@ -210,16 +205,21 @@ def _artifacts(cwd: Path) -> Artifacts:
     return locate
 
 
-def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
-    resource = finding.resource
+def _location(
+    resource: Resource,
+    position: Position | None,
+    artifacts: Artifacts,
+    container: str | None = None,
+    **extra: Any,
+) -> om.Location:
     where = resource.origin.location()
     physical = None
     if where.file is not None:
         # A values file or patch, when it set the field; else the resource's file as opened (its own bytes).
-        position_file = finding.position.file if finding.position is not None else None
+        position_file = position.file if position is not None else None
         artifact = artifacts(position_file or where.file_path or where.file)
         if artifact is not None:
-            physical = om.PhysicalLocation(artifact_location=artifact, region=_region(finding.position))
+            physical = om.PhysicalLocation(artifact_location=artifact, region=_region(position))
     elif where.context is not None:
         uri = cluster_uri(where.context, resource.namespace, resource.kind, resource.name)
         physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri))
@@ -228,7 +228,27 @@ def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
         # no physical location, so the result is pinned to the repository itself.
         root = om.ArtifactLocation(uri=REPOSITORY_ROOT, uri_base_id=SRCROOT)
         physical = om.PhysicalLocation(artifact_location=root)
-    return om.Location(physical_location=physical, logical_locations=_logical_locations(finding))
+    return om.Location(physical_location=physical, logical_locations=_logical_locations(resource, container), **extra)
+
+
+def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
+    return _location(finding.resource, finding.position, artifacts, finding.container)
+
+
+def _step_locations(finding: Finding, artifacts: Artifacts) -> list[om.Location]:
+    """Each link of an attack path where its field is written, numbered from 1 in order."""
+    return [
+        _location(step.resource, step.position, artifacts, id=number, message=om.Message(text=step.message))
+        for number, step in enumerate(finding.steps, start=1)
+    ]
+
+
+def _code_flows(steps: list[om.Location], message: str) -> list[om.CodeFlow] | None:
+    """The path as one thread flow, so code scanning walks the steps across files."""
+    if not steps:
+        return None
+    flow = om.ThreadFlow(locations=[om.ThreadFlowLocation(location=step, execution_order=step.id) for step in steps])
+    return [om.CodeFlow(message=om.Message(text=message), thread_flows=[flow])]
 
 
 def _related_locations(finding: Finding, artifacts: Artifacts) -> list[om.Location] | None:
@@ -357,13 +377,18 @@ def _suppression(suppression: KubeauditSuppression) -> Suppression:
 
 
 def _result(finding: Finding, rule_index: int, artifacts: Artifacts) -> om.Result:
+    steps = _step_locations(finding, artifacts)
+    others = _related_locations(finding, artifacts) or []
+    for number, location in enumerate(others, start=len(steps) + 1):  # ids after the steps'
+        location.id = number
     return om.Result(
+        related_locations=[*steps, *others] or None,
+        code_flows=_code_flows(steps, finding.message),
         rule_id=finding.rule_id,
         rule_index=rule_index,
         level=LEVEL[finding.severity],
         message=om.Message(text=finding.message),
         locations=[_finding_location(finding, artifacts)],
-        related_locations=_related_locations(finding, artifacts),
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
         suppressions=[_suppression(finding.suppression)] if finding.suppression else None,
     )

@@ -218,7 +218,7 @@ class NetworkModel:
         return f"no default-deny {kind} NetworkPolicy"
 
 
-class _LabelIndex:
+class LabelIndex:
     """A namespace's workloads by label, so a policy is matched only against workloads that carry
     every label its `matchLabels` names (5,000 workloads and 500 policies in one namespace would
     otherwise be 2.5 million selector checks)."""
@@ -262,7 +262,7 @@ def build_model(inventory: Inventory) -> NetworkModel:
     for resource in sorted(inventory.of_kind("NetworkPolicy"), key=lambda r: r.name):
         policies.setdefault(_key(resource), []).append(Policy.of(resource))
     for namespace, workloads in namespaces.items():
-        index = _LabelIndex(workloads)
+        index = LabelIndex(workloads)
         for policy in policies.get(namespace, ()):  # by name, so each workload lists its policies by name
             for workload in index.candidates(policy.selector):
                 if policy.selects(workload.labels):

@@ -22,6 +22,7 @@ from kubeaudit.views import (  # noqa: F401
     namespace,
     networkpolicy,
     objects,
+    paths,
     pod,
     podnetwork,
     subject,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubeaudit.model import Path, Resource
+from kubeaudit.model import Path, Resource, Step
 
 
 @dataclass(slots=True)
@@ -19,6 +19,7 @@ class Target:
     prefixes: dict[Path, Path] = field(default_factory=dict)
     container: str | None = None
     policy: int | None = None  # the Pod Security policy version (minor) its pod is judged at
+    steps: tuple[Step, ...] = ()  # the links of a multi-resource target (an attack path), for its findings
 
     def resource_path(self, view_path: Path) -> Path:
         """The path in the resource that a path in this view's document stands for."""

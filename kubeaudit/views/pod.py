@@ -255,17 +255,27 @@ def slim_resource(resource: Resource) -> Resource:
     return replace(resource, data=slim)
 
 
+# What the cross-resource views read of a pod once its own rules have run: each container's
+# resources (namespace quotas and LimitRanges), and what attack paths follow (the identity the
+# pod runs as, whether its token is mounted, how a container could escape to its node).
+KEPT_CONTAINER_FIELDS = ("name", "resources", "securityContext", "volumeMounts")
+KEPT_POD_FIELDS = (
+    "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "hostNetwork", "hostPID", "hostIPC",
+    "securityContext", "volumes",
+)  # fmt: skip
+
+
 def _keep_compute_resources(data: dict[str, Any], slim: dict[str, Any], spec_path: Path) -> None:
-    """Each container's name and resources (namespace quotas and LimitRanges judge them later)."""
+    """The pod fields cross-resource views read later (KEPT_POD_FIELDS, KEPT_CONTAINER_FIELDS)."""
     spec = get_path(data, spec_path)
     if not isinstance(spec, dict):
         return
-    kept: dict[str, Any] = {}
-    for field in ("containers", "initContainers"):
+    kept: dict[str, Any] = {k: spec[k] for k in KEPT_POD_FIELDS if k in spec}
+    for field in ("containers", "initContainers", "ephemeralContainers"):
         containers = spec.get(field)
         if isinstance(containers, list):
             kept[field] = [
-                {k: c[k] for k in ("name", "resources") if k in c} if isinstance(c, dict) else {} for c in containers
+                {k: c[k] for k in KEPT_CONTAINER_FIELDS if k in c} if isinstance(c, dict) else {} for c in containers
             ]
     node = slim
     for part in spec_path[:-1]:

@@ -25,6 +25,7 @@ FAMILIES = {
     "resources": ("resource-governance", "resources-"),
     "controlplane": ("control-plane", "controlplane-"),
     "kubelet": ("kubelet", "kubelet-"),
+    "paths": ("attack-path", "path-"),
 }
 # Ids older than the prefix rule, kept so users' configs, suppressions and baselines keep working.
 UNPREFIXED = frozenset(

@@ -107,11 +107,11 @@ def test_suppression_notices_in_a_big_file_parse_it_once(tmp_path: Path, compose
 
 
 def test_what_no_record_answers_re_reads_a_big_file_once_for_all(tmp_path: Path, compose_calls: list[int]) -> None:
-    # Without network, mesh, admission and governance rules no pod is kept for a cross-resource
+    # Without network, mesh, admission, governance and attack-path rules no pod is kept for a cross-resource
     # view: nothing records the annotation lines of the expired suppressions: the file is read
     # once more, for all 100.
     (tmp_path / "pods.yaml").write_text(multi_document(100).replace("netpol-workload-ingress", "pss-restricted-*"))
-    toggles = [("disable", p) for p in ("netpol-*", "mesh-*", "pss-namespace-*", "resources-*")]
+    toggles = [("disable", p) for p in ("netpol-*", "mesh-*", "pss-namespace-*", "resources-*", "path-*")]
     result = run(ScanOptions(paths=[str(tmp_path)], use_config=False, toggles=toggles))
     expired = [n for n in result.notices if "expired" in n.message]
     assert len(expired) == 100

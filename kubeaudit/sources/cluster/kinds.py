@@ -37,6 +37,7 @@ CATALOGUE: tuple[KnownKind, ...] = (
     KnownKind("", "Service"),
     KnownKind("", "ConfigMap"),  # only Istio's mesh config (`istio`) is read from them
     KnownKind("networking.k8s.io", "NetworkPolicy"),
+    KnownKind("networking.k8s.io", "Ingress"),
     # RBAC
     KnownKind("rbac.authorization.k8s.io", "Role"),
     KnownKind("rbac.authorization.k8s.io", "ClusterRole"),
