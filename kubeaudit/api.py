@@ -59,6 +59,8 @@ class ScanOptions:
     unpinned_version: str | None = None  # psa-plan: the admission configuration's default enforce-version
     render: RenderOptions | None = None  # charts among the paths: values files, release name... (None: defaults)
     jobs: int = 1  # processes that read and evaluate manifest files (kubeaudit.parallel)
+    # Run exactly these rules instead of the configured ones (`kubeaudit paths`: its listing rules).
+    rules: list[Rule] | None = None
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -106,6 +108,8 @@ def pss_version(options: ScanOptions, config: Config) -> str | None:
 
 def effective_rules(options: ScanOptions, config: Config, configured: list[Rule] | None = None) -> list[Rule]:
     """The rules this run applies, from CONFIGURED (default: configured_rules)."""
+    if options.rules is not None:
+        return list(options.rules)
     rules = configured if configured is not None else configured_rules(options.rule_dirs, config)
     if options.psa_plan:
         selected = [replace(r, supersedes=()) for r in rules if r.profile in ("baseline", "restricted")]

@@ -43,7 +43,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("suppressions", ("kubeaudit.suppress", "kubeaudit.baseline")),
     ("reporters", ("kubeaudit.report",)),
     ("api", ("kubeaudit.api",)),
-    ("planning", ("kubeaudit.psa",)),
+    ("planning", ("kubeaudit.psa", "kubeaudit.attackpaths")),
     ("tools", ("kubeaudit.testing", "kubeaudit.ruledocs")),
     ("cli", ("kubeaudit.cli", "kubeaudit.__main__")),
 ]

@@ -29,6 +29,7 @@ examples:
   kubeaudit scan deploy/ --fail-on high -f sarif -o kubeaudit.sarif
   kubeaudit scan --cluster --context prod             audit a live cluster, read-only
   kubeaudit psa-plan --cluster --psa-config FILE      what each Pod Security level would reject, per namespace
+  kubeaudit paths deploy/ --from exposed -f dot       attack paths from exposed workloads, as a Graphviz graph
   kubeaudit rules list                                every rule, its severity and profile
   kubeaudit rules explain pss-baseline-privileged     what a rule checks and how to fix it
 
@@ -40,6 +41,7 @@ exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or incomple
 COMMAND_MODULES = {
     "scan": "kubeaudit.cli.scan",
     "psa-plan": "kubeaudit.cli.psaplan",
+    "paths": "kubeaudit.cli.paths",
     "baseline": "kubeaudit.cli.baseline",
     "rules": "kubeaudit.cli.rules",
 }

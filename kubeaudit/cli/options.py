@@ -61,6 +61,15 @@ def add_chart_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_single_output(parser: argparse.ArgumentParser, formats: tuple[str, ...], uses: str, what: str) -> None:
+    """--format (one of `formats`, console by default) and --output FILE, for commands that write one
+    document (a plan, a list); `uses` says what each format is for."""
+    parser.add_argument(
+        "--format", "-f", choices=formats, default="console", help=f"{uses} (default: console)",
+    )  # fmt: skip
+    parser.add_argument("--output", "-o", metavar="FILE", help=f"write the {what} to FILE instead of standard output")
+
+
 def add_rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rules", action="append", default=[], metavar="DIR",

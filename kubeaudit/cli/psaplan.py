@@ -8,7 +8,7 @@ import argparse
 from kubeaudit.api import ScanOptions, load_effective_config
 from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, Parser, UsageError, add_command
 from kubeaudit.cli.inputs import run_with_sources
-from kubeaudit.cli.options import add_cluster_options, add_config_options, add_paths_argument
+from kubeaudit.cli.options import add_cluster_options, add_config_options, add_paths_argument, add_single_output
 from kubeaudit.cli.outputs import check_output, open_output
 from kubeaudit.engine.loader import load_rules
 from kubeaudit.engine.policy_versions import LATEST
@@ -27,11 +27,9 @@ def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
         "the policy version it pins. Exit codes: 0 plan written, 2 usage error or incomplete input.",
     )  # fmt: skip
     add_paths_argument(plan)
-    plan.add_argument(
-        "--format", "-f", choices=FORMATS, default="console",
-        help="console for people, json for scripts, markdown for a pull-request comment (default: console)",
-    )  # fmt: skip
-    plan.add_argument("--output", "-o", metavar="FILE", help="write the plan to FILE instead of standard output")
+    add_single_output(
+        plan, FORMATS, "console for people, json for scripts, markdown for a pull-request comment", "plan"
+    )
     plan.add_argument(
         "--psa-config", metavar="FILE",
         help="the API server's admission configuration (AdmissionConfiguration with a PodSecurity plugin, or a "

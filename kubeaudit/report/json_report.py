@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from kubeaudit import __version__
-from kubeaudit.model import Finding, Position, Resource, ScanResult, format_path
+from kubeaudit.model import Finding, Position, Resource, ScanResult, Step, format_path
 from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import findings_by_severity
@@ -67,15 +67,17 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "fingerprint": finding.fingerprint,
         "suppression": _suppression(finding),
         "policyVersion": finding.policy_version,
-        "steps": [
-            {
-                "message": step.message,
-                "resource": resource_dict(step.resource),
-                "path": format_path(step.path),
-                "location": location_dict(step.resource, step.position),
-            }
-            for step in finding.steps
-        ],
+        "steps": [step_dict(step) for step in finding.steps],
+    }
+
+
+def step_dict(step: Step) -> dict[str, Any]:
+    """One link of an attack path: why it holds, and the resource field (with its location) that makes it."""
+    return {
+        "message": step.message,
+        "resource": resource_dict(step.resource),
+        "path": format_path(step.path),
+        "location": location_dict(step.resource, step.position),
     }
 
 
