@@ -18,7 +18,6 @@ import argparse
 import gc
 import json
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -41,9 +40,18 @@ from kubeaudit.views.pod import slim_resource  # noqa: E402
 
 
 def corpus(size: int, seed: int) -> Path:
+    """The generated corpus of this size and seed (bench/corpus/ for the default), made once."""
+    sys.path.insert(0, str(HERE))
+    from generate_corpus import CORPUS_META, generate
+
     folder = HERE / ("corpus" if (size, seed) == (10_000, 1) else f"corpus-{size}-s{seed}")
-    command = [sys.executable, str(HERE / "generate_corpus.py"), "--resources", str(size), "--out", str(folder)]
-    subprocess.run([*command, "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+    meta = folder / CORPUS_META
+    if meta.is_file():
+        known = json.loads(meta.read_text(encoding="utf-8"))
+        if known.get("resources") == size and known.get("seed") == seed:
+            return folder
+    print(f"generating {size} resources (seed {seed}) into {folder} ...", file=sys.stderr)
+    generate(size, str(folder), seed)
     return folder
 
 

@@ -206,7 +206,7 @@ class PathBuilder:
         for (context, subject), grants in self.grants.items():
             node = self.identity(context, subject)
             for grant in grants:
-                self.grant_edges(node, context, grant, "")
+                self.grant_edges(node, context, grant)
             self.entries.append(Entry(node, "Subject", False, grants[0].binding, context))
         self.service_account_edges()
         self.pod_creation_edges()
@@ -317,13 +317,13 @@ class PathBuilder:
                 return Step(reason, policy.resource, found[0].path)
         return None
 
-    def grant_edges(self, node: str, context: str, grant: Grant, member_of: str) -> None:
+    def grant_edges(self, node: str, context: str, grant: Grant) -> None:
         binding = grant.binding
-        label = f"{grant.label}{member_of}"
+        label = grant.label
         steps = (
             Step(
                 f"{grant.binding.kind} {binding.name} binds {grant.subject.kind} {grant.subject.ref} to "
-                f"{grant.role.kind} {grant.role.name}{member_of}",
+                f"{grant.role.kind} {grant.role.name}",
                 binding,
                 ("subjects", grant.index),
             ),
@@ -363,11 +363,9 @@ class PathBuilder:
             )
 
     def service_account_edges(self) -> None:
-        """A ServiceAccount's token also carries its groups: their grants are the account's too."""
-        groups: dict[tuple[str, str], list[Grant]] = {}
-        for (context, subject), grants in self.grants.items():
-            if subject.kind == "Group":
-                groups[(context, subject.name)] = grants
+        """A ServiceAccount's token also carries its groups: an edge to each bound group's node (not a
+        copy of the group's grants per account, which would grow with accounts times grants)."""
+        groups = {(context, subject.name) for context, subject in self.grants if subject.kind == "Group"}
         if not groups:
             return
         accounts = {
@@ -383,8 +381,9 @@ class PathBuilder:
             node = self.identity(context, account)
             own = f"system:serviceaccounts:{account.namespace}"
             for group in ("system:authenticated", "system:serviceaccounts", own):
-                for grant in groups.get((context, group), ()):
-                    self.grant_edges(node, context, grant, f", as a member of Group {group}")
+                if (context, group) in groups:
+                    target = self.identity(context, Subject("Group", group))
+                    self.edge(node, target, f"is in Group {group}, as every such token is", "member")
 
     def pod_creation_edges(self) -> None:
         by_context: dict[str, list[Resource]] = {}

@@ -12,7 +12,7 @@ Document: `entry` (`kind`: Service, Ingress, Gateway, HostNetwork, Workload or S
 `target` (`kind`: cluster-admin, all-secrets, kube-system-secrets, node, cloud-metadata;
 `description`), `length` (links), `capabilities` (the label of each link, in order: exposed,
 selects, hostNetwork, token, privileged, capabilities, hostPath, metadata, fullAdmin, bindRoles,
-escalateRoles, impersonate, readSecrets, createPods, noPodSecurity, runAs), `steps` (`reason`,
+escalateRoles, impersonate, readSecrets, createPods, noPodSecurity, runAs, member), `steps` (`reason`,
 `resource`, `field`), `route` (the nodes, joined by arrows) and `context`.
 """
 
