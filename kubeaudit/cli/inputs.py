@@ -16,7 +16,7 @@ from kubeaudit.engine.selection import SelectionError
 from kubeaudit.model import ScanError, ScanResult
 from kubeaudit.sources.cluster.progress import Progress
 from kubeaudit.sources.manifests import MIB, STDIN, display_path
-from kubeaudit.sources.projects import Project, enclosing_project, walk_inputs
+from kubeaudit.sources.projects import Project, chart_of_template, enclosing_project, walk_inputs
 from kubeaudit.sources.render import RenderOptions
 
 
@@ -81,9 +81,21 @@ def folders_of(paths: Sequence[str]) -> list[str]:
     return [f for f in folders if not inside_another(f)]
 
 
+def charts_for_templates(paths: Sequence[str]) -> list[str]:
+    """Each path as named, except a chart's template, which gives its chart (rendered, never
+    read as plain YAML), each once."""
+    named: list[str] = []
+    for path in paths:
+        chart = chart_of_template(path) if path != STDIN and os.path.isfile(path) else None
+        mapped = os.path.normpath(chart) if chart is not None else path
+        if mapped not in named:
+            named.append(mapped)
+    return named
+
+
 def scan_options(args: argparse.Namespace) -> ScanOptions:
     return ScanOptions(
-        paths=folders_of(args.paths) if args.folder_context else list(args.paths),
+        paths=folders_of(args.paths) if args.folder_context else charts_for_templates(args.paths),
         strict_inputs=args.strict_inputs,
         min_severity=getattr(args, "severity", None),
         config_path=args.config,

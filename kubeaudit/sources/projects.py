@@ -74,6 +74,19 @@ def find_project(folder: str) -> Project | None:
     return None
 
 
+def chart_of_template(path: str) -> str | None:
+    """The chart to scan for a file named on the command line that is one of a chart's
+    templates (templates/ files are Go templates, never plain YAML): its outermost chart."""
+    current = os.path.dirname(os.path.abspath(path))
+    while True:
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        if os.path.basename(current) == "templates" and os.path.isfile(os.path.join(parent, CHART_FILE)):
+            return enclosing_project(parent)
+        current = parent
+
+
 def enclosing_project(folder: str) -> str:
     """The folder to scan for a file in `folder` (--folder-context): the outermost chart it is
     part of (a template, a values file, a subchart), else the nearest overlay it is in (a patch

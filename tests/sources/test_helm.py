@@ -108,6 +108,15 @@ def test_templates_are_never_read_as_plain_manifests(run_cli: RunCli) -> None:
     assert sources <= {display_path(str(p)) for p in [*TEMPLATES, CHART / "values.yaml"]}
 
 
+def test_a_template_named_on_the_command_line_renders_its_chart(run_cli: RunCli) -> None:
+    """Naming templates (a CI job listing changed files) scans their chart, rendered once."""
+    whole = json.loads(run_cli("scan", str(CHART), "--no-config", "--format", "json").out)
+    done = run_cli("scan", *map(str, TEMPLATES), "--no-config", "--format", "json")
+    report = json.loads(done.out)
+    assert report["errors"] == [] and done.code == 1
+    assert report["findings"] == whole["findings"]
+
+
 def _chart(root: Path, template: str, chart_yaml: str = "apiVersion: v2\nname: broken\nversion: 0.1.0\n") -> Path:
     chart = root / "broken"
     (chart / "templates").mkdir(parents=True)
