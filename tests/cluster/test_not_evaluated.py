@@ -5,13 +5,16 @@ evaluated, with the reason, in every format."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.cluster.conftest import EQUIVALENCE, report, serve
 from tests.conftest import RunCli
 
 NETPOL = "networkpolicies.networking.k8s.io"
+SCHEMA = json.loads((Path(__file__).parents[2] / "kubeaudit" / "report" / "json-report.schema.json").read_text())
 CASES = {
     "networkpolicies": ([NETPOL], "netpol-", "NetworkPolicy could not be read"),
     "rolebindings": (["rolebindings.rbac.authorization.k8s.io"], "rbac-", "RoleBinding could not be read"),
@@ -34,6 +37,7 @@ def test_unreadable_inputs_of_a_cross_resource_rule_give_no_findings(run_cli: Ru
         sarif = json.loads(run_cli(*args, "-f", "sarif").out)
     doc = report(run.out)
     assert run.code == 2
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)  # targets are part of the documented shape
     assert not [f["ruleId"] for f in doc["findings"] if f["ruleId"].startswith(prefix)]
     skipped = {e["ruleId"]: e for e in doc["notEvaluated"] if e["ruleId"].startswith(prefix)}
     assert skipped and all(reason in e["reason"] for e in skipped.values())
