@@ -200,6 +200,9 @@ class RuleMeta:
     references: tuple[Reference, ...] = ()
     profile: str | None = None  # Pod Security Standards level, for PSS rules
     tags: tuple[str, ...] = ()
+    # Framework controls the rule checks: (framework id, control ids) pairs, in the rule file's order
+    # (kubeaudit.compliance.frameworks lists the frameworks and their controls).
+    frameworks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

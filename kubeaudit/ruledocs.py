@@ -82,6 +82,9 @@ def print_explain(rule: Rule, out: TextIO) -> None:
             lines += [*_param(name, value), *_wrap(rule.param_docs.get(name, ""), "      ")]
     lines += ["", "References:"]
     lines += [f"  - {ref.title}: {ref.url}" for ref in rule.references]
+    if rule.frameworks:  # ids of the control lists in rules/data/framework-<id>.yaml
+        lines += ["", "Framework controls:"]
+        lines += [f"  {framework}: {', '.join(controls)}" for framework, controls in rule.frameworks]
     lines += ["", f"defined in {rule.source}"]
     out.write("\n".join(lines) + "\n")
 

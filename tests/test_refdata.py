@@ -18,7 +18,7 @@ from kubeaudit.semantics.rbac_defaults import controller_service_accounts, defau
 
 DATA = REPO / "rules" / "data"
 DATA_FILES = sorted(DATA.glob("*.yaml"))
-TODAY = dt.date(2026, 12, 1)
+TODAY = dt.date(2026, 12, 2)
 
 
 def test_the_data_folder_holds_only_data_files_and_their_schemas() -> None:

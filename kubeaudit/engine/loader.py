@@ -291,6 +291,7 @@ def compile_rule(
         description=(data.get("description") or "").strip(),
         enabled_by_default=data.get("enabled", True),
         tags=tuple(data.get("tags", ())),
+        frameworks=tuple((name, tuple(ids)) for name, ids in (data.get("frameworks") or {}).items()),
         supersedes=tuple(data.get("supersedes", ())),
         data=_data_files(raw),
         params=params,

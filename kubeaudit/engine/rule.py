@@ -65,6 +65,7 @@ class Rule:
     description: str = ""
     enabled_by_default: bool = True
     tags: tuple[str, ...] = ()
+    frameworks: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (framework id, control ids) pairs
     params: dict[str, Any] = field(default_factory=dict)
     param_docs: dict[str, str] = field(default_factory=dict)
     data: tuple[str, ...] = ()  # reference data files (rules/data/<name>.yaml) the rule relies on
@@ -101,6 +102,7 @@ class Rule:
             references=self.references,
             profile=self.profile,
             tags=self.tags,
+            frameworks=self.frameworks,
         )
 
     def needed_kinds(self) -> frozenset[str] | None:
