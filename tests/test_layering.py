@@ -1,7 +1,7 @@
 """The pipeline's layering: no module imports a module of a later stage.
 
     foundation -> sources -> semantics/inventory -> views -> engine -> scan -> suppressions
-    -> reporters -> api -> testing/rule docs -> cli
+    -> compliance -> reporters -> api -> testing/rule docs -> cli
 
 A module may import its own stage and every earlier one. Imports inside functions count too:
 a lazy import is still a dependency.
@@ -41,6 +41,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("engine", ("kubeaudit.engine",)),
     ("scan", ("kubeaudit.scan", "kubeaudit.parallel")),
     ("suppressions", ("kubeaudit.suppress", "kubeaudit.baseline")),
+    ("compliance", ("kubeaudit.compliance",)),
     ("reporters", ("kubeaudit.report",)),
     ("api", ("kubeaudit.api",)),
     ("planning", ("kubeaudit.psa", "kubeaudit.attackpaths")),
