@@ -12,7 +12,7 @@ from kubeaudit.parallel import can_fork
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="--jobs runs serially where processes cannot fork")
 
-FORMATS = ["json", "sarif", "junit", "console"]
+FORMATS = ["json", "sarif", "junit", "console", "html"]
 
 
 def _reports(run_cli: RunCli, target: Path, out: Path, jobs: str) -> dict[str, bytes]:

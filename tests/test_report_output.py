@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import RunCli
 
-FORMATS = ["console", "json", "sarif", "junit"]
+FORMATS = ["console", "json", "sarif", "junit", "html"]
 POD = """\
 apiVersion: v1
 kind: Pod

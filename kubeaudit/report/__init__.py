@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.console import ConsoleReporter
+from kubeaudit.report.html_report import HtmlReporter
 from kubeaudit.report.json_report import JsonReporter
 from kubeaudit.report.junit import JunitReporter
 from kubeaudit.report.sarif import SarifReporter
 
 REPORTERS: dict[str, Reporter] = {
-    reporter.name: reporter for reporter in (ConsoleReporter(), JsonReporter(), SarifReporter(), JunitReporter())
+    reporter.name: reporter
+    for reporter in (ConsoleReporter(), JsonReporter(), SarifReporter(), JunitReporter(), HtmlReporter())
 }
 FORMATS = tuple(REPORTERS)
 # The format a report file's suffix means (`-o kubeaudit.sarif` is meant to be SARIF).

@@ -112,7 +112,7 @@ spec:
 """
 
 
-@pytest.mark.parametrize("fmt", ["console", "json"])
+@pytest.mark.parametrize("fmt", ["console", "json", "sarif", "junit", "html"])
 def test_secret_values_never_appear_in_any_report(run_cli: RunCli, tmp_path: Path, fmt: str) -> None:
     (tmp_path / "app.yaml").write_text(SECRETS)
     result = run_cli("scan", str(tmp_path), "--format", fmt)

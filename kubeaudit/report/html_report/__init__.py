@@ -1,0 +1,52 @@
+"""The HTML report: one self-contained page (inline stylesheet and script, nothing loaded from the
+network) with the verdict, coverage gaps, a namespace x rule-family heatmap, attack paths and
+every finding, filterable when its script runs and complete when it does not.
+
+`render_reports` draws the page from JSON reports (see view.ScannedReport), so a merged fleet
+report uses it as `kubeaudit scan --format html` does, with a report column when there are several.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from kubeaudit.model import ScanResult
+from kubeaudit.report.base import RenderOptions, Reporter
+from kubeaudit.report.html_report.page import Section, render_page
+from kubeaudit.report.html_report.view import RuleInfo, ScannedReport, build_view, rule_infos
+from kubeaudit.report.json_report import report_dict
+
+
+def render_reports(
+    reports: Sequence[ScannedReport],
+    stream: TextIO,
+    fail_on: str | None,
+    rules: Mapping[str, RuleInfo] | None = None,
+    sections: Sequence[Section] = (),
+    title: str = "kubeaudit report",
+) -> None:
+    """One page over REPORTS (JSON report dicts, each labelled; several get a report column).
+    RULES adds each rule's references (rule_infos(load_rules()) for the built-in ones)."""
+    render_page(build_view(reports, fail_on), stream, rules or {}, sections, title)
+
+
+def render(result: ScanResult, stream: TextIO, fail_on: str | None = None, sections: Sequence[Section] = ()) -> None:
+    from kubeaudit.api import gate  # the exit code itself, so the page cannot disagree with it
+
+    exit_code = gate(result, fail_on or "info")
+    scanned = ScannedReport("", report_dict(result), exit_code)
+    render_reports([scanned], stream, fail_on, rule_infos(result.rules), sections)
+
+
+class HtmlReporter(Reporter):
+    """The single-file HTML report, for people who will not read a terminal."""
+
+    name = "html"
+    suffix = ".html"
+
+    def render(self, result: ScanResult, stream: TextIO, options: RenderOptions) -> None:
+        render(result, stream, options.fail_on)
+
+
+__all__ = ["HtmlReporter", "RuleInfo", "ScannedReport", "Section", "render", "render_reports", "rule_infos"]
