@@ -109,10 +109,22 @@ def json_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _is_type(value: Any, name: str) -> bool:
-    if name == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    return json_type(value) == name
+def _is_integer(v: Any) -> bool:
+    if isinstance(v, int):
+        return not isinstance(v, bool)
+    return isinstance(v, float) and v.is_integer()
+
+
+# One test per JSON type, as json_type names them (an integral float is an integer).
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": _is_integer,
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
 
 
 def short(value: Any, limit: int = 60) -> str:
@@ -226,15 +238,19 @@ def _leaf(test: Callable[[Any], bool], reason: str, applies: Callable[[Any], boo
     """A keyword that judges the value itself, reporting at the value's path."""
 
     def check(value: Any, path: Path, out: Out) -> bool:
-        if applies is not None and not applies(value):
-            return True
         if test(value):
             return True
         if out is not None:
             out.append(Violation(path, value, reason))
         return False
 
-    return check
+    if applies is None:  # most keywords apply to any value: no test of that on every call
+        return check
+
+    def guarded(value: Any, path: Path, out: Out) -> bool:
+        return not applies(value) or check(value, path, out)
+
+    return guarded
 
 
 def _need(cond: bool, where: Path, message: str) -> None:
@@ -252,7 +268,9 @@ def _b_type(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     _need(all(n in _JSON_TYPES for n in names), where, f"unknown type; use {sorted(_JSON_TYPES)}")
     # null means "not set" in Kubernetes, so it is not worth naming when other types are allowed.
     shown = [_TYPE_WORDS[n] for n in names if n != "null" or len(names) == 1]
-    return _leaf(lambda v: any(_is_type(v, n) for n in names), f"must be {' or '.join(shown)}")
+    tests = [_TYPE_TESTS[n] for n in names]
+    test = tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests))
+    return _leaf(test, f"must be {' or '.join(shown)}")
 
 
 def _b_const(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
@@ -302,7 +320,11 @@ def _b_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
         if not isinstance(value, dict):
             return True
         if out is None:  # only whether it holds: paths are for violations, none is collected
-            return all(sub(item, path, None) for name, sub in compiled if (item := value.get(name)) is not None)
+            for name, sub in compiled:
+                item = value.get(name)
+                if item is not None and not sub(item, path, None):
+                    return False
+            return True
         ok = True
         for name, sub in compiled:
             item = value.get(name)
@@ -401,7 +423,10 @@ def _b_items(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
         if not isinstance(value, list):
             return True
         if out is None:  # only whether it holds: paths are for violations, none is collected
-            return all(sub(item, path, None) for item in value)
+            for item in value:  # noqa: SIM110  (a loop: all() over a generator costs a third more here)
+                if not sub(item, path, None):
+                    return False
+            return True
         ok = True
         for index, item in enumerate(value):
             if not sub(item, (*path, index), out):

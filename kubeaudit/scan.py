@@ -75,9 +75,12 @@ def workload_summary(resource: Resource) -> WorkloadSummary:
     return WorkloadSummary(resource.kind, resource.namespace, resource.name, resource.origin.source, qos_class(spec))
 
 
-def evaluate_resource(resource: Resource, index: RuleIndex, policy: int | None = None) -> list[Finding]:
+def evaluate_resource(
+    resource: Resource, index: RuleIndex, policy: int | None = None, report_as: Resource | None = None
+) -> list[Finding]:
     """Every finding of every applicable per-resource rule on one resource, its pod judged at
-    Pod Security policy v1.`policy`. Raises ShapeError."""
+    Pod Security policy v1.`policy`, carrying `report_as` (the copy the scan keeps) if given.
+    Raises ShapeError."""
     findings: list[Finding] = []
     for view, targets in resource_targets(resource, index.resource_views, policy).items():
         rules = [r for r in index.by_view[view] if r.applies_to(resource)]
@@ -85,7 +88,7 @@ def evaluate_resource(resource: Resource, index: RuleIndex, policy: int | None =
             continue
         for target in targets:
             for rule in rules:
-                findings.extend(rule.evaluate(target))
+                findings.extend(rule.evaluate(target, report_as=report_as))
     return findings
 
 
@@ -147,23 +150,26 @@ class BatchEvaluator:
             try:
                 check_resource_shape(resource)
                 policy = policies.version_for(resource) if resource.kind in WORKLOAD_KINDS else None
-                found = evaluate_resource(resource, index, policy)
+                # Past its own rules only identity, metadata and pod-template metadata are read of
+                # a resource (reports, suppressions, NetworkPolicy selection): its findings carry
+                # the copy that keeps no more, made once here rather than copied into each finding.
+                whole = index.kept_whole(resource)
+                kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS and not whole else resource
+                keep = whole or self.wanted(resource.kind)
+                if keep:
+                    # Record where the kept copy's fields are written while the node tree is
+                    # here: cross-resource findings then need not re-read the file.
+                    kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
+                found = evaluate_resource(resource, index, policy, kept)
                 if policy is not None:
                     entry = policies.workload_entry(resource, pod_spec_of(resource))
                     if entry is not None:
                         outcome.policy_workloads.append(entry)
                 if resource.kind in WORKLOAD_KINDS:
                     outcome.workloads.append(workload_summary(resource))
-                # Past this point only identity, metadata and pod-template metadata are
-                # read (reports, suppressions, NetworkPolicy selection); keep no more.
-                whole = index.kept_whole(resource)
-                kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS and not whole else resource
-                if whole or self.wanted(resource.kind):
-                    # Record where the kept copy's fields are written while the node tree is
-                    # here: cross-resource findings then need not re-read the file.
-                    kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
+                if keep:
                     outcome.kept.append(kept)
-                outcome.findings.extend(f.with_resource(kept) for f in found)
+                outcome.findings.extend(found)
             except ShapeError as exc:
                 position = resource.origin.position(exc.path)
                 outcome.errors.append(

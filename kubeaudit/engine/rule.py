@@ -8,7 +8,17 @@ from functools import cached_property
 from typing import Any
 
 from kubeaudit.condition import MISSING, Check, Violation, short
-from kubeaudit.model import Finding, Path, Reference, Resource, RuleMeta, Severity, Step, format_path
+from kubeaudit.model import (
+    Finding,
+    Path,
+    Reference,
+    Resource,
+    RuleMeta,
+    Severity,
+    Step,
+    compute_fingerprint,
+    format_path,
+)
 from kubeaudit.views.base import Target
 from kubeaudit.views.registry import VIEWS, InventoryView
 
@@ -133,9 +143,11 @@ class Rule:
     def applies_to(self, resource: Resource) -> bool:
         return self.kinds is None or resource.kind in self.kinds
 
-    def evaluate(self, target: Target, locate: bool = True) -> list[Finding]:
+    def evaluate(self, target: Target, locate: bool = True, report_as: Resource | None = None) -> list[Finding]:
         """Findings on one target; with `locate=False` their positions are left for the caller
-        to resolve (see kubeaudit.scan.locate_findings: one re-parse per file, not per finding)."""
+        to resolve (see kubeaudit.scan.locate_findings: one re-parse per file, not per finding).
+        `report_as`: the copy of the target's resource the findings carry (the slim one the scan
+        keeps); their fingerprints and positions come from the target's own resource."""
         doc = target.doc
         condition, where = self.condition, self.where
         minor = target.policy
@@ -146,32 +158,39 @@ class Rule:
             condition, where = variant.condition, variant.where
         if where is not None and not where(doc, (), None):
             return []
-        out: list[Violation] = []
-        if condition(doc, (), out):
+        if condition(doc, (), None):  # most targets comply: tell that first, without collecting paths
             return []
+        out: list[Violation] = []
+        condition(doc, (), out)
         findings: list[Finding] = []
         seen: set[Path] = set()
         resource = target.resource
-        meta, severity = self.meta, self.severity
+        carried = resource if report_as is None else report_as
+        rule_id, meta, severity = self.id, self.meta, self.severity
         policy_version = f"v1.{minor}" if self.variants and minor is not None else None
         origin = resource.origin
+        steps = target.steps
+        if steps and locate:
+            steps = located_steps(steps)
         for violation in out:
-            path = target.resource_path(violation.path)
+            view_path = violation.path
+            path = target.resource_path(view_path)
             if path in seen:  # e.g. a pod-level field reached through each container
                 continue
             seen.add(path)
-            container = target.container_for(violation.path)
+            container = target.container_at(view_path, path)
             findings.append(
                 Finding(
                     rule=meta,
                     severity=severity,
                     message=self.message_for(target, violation, path, container),
-                    resource=resource,
+                    resource=carried,
                     path=path,
                     position=origin.position(path) if locate else None,
                     container=container,
                     policy_version=policy_version,
-                    steps=target.steps if not locate else located_steps(target.steps),
+                    fingerprint=compute_fingerprint(rule_id, resource, path),
+                    steps=steps,
                 )
             )
         return findings

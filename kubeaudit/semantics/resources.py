@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
@@ -37,6 +38,13 @@ def parse_quantity(value: Any) -> Decimal | None:
         return Decimal(str(value))
     if not isinstance(value, str) or len(value) > 64:
         return None
+    return _parse_quantity_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_quantity_text(value: str) -> Decimal | None:
+    # Every container states its quantities, and most clusters use a handful of values
+    # ("100m", "256Mi"): each is parsed once. Decimals are immutable, so sharing them is safe.
     match = _QUANTITY.match(value.strip())
     if match is None:
         return None

@@ -31,9 +31,12 @@ class Target:
 
     def container_for(self, view_path: Path) -> str | None:
         """The container a violation is about, or None for a pod-level field."""
+        return self.container_at(view_path, self.resource_path(view_path) if self.container is not None else ())
+
+    def container_at(self, view_path: Path, resource_path: Path) -> str | None:
+        """container_for, given the resource path `view_path` stands for (resource_path)."""
         if self.container is not None:
             own = self.prefixes.get(("container",))
-            resource_path = self.resource_path(view_path)
             return self.container if own is not None and resource_path[: len(own)] == own else None
         if len(view_path) >= 2 and view_path[0] == "allContainers" and isinstance(view_path[1], int):
             containers = self.doc.get("allContainers") or []
