@@ -294,3 +294,50 @@ def test_the_print_stylesheet_drops_the_controls_and_keeps_the_findings(mixed: t
     hidden = re.search(r"([^{}]*)\{display:none!important\}", printed)
     assert hidden is not None and {".filters", "nav.toc"} <= set(hidden.group(1).split(","))
     assert "tr[hidden]" not in printed  # a filtered view prints as filtered, with its status line
+
+
+def _compliance_table(failed_findings: int) -> dict[str, Any]:
+    """A --compliance table in the JSON report's shape (json-report.schema.json compliance[])."""
+    controls = [
+        {"id": "5.2.2", "title": "Minimize the admission of privileged containers", "status": "fail",
+         "rules": ["pss-baseline-privileged"], "findings": failed_findings, "suppressed": 0, "reasons": []},
+        {"id": "5.1.1", "title": "Ensure that the cluster-admin role is only used where required",
+         "status": "not-evaluated", "rules": ["rbac-cluster-admin-binding"], "findings": 0, "suppressed": 0,
+         "reasons": ["rbac-cluster-admin-binding: clusterrolebindings: forbidden (403)"]},
+        {"id": "1.1.1", "title": "Ensure that the API server pod specification file permissions are set",
+         "status": "manual", "rules": [], "findings": 0, "suppressed": 0, "reasons": []},
+    ]  # fmt: skip
+    summary = {"pass": 0, "fail": 1, "notEvaluated": 1, "manual": 1, "scored": 2}
+    return {"framework": "cis-kubernetes", "title": "CIS Kubernetes Benchmark", "version": "v1.12.0",
+            "url": "https://www.cisecurity.org/benchmark/kubernetes", "source": "kube-bench", "updated": "2026-11-30",
+            "score": 0.0, "summary": summary, "controls": controls}  # fmt: skip
+
+
+def test_compliance_tables_are_a_section_with_every_control(run_cli: RunCli) -> None:
+    report = {**_report(run_cli, str(FIXTURES / "demo")), "compliance": [_compliance_table(1)]}
+    stream = io.StringIO()
+    render_reports([ScannedReport("", report)], stream, "low")
+    doc = parse(stream.getvalue())
+    section = doc.root.find("section", id="compliance")
+    assert doc.root.find("a", href="#compliance") is not None
+    rows = section.find("table", id="compliance-cis-kubernetes-table").find("tbody").find_all("tr")
+    statuses = {r.attrs["data-control"]: r.find_all("td")[1].text for r in rows}
+    assert statuses == {"5.2.2": "FAIL (1 finding)", "5.1.1": "not evaluated", "1.1.1": "manual"}
+    assert "clusterrolebindings: forbidden (403)" in rows[1].text
+    assert "score 0.0%" in section.text and "1 not evaluated (counted as not passed)" in section.text
+
+
+def test_without_compliance_there_is_no_compliance_section(mixed: tuple[int, Any, Document]) -> None:
+    assert mixed[2].root.find_all("section", id="compliance") == []
+
+
+def test_merged_compliance_has_a_status_column_per_report(run_cli: RunCli) -> None:
+    demo = _report(run_cli, str(FIXTURES / "demo"))
+    prod = ScannedReport("prod", {**demo, "compliance": [_compliance_table(3)]})
+    staging = ScannedReport("staging", demo)  # scanned without --compliance
+    stream = io.StringIO()
+    render_reports([prod, staging], stream, "high")
+    table = parse(stream.getvalue()).root.find("table", id="compliance-cis-kubernetes-table")
+    assert [th.text for th in table.find("thead").find_all("th")] == ["Control", "Title", "prod", "staging"]
+    first = table.find("tbody").find("tr")
+    assert [td.text for td in first.find_all("td")][1:] == ["FAIL (3 findings)", "not asked"]

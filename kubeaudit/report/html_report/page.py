@@ -14,6 +14,7 @@ from typing import Protocol, TextIO
 
 from kubeaudit import __version__
 from kubeaudit.report.html_report import findings as findings_part
+from kubeaudit.report.html_report.compliance import ComplianceSection
 from kubeaudit.report.html_report.palette import css_variables, heat_level
 from kubeaudit.report.html_report.view import SEVERITIES, ReportView, RuleInfo
 from kubeaudit.report.html_report.writer import Attrs, HtmlWriter
@@ -262,6 +263,8 @@ def render_page(
 ) -> None:
     """The report page for VIEW, with SECTIONS after the heatmap."""
     out = HtmlWriter(stream)
+    compliance = ComplianceSection(view.reports)
+    sections = [compliance, *sections] if compliance.present else list(sections)
     inputs = sorted({i for r in view.reports for i in r.report.get("inputs", [])})
     _head(out, f"{title}: {', '.join(inputs)}" if inputs else title)
     out.raw("<body>\n")
