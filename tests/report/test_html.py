@@ -341,3 +341,16 @@ def test_merged_compliance_has_a_status_column_per_report(run_cli: RunCli) -> No
     assert [th.text for th in table.find("thead").find_all("th")] == ["Control", "Title", "prod", "staging"]
     first = table.find("tbody").find("tr")
     assert [td.text for td in first.find_all("td")][1:] == ["FAIL (3 findings)", "not asked"]
+
+
+def test_each_rule_with_findings_has_its_whole_fix_once(mixed: tuple[int, Any, Document]) -> None:
+    _, report, doc = mixed
+    section = doc.root.find("section", id="rules")
+    articles = {a.attrs["id"]: a for a in section.find_all("article")}
+    assert set(articles) == {f"rule-{f['ruleId']}" for f in report["findings"]}
+    rule = next(f for f in report["findings"] if "\n" in f["remediation"])
+    shown = articles[f"rule-{rule['ruleId']}"].find("span", class_="remediation")
+    assert shown.text.split("\n") == rule["remediation"].splitlines()
+    assert len(shown.find_all("br")) == len(rule["remediation"].splitlines()) - 1
+    link = doc.root.find("a", href=f"#rule-{rule['ruleId']}")
+    assert link.text == f"More on {rule['ruleId']}"

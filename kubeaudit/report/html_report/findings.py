@@ -136,9 +136,13 @@ def _finding_row(out: HtmlWriter, view: ReportView, finding: FindingView, rules:
             if finding.suppressed:
                 out.element("p", f"Suppressed ({finding.suppressed})", {"class": "fix"})
             elif finding.remediation:
+                first, _, more = finding.remediation.partition("\n")
                 with out.tag("p", {"class": "fix"}):
                     out.element("span", "Fix: ", {"class": "fix-label"})
-                    out.element("span", finding.remediation, {"class": "remediation"})
+                    out.text(first)
+                    if more.strip():  # the rest once per rule, not once per finding
+                        out.raw(" ")
+                        out.element("a", f"More on {finding.rule_id}", {"href": f"#rule-{finding.rule_id}"})
             _references(out, rules.get(finding.rule_id))
 
 
@@ -174,3 +178,29 @@ def suppressed(out: HtmlWriter, view: ReportView, rules: Mapping[str, RuleInfo])
         out.element("p", "These do not count for the exit code: an annotation, the config file or a baseline "
                     "suppresses each, for the reason shown.")  # fmt: skip
         _table(out, view, view.suppressed, rules, "suppressed-table")
+
+
+def rule_details(out: HtmlWriter, view: ReportView, rules: Mapping[str, RuleInfo]) -> None:
+    """Each rule with findings, once: its title, whole remediation and references."""
+    first: dict[str, FindingView] = {}
+    for finding in [*view.findings, *view.suppressed]:
+        first.setdefault(finding.rule_id, finding)
+    if not first:
+        return
+    with out.tag("section", {"id": "rules", "aria-labelledby": "rules-title"}):
+        out.element("h2", f"Rules with findings ({len(first)})", {"id": "rules-title"})
+        for rule_id in sorted(first):
+            finding = first[rule_id]
+            with out.tag("article", {"id": f"rule-{rule_id}"}):
+                with out.tag("h3"):
+                    out.element("code", rule_id)
+                    out.text(f": {finding.title}")
+                with out.tag("p"):
+                    severity_badge(out, finding.severity)
+                    out.text(f" {finding.category}")
+                if finding.remediation:
+                    with out.tag("p", {"class": "fix"}):
+                        out.element("span", "Fix: ", {"class": "fix-label"})
+                        with out.tag("span", {"class": "remediation"}):
+                            out.lines(finding.remediation)
+                _references(out, rules.get(rule_id))

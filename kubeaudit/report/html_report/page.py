@@ -24,8 +24,11 @@ class Section(Protocol):
     """A part of the page another feature adds (the PSA plan, a compliance table): its anchor and
     title make its <section> and <h2>; `render` writes what goes under them (headings h3 and below)."""
 
-    anchor: str
-    title: str
+    @property
+    def anchor(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
 
     def render(self, out: HtmlWriter) -> None: ...
 
@@ -242,6 +245,8 @@ def _nav(out: HtmlWriter, view: ReportView, sections: Sequence[Section]) -> None
     links.append(("findings", "Findings"))
     if view.suppressed:
         links.append(("suppressed", "Suppressed"))
+    if view.findings or view.suppressed:
+        links.append(("rules", "Rules"))
     with out.tag("nav", {"class": "toc", "aria-label": "Sections"}), out.tag("ul"):
         for anchor, title in links:
             with out.tag("li"):
@@ -284,6 +289,7 @@ def render_page(
         findings_part.attack_paths(out, view)
         findings_part.findings(out, view, rules)
         findings_part.suppressed(out, view, rules)
+        findings_part.rule_details(out, view, rules)
     with out.tag("footer", {"class": "bottom"}):
         out.element(
             "p",

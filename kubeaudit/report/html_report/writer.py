@@ -45,6 +45,10 @@ class HtmlWriter:
     def text(self, text: str) -> None:
         self._write(safe(text))
 
+    def lines(self, text: str) -> None:
+        """Text of several lines (a rule's remediation), each escaped, kept apart by <br>."""
+        self._write("<br>\n".join(safe(line) for line in text.splitlines()))
+
     def start(self, tag: str, attrs: Attrs | None = None) -> None:
         self._write(f"<{tag}{_attributes(attrs or {})}>")
 
