@@ -89,6 +89,13 @@ def _suppression(finding: Finding) -> dict[str, Any] | None:
 
 
 def report_dict(result: ScanResult) -> dict[str, Any]:
+    """The whole report as plain data (the JSON report's document)."""
+    return {key: list(value) if type(value) is jsontext.Items else value for key, value in _report(result).items()}
+
+
+def _report(result: ScanResult) -> dict[str, Any]:
+    """The report, with its findings and workloads as `jsontext.Items`: made one at a time as
+    they are written."""
     stats = result.stats
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -107,7 +114,7 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
             "errors": len(result.errors),
             "gaps": len(result.gaps),
         },
-        "findings": [finding_to_dict(f) for f in result.findings],
+        "findings": jsontext.Items(finding_to_dict(f) for f in result.findings),
         "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in result.errors],
         "gaps": [{"what": g.what, "reason": g.reason, "context": g.context} for g in result.gaps],
         "notEvaluated": [
@@ -115,15 +122,16 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
             for rule, why in sorted(result.not_evaluated.items())
         ],
         "notices": [{"source": n.source, "line": n.line, "message": n.message} for n in result.notices],
-        "workloads": [
+        "workloads": jsontext.Items(
             {"kind": w.kind, "namespace": w.namespace, "name": w.name, "source": w.source, "qosClass": w.qos_class}
             for w in sorted(result.workloads, key=lambda w: (w.source, w.namespace or "", w.kind, w.name))
-        ],
+        ),
     }
 
 
 def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
-    jsontext.dump(report_dict(result), stream)  # as json.dump(..., indent=2) writes it, faster
+    # As json.dump(report_dict(result), indent=2) writes it, faster, each finding made as it is written.
+    jsontext.dump(_report(result), stream)
     stream.write("\n")
 
 

@@ -13,13 +13,29 @@ the standard library's; tests/report/test_jsontext.py holds that against generat
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
 INDENT = 2
 STREAMED_LEVELS = 2  # by default the document and its lists (findings...) are written piece by piece
-MAX_REMEMBERED = 200_000  # encoded strings kept per document (bounded, whatever the report holds)
+# Encoded strings kept per document, counted in characters (bounded whatever the report holds: a
+# report's messages rarely repeat, and remembering each of 200,000 would hold them all twice).
+MAX_REMEMBERED_CHARS = 4_000_000
+
+
+class Items:
+    """A list written item by item as its items are made, for `dump`: a report's findings are
+    turned into JSON one at a time and each is dropped once written, so the document is never
+    held whole. It can be written once."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items: Iterator[Any] = iter(items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._items
 
 
 def dumps(value: Any) -> str:
@@ -30,7 +46,7 @@ def dumps(value: Any) -> str:
 def dump(value: Any, stream: TextIO, streamed_levels: int = STREAMED_LEVELS) -> None:
     """`json.dump(value, stream, indent=2)`, faster: the containers of the top `streamed_levels`
     levels are written item by item (a report's findings one by one), so the whole text is never
-    held at once."""
+    held at once. An `Items` anywhere in those levels is written as a list of what it yields."""
     _Writer(streamed_levels).stream(value, 0, stream.write)
 
 
@@ -45,18 +61,20 @@ class _Writer:
     its title and remediation, every finding of a file its path), so each string is encoded once;
     numbers and anything unusual go to the standard library's encoder."""
 
-    __slots__ = ("streamed_levels", "strings")
+    __slots__ = ("room", "streamed_levels", "strings")
 
     def __init__(self, streamed_levels: int = 0) -> None:
         self.strings: dict[str, str] = {}
         self.streamed_levels = streamed_levels
+        self.room = MAX_REMEMBERED_CHARS
 
     def string(self, text: str) -> str:
         found = self.strings.get(text)
         if found is None:
             found = encode_basestring_ascii(text)
-            if len(self.strings) < MAX_REMEMBERED:
+            if self.room > 0:
                 self.strings[text] = found
+                self.room -= len(found)
         return found
 
     def value(self, value: Any, level: int) -> str:
@@ -81,6 +99,9 @@ class _Writer:
 
     def stream(self, value: Any, level: int, write: Callable[[str], Any]) -> None:
         kind = type(value)
+        if kind is Items:
+            self.items(value, level, write)
+            return
         if level >= self.streamed_levels or not value or kind not in (dict, list):
             write(self.value(value, level))
             return
@@ -98,6 +119,16 @@ class _Writer:
                     write(self.string(key) + ": ")
             self.stream(item, level + 1, write)
         write("\n" + " " * (INDENT * level) + ("}" if kind is dict else "]"))
+
+    def items(self, value: Items, level: int, write: Callable[[str], Any]) -> None:
+        """A list of what `value` yields, each item encoded and written as soon as it comes."""
+        inner = "\n" + " " * (INDENT * (level + 1))
+        first = True
+        for item in value:
+            write("[" + inner if first else "," + inner)
+            first = False
+            write(self.value(item, level + 1))
+        write("[]" if first else "\n" + " " * (INDENT * level) + "]")
 
     def mapping(self, value: dict[Any, Any], level: int) -> str:
         inner = "\n" + " " * (INDENT * (level + 1))

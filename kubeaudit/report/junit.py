@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -39,6 +39,7 @@ class _Case:
     message: str = ""
     type: str = ""
     body: str = ""
+    findings: Sequence[Finding] = ()  # whose texts follow the body, written only when the case is
     attrs: dict[str, str] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)
 
@@ -78,7 +79,6 @@ def _resource_case(rule_id: str, findings: Sequence[Finding], fail_on: str | Non
             case.attrs["line"] = str(first.line)
     active = [f for f in findings if f.suppression is None]
     failing = [f for f in active if _fails(f, fail_on)]
-    body = "\n\n".join(_finding_text(f) for f in findings)
     if failing:
         more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
         case.outcome, case.message, case.type = "failure", failing[0].message + more, failing[0].severity.value
@@ -90,7 +90,7 @@ def _resource_case(rule_id: str, findings: Sequence[Finding], fail_on: str | Non
         suppression = first.suppression
         reason = (suppression.justification or suppression.source) if suppression else ""
         case.outcome, case.message = "skipped", f"suppressed: {reason}"
-    case.body = body
+    case.findings = findings
     return case
 
 
@@ -176,8 +176,9 @@ def _suite(name: str, cases: Iterable[_Case]) -> ET.Element:
         if case.type:
             attrs["type"] = case.type
         child = ET.SubElement(element, case.outcome, attrs)
-        if case.body:
-            child.text = _text(case.body)
+        body = "\n\n".join([case.body] if case.body else [_finding_text(f) for f in case.findings])
+        if body:
+            child.text = _text(body)
     return suite
 
 
@@ -185,18 +186,35 @@ def _why_not_evaluated(result: ScanResult, rule_id: str) -> str | None:
     return not_evaluated_text(result, rule_id) if rule_id in result.not_evaluated else None
 
 
-def report_tree(result: ScanResult, fail_on: str | None = None) -> ET.Element:
-    """`fail_on`: the exit code's threshold; findings below it are skipped testcases."""
+def _suites(result: ScanResult, fail_on: str | None) -> Iterator[tuple[str, list[_Case]]]:
+    """Each suite's name and testcases, in report order: the inputs, then each rule by id."""
     by_rule: dict[str, list[Finding]] = {rule.id: [] for rule in result.rules}
     for rule_id in result.not_evaluated:
         by_rule.setdefault(rule_id, [])
     for finding in result.findings:
         by_rule.setdefault(finding.rule_id, []).append(finding)
-    suites = [_suite(INPUTS_SUITE, _input_cases(result))]
-    suites += [
-        _suite(rule_id, _rule_cases(rule_id, by_rule[rule_id], _why_not_evaluated(result, rule_id), fail_on))
-        for rule_id in sorted(by_rule)
-    ]
+    yield INPUTS_SUITE, _input_cases(result)
+    for rule_id in sorted(by_rule):
+        yield rule_id, _rule_cases(rule_id, by_rule[rule_id], _why_not_evaluated(result, rule_id), fail_on)
+
+
+_COUNTED_AS = {"failure": "failures", "error": "errors", "skipped": "skipped"}  # the testsuites attributes
+
+
+def _totals(suites: Iterable[tuple[str, list[_Case]]]) -> dict[str, str]:
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for _, cases in suites:
+        counts["tests"] += len(cases)
+        for case in cases:
+            if case.outcome is not None:
+                counts[_COUNTED_AS[case.outcome]] += 1
+    return {key: str(value) for key, value in counts.items()}
+
+
+def report_tree(result: ScanResult, fail_on: str | None = None) -> ET.Element:
+    """The whole report as one tree. `fail_on`: the exit code's threshold; findings below it are
+    skipped testcases."""
+    suites = [_suite(name, cases) for name, cases in _suites(result, fail_on)]
     totals = {key: sum(int(s.get(key, "0")) for s in suites) for key in ("tests", "failures", "errors", "skipped")}
     root = ET.Element("testsuites", {"name": "kubeaudit", **{k: str(v) for k, v in totals.items()}})
     root.extend(suites)
@@ -204,11 +222,20 @@ def report_tree(result: ScanResult, fail_on: str | None = None) -> ET.Element:
 
 
 def render(result: ScanResult, stream: TextIO, color: bool = False, fail_on: str | None = None) -> None:
-    root = report_tree(result, fail_on)
-    ET.indent(root)
+    """The report as `report_tree` and ET.indent would write it, one suite at a time: the totals
+    come first, from testcases made and dropped (their texts are made only when written), then
+    each suite is made again, written and dropped."""
+    totals = _totals(_suites(result, fail_on))
+    root = ET.Element("testsuites", {"name": "kubeaudit", **totals})
+    head = ET.tostring(root, encoding="unicode")
+    assert head.endswith(" />")  # an element without children: open it for the suites
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    stream.write(ET.tostring(root, encoding="unicode"))
-    stream.write("\n")
+    stream.write(head[: -len(" />")] + ">")
+    for name, cases in _suites(result, fail_on):
+        suite = _suite(name, cases)
+        ET.indent(suite, level=1)
+        stream.write("\n  " + ET.tostring(suite, encoding="unicode"))
+    stream.write("\n</testsuites>\n")
 
 
 class JunitReporter(Reporter):

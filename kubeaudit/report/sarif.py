@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -212,23 +213,31 @@ def _location(
     container: str | None = None,
     **extra: Any,
 ) -> om.Location:
+    artifact, region = _physical(resource, position, artifacts)
+    physical = om.PhysicalLocation(artifact_location=artifact, region=_region(region))
+    return om.Location(physical_location=physical, logical_locations=_logical_locations(resource, container), **extra)
+
+
+def _physical(
+    resource: Resource, position: Position | None, artifacts: Artifacts
+) -> tuple[om.ArtifactLocation, Position | None]:
+    """The artifact a location names, and the position of its region (None: no region)."""
     where = resource.origin.location()
-    physical = None
     if where.file is not None:
         # A values file or patch, when it set the field; else the resource's file as opened (its own bytes).
         position_file = position.file if position is not None else None
         artifact = artifacts(position_file or where.file_path or where.file)
         if artifact is not None:
-            physical = om.PhysicalLocation(artifact_location=artifact, region=_region(position))
+            return artifact, position
     elif where.context is not None:
         uri = cluster_uri(where.context, resource.namespace, resource.kind, resource.name)
-        physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri))
-    if physical is None:
-        # Standard input without --stdin-filename: GitHub rejects a whole upload if a result has
-        # no physical location, so the result is pinned to the repository itself.
-        root = om.ArtifactLocation(uri=REPOSITORY_ROOT, uri_base_id=SRCROOT)
-        physical = om.PhysicalLocation(artifact_location=root)
-    return om.Location(physical_location=physical, logical_locations=_logical_locations(resource, container), **extra)
+        return om.ArtifactLocation(uri=uri), None
+    # Standard input without --stdin-filename: GitHub rejects a whole upload if a result has
+    # no physical location, so the result is pinned to the repository itself.
+    return _REPOSITORY, None
+
+
+_REPOSITORY = om.ArtifactLocation(uri=REPOSITORY_ROOT, uri_base_id=SRCROOT)
 
 
 def _finding_location(finding: Finding, artifacts: Artifacts) -> om.Location:
@@ -394,27 +403,34 @@ def _result(finding: Finding, rule_index: int, artifacts: Artifacts) -> om.Resul
     )
 
 
-def _sort_key(result: om.Result) -> tuple[Any, ...]:
-    physical = result.locations[0].physical_location
-    uri = physical.artifact_location.uri if physical else ""
-    region = physical.region if physical else None
-    line = region.start_line if region else 0
-    column = region.start_column if region else 0
-    fqn = result.locations[0].logical_locations[0].fully_qualified_name
-    return (uri, line, column, result.rule_id, fqn, result.partial_fingerprints[FINGERPRINT_KEY], result.message.text)
+def _result_order(finding: Finding, artifacts: Artifacts) -> tuple[Any, ...]:
+    """Where the finding's result goes in the log: by location (URI, line, column), then rule,
+    resource, fingerprint and message, so the same scan gives the same bytes."""
+    artifact, position = _physical(finding.resource, finding.position, artifacts)
+    resource = finding.resource
+    qualified = "/".join([*([resource.namespace] if resource.namespace else []), resource.kind, resource.name])
+    line, column = (position.line, position.column) if position is not None else (0, 0)
+    return (artifact.uri, line, column, finding.rule_id, qualified, finding.fingerprint, finding.message)
 
 
-def _unique_fingerprints(results: list[om.Result]) -> list[om.Result]:
-    """GitHub merges results that share partialFingerprints into one alert. One fingerprint can
+def _results(findings: Sequence[Finding], index: dict[str, int], artifacts: Artifacts) -> Iterator[dict[str, Any]]:
+    """Each finding's result as JSON data, in log order, made only as it is written.
+
+    GitHub merges results that share partialFingerprints into one alert. One fingerprint can
     occur twice in a run only when a file holds the same resource twice; the later ones get
     `:2`, `:3`... in output order (as GitHub numbers its own line hashes)."""
+    order = sorted(range(len(findings)), key=lambda i: _result_order(findings[i], artifacts))
+    repeated = {fingerprint for fingerprint, count in Counter(f.fingerprint for f in findings).items() if count > 1}
     seen: dict[str, int] = {}
-    for result in results:
-        fingerprint = result.partial_fingerprints[FINGERPRINT_KEY]
-        seen[fingerprint] = count = seen.get(fingerprint, 0) + 1
-        if count > 1:
-            result.partial_fingerprints = {FINGERPRINT_KEY: f"{fingerprint}:{count}"}
-    return results
+    for i in order:
+        finding = findings[i]
+        result = _result(finding, index[finding.rule_id], artifacts)
+        fingerprint = finding.fingerprint
+        if fingerprint in repeated:
+            seen[fingerprint] = count = seen.get(fingerprint, 0) + 1
+            if count > 1:
+                result.partial_fingerprints = {FINGERPRINT_KEY: f"{fingerprint}:{count}"}
+        yield to_json(result)
 
 
 def _notifications(result: ScanResult, rule_ids: Sequence[str], artifacts: Artifacts) -> list[om.Notification]:
@@ -476,17 +492,14 @@ def _directory_uri(path: Path) -> str:
 
 
 def sarif_log(result: ScanResult, cwd: Path | None = None) -> om.SarifLog:
+    """The log, without its results (they are streamed: `report_dict`)."""
     cwd = cwd or Path.cwd()
+    rule_ids = _reported_rule_ids(result)
     reported: dict[str, RuleMeta] = {}
     for finding in result.findings:
         reported.setdefault(finding.rule_id, finding.rule)
-    rule_ids = sorted(reported)
     descriptors = [reporting_descriptor(reported[rule_id]) for rule_id in rule_ids]
-    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     artifacts = _artifacts(cwd)
-    results = _unique_fingerprints(
-        sorted((_result(f, index[f.rule_id], artifacts) for f in result.findings), key=_sort_key)
-    )
     run = om.Run(
         tool=om.Tool(driver=_driver(descriptors)),
         invocations=[
@@ -502,20 +515,37 @@ def sarif_log(result: ScanResult, cwd: Path | None = None) -> om.SarifLog:
             )
         },
         column_kind="unicodeCodePoints",
-        results=results,
+        results=[],
     )
     return om.SarifLog(runs=[run], version=SARIF_VERSION, schema_uri=SARIF_SCHEMA)
 
 
-def report_dict(result: ScanResult, cwd: Path | None = None) -> dict[str, Any]:
+def _reported_rule_ids(result: ScanResult) -> list[str]:
+    """The rules with a result in the log, by id (the log's rules are these, in this order)."""
+    return sorted({finding.rule_id for finding in result.findings})
+
+
+def _document(result: ScanResult, cwd: Path | None = None) -> dict[str, Any]:
+    """The log as JSON data, its results a `jsontext.Items` made one at a time as they are written."""
+    cwd = cwd or Path.cwd()
     log: dict[str, Any] = to_json(sarif_log(result, cwd))
     head = {key: log.pop(key) for key in ("$schema", "version")}
+    index = {rule_id: i for i, rule_id in enumerate(_reported_rule_ids(result))}
+    log["runs"][0]["results"] = jsontext.Items(_results(result.findings, index, _artifacts(cwd)))
     return {**head, **log}
 
 
+def report_dict(result: ScanResult, cwd: Path | None = None) -> dict[str, Any]:
+    """The whole log as plain data."""
+    document = _document(result, cwd)
+    run = document["runs"][0]
+    run["results"] = list(run["results"])
+    return document
+
+
 def render(result: ScanResult, stream: TextIO, color: bool = False) -> None:
-    # runs[0].results[i] is four levels down: each result is written as soon as it is encoded.
-    jsontext.dump(report_dict(result), stream, streamed_levels=4)
+    # runs[0].results is four levels down: each result is made, encoded and written in turn.
+    jsontext.dump(_document(result), stream, streamed_levels=4)
     stream.write("\n")
 
 
