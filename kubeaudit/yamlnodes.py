@@ -14,6 +14,7 @@ import binascii
 import math
 import re
 from collections.abc import Iterator
+from sys import intern
 from typing import Any
 
 import yaml
@@ -194,7 +195,11 @@ class _Constructor:
             key = _scalar(key_node) if type(key_node) is ScalarNode else self.build(key_node, depth)
             if isinstance(key, (int, float)) and not isinstance(key, bool):
                 key = key_node.value  # as in JSON (and so in Kubernetes): `8080:` is the key "8080"
-            if isinstance(key, (dict, list)):
+            if type(key) is str:
+                # One object per distinct key: kept resources repeat `metadata`, `labels`, `app`...
+                # each a string of its own as parsed, and lookups by key then match by identity.
+                key = intern(key)
+            elif isinstance(key, (dict, list)):
                 raise YamlDocumentError("a mapping key must be a scalar", key_node.start_mark.line + 1)
             mapping[key] = _scalar(value_node) if type(value_node) is ScalarNode else self.build(value_node, depth)
         # Merge keys (<<) supply values the mapping does not set itself.

@@ -10,6 +10,7 @@ the resource that was not kept) goes to the fallback locator, which re-reads the
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -21,13 +22,66 @@ from kubeaudit.model import Locator, Path, Position
 MAX_RECORDED_NODES = 96
 _COMPLETE = 1  # low bit of a packed position: every child of the node is recorded too
 
+# Every path recorded, numbered once for the whole process: records are kept for most resources
+# of a scan, and a few thousand distinct paths (metadata.labels.app...) make up all of them, so a
+# record stores numbers, not paths. Past this many paths a record is not taken (the fallback
+# answers instead), so the table stays bounded whatever the input.
+MAX_PATHS = 1 << 20
+_path_ids: dict[Path, int] = {}
+_paths: list[Path] = []  # by number
+
+
+class Positions:
+    """Recorded nodes' packed marks, by path: two flat arrays (path numbers, marks) of about 12
+    bytes a node, where a dictionary of path tuples took about 190."""
+
+    __slots__ = ("_ids", "_marks")
+
+    def __init__(self, ids: array[int], marks: array[int]) -> None:
+        self._ids = ids
+        self._marks = marks
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def get(self, path: Path) -> int | None:
+        number = _path_ids.get(path)
+        if number is None:
+            return None
+        try:
+            return self._marks[self._ids.index(number)]
+        except ValueError:
+            return None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Path numbers are this process's: a --jobs worker sends the paths themselves.
+        return _restored, (dict(zip([_paths[number] for number in self._ids], self._marks, strict=True)),)
+
+
+def _restored(recorded: dict[Path, int]) -> Positions:
+    """Unpickled positions, numbered in this process (none when its table is full: the fallback answers)."""
+    return _packed(recorded) or Positions(array("I"), array("q"))
+
+
+def _packed(recorded: dict[Path, int]) -> Positions | None:
+    ids: array[int] = array("I")
+    for path in recorded:
+        number = _path_ids.get(path)
+        if number is None:
+            if len(_paths) >= MAX_PATHS:
+                return None
+            number = _path_ids[path] = len(_paths)
+            _paths.append(path)
+        ids.append(number)
+    return Positions(ids, array("q", recorded.values()))
+
 
 class RecordedLocator:
     """Positions of the nodes of a kept copy (paths relative to the resource), else the fallback."""
 
     __slots__ = ("_base", "_fallback", "_positions")
 
-    def __init__(self, base: Path, positions: dict[Path, int], fallback: Locator) -> None:
+    def __init__(self, base: Path, positions: Positions, fallback: Locator) -> None:
         self._base = base
         self._positions = positions
         self._fallback = fallback
@@ -53,10 +107,10 @@ class RecordedLocator:
         return self  # already a record; the node tree it was taken from is gone
 
 
-def record_positions(root: Node, base: Path, kept: Any, original: Any) -> dict[Path, int] | None:
+def record_positions(root: Node, base: Path, kept: Any, original: Any) -> Positions | None:
     """Positions of the nodes of `kept` (a copy of the resource `original` that shares the
     subtrees it keeps whole), found in the document tree `root` at `base`; None when the
-    resource is not where `base` says."""
+    resource is not where `base` says (or the table of paths is full)."""
     node = root
     for part in base:
         child = _child(node, part)
@@ -65,7 +119,7 @@ def record_positions(root: Node, base: Path, kept: Any, original: Any) -> dict[P
         node = child
     positions: dict[Path, int] = {}
     _Recorder(positions).walk(node, (), kept, original, _pack(node.start_mark))
-    return positions
+    return _packed(positions)
 
 
 class _Recorder:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from kubeaudit.model import Locator, Position, Resource
 from kubeaudit.model import Path as DocPath
 from kubeaudit.semantics.workloads import WORKLOAD_KINDS
+from kubeaudit.sources import positions
 from kubeaudit.sources.manifests import ManifestFile, parse_file
 from kubeaudit.sources.positions import MAX_RECORDED_NODES, RecordedLocator, record_positions
 from kubeaudit.views.pod import slim_resource
@@ -141,3 +143,21 @@ def test_duplicate_merge_and_numeric_keys_agree_with_the_tree(tmp_path: Path) ->
     recorded = RecordedLocator((), positions, AskedTree(root))
     for doc_path in [*paths_of(resource.data), ("metadata", "labels", "1"), ("metadata", "annotations", "app")]:
         assert recorded.position(doc_path) == locate(root, doc_path), doc_path
+
+
+def test_recorded_positions_survive_pickling_into_a_process_that_numbers_paths_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--jobs workers send their records to the scanning process, whose table of paths differs."""
+    (tmp_path / "pod.yaml").write_text(EDGE_CASES)
+    ((resource, root),) = resources_with_trees(tmp_path / "pod.yaml")
+    taken = record_positions(root, (), resource.data, resource.data)
+    assert taken is not None and len(taken) > 10
+    sent = pickle.dumps(taken)
+    monkeypatch.setattr(positions, "_path_ids", {("elsewhere",): 0})
+    monkeypatch.setattr(positions, "_paths", [("elsewhere",)])
+    fallback = AskedTree(root)
+    received = RecordedLocator((), pickle.loads(sent), fallback)
+    for doc_path in paths_of(resource.data):
+        assert received.position(doc_path) == locate(root, doc_path), doc_path
+    assert fallback.asked < len(paths_of(resource.data)) / 2  # answered from the record, not the tree
