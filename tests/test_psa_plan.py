@@ -213,3 +213,33 @@ def test_markdown_fits_a_comment_on_a_big_cluster(tmp_path: Path, run_cli: RunCl
     assert len(run.out) <= 65_536
     assert "| team-399 | privileged | v1.37 | 1 | 1 | **privileged** |" in run.out
     assert "left out to fit a comment: run with `--format json`" in run.out.splitlines()[-1]
+
+
+def test_html_plan_is_a_page_with_the_plan_section_and_the_plan_exit_code(run_cli: RunCli, tmp_path: Path) -> None:
+    from tests.report.htmltree import parse
+
+    page = tmp_path / "plan.html"
+    run = run_cli(
+        "psa-plan", "--no-config", str(CLUSTER), "--psa-config", str(ADMISSION), "-f", "html", "-o", str(page)
+    )
+    assert run.code == 0, run.err
+    expected = by_name(plan(run_cli, str(CLUSTER), "--psa-config", str(ADMISSION)))
+    doc = parse(page.read_text(encoding="utf-8"))
+    assert doc.problems == []
+    verdict = doc.root.find(id="verdict")
+    assert verdict.attrs["data-exit-code"] == "0" and "plan written for 7 namespaces" in verdict.text
+    assert "--fail-on" not in verdict.text  # psa-plan has no gate
+    rows = doc.root.find("table", id="psa-plan-table").find("tbody").find_all("tr")
+    shown = {r.attrs["data-namespace"]: [td.text for td in r.find_all("td")] for r in rows}
+    assert set(shown) == set(expected)
+    for name, ns in expected.items():
+        if ns["exempt"]:
+            assert shown[name][2:] == ["exempt"] * 3
+        else:
+            counts = [str(len(ns["rejected"][level])) for level in ("baseline", "restricted")]
+            assert shown[name][2:] == [*counts, ns["strictestEnforceable"]], name
+    section = doc.root.find("section", id="psa-plan")
+    assert "Now: baseline already refuses new pods of StatefulSet/db." in section.text
+    commands = [code.text for code in section.find_all("code") if code.parent is not None and code.parent.tag == "pre"]
+    assert expected["shop"]["command"] in commands
+    assert doc.root.find("a", href="#psa-plan") is not None

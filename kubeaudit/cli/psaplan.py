@@ -28,7 +28,10 @@ def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
     )  # fmt: skip
     add_paths_argument(plan)
     add_single_output(
-        plan, FORMATS, "console for people, json for scripts, markdown for a pull-request comment", "plan"
+        plan,
+        FORMATS,
+        "console for people, json for scripts, markdown for a pull-request comment, html for a page",
+        "plan",
     )
     plan.add_argument(
         "--psa-config", metavar="FILE",
@@ -68,5 +71,10 @@ def run(args: argparse.Namespace) -> int:
     supersedes = {r.id: r.supersedes for r in load_rules() if r.supersedes}
     plan = build_plan(result, admission, supersedes)
     with open_output(args.output) as stream:
-        RENDERERS[args.format](plan, stream)
+        if args.format == "html":  # the page shows the findings behind the plan too
+            from kubeaudit.psa.render_html import render_html
+
+            render_html(plan, result, stream)
+        else:
+            RENDERERS[args.format](plan, stream)
     return EXIT_OK if plan.complete else EXIT_ERROR

@@ -78,9 +78,7 @@ def server_minor(facts: Any) -> int | None:
 class NamespacePolicies:
     """Namespace labels seen so far, and the policy version each resource is judged at."""
 
-    def __init__(
-        self, default: str | None = None, unpinned: str | None = None, record_workloads: bool = False
-    ) -> None:
+    def __init__(self, default: str | None = None, unpinned: str | None = None, record_workloads: bool = False) -> None:
         self.latest = latest_minor()
         for given in (default, unpinned):
             if given is not None and given != LATEST:

@@ -118,8 +118,10 @@ def _current(
     wanted = pinned
     if pinned is None:
         wanted = admission.default_version("enforce")
-        vsource = f"no enforce-version label: the admission configuration's {wanted}" if admission.source else (
-            "no enforce-version label: latest"
+        vsource = (
+            f"no enforce-version label: the admission configuration's {wanted}"
+            if admission.source
+            else ("no enforce-version label: latest")
         )
     else:
         vsource = f"label {pinned}"

@@ -10,7 +10,7 @@ from kubeaudit import __version__
 from kubeaudit.psa.plan import NamespacePlan, Plan, Rejection
 
 SCHEMA_VERSION = "1.0"
-FORMATS = ("console", "json", "markdown")
+FORMATS = ("console", "json", "markdown", "html")  # html: render_html.py, which needs the scan too
 
 
 def _where(ns: NamespacePlan) -> str:

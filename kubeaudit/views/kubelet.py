@@ -53,6 +53,7 @@ SETTINGS: dict[str, tuple[Path, Any]] = {
 }
 WRITTEN, DEFAULTED, RUNNING = "as written", "the kubelet's default", "running configuration"
 
+
 def go_duration_seconds(value: Any) -> int | float | None:
     """Seconds in a Go duration ("4h0m0s", "5m", "0"), as the kubelet parses it; None if it is not one."""
     return parse_go_duration(value) if isinstance(value, str) else None

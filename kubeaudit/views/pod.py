@@ -206,8 +206,16 @@ POD_VIEW = register(
         kinds=WORKLOAD_KINDS,
         fields=frozenset(
             {
-                "apiVersion", "kind", "metadata", "podMetadata", "os", "pss", "spec", "allContainers",
-                "seccompAnnotations", "qosClass",
+                "apiVersion",
+                "kind",
+                "metadata",
+                "podMetadata",
+                "os",
+                "pss",
+                "spec",
+                "allContainers",
+                "seccompAnnotations",
+                "qosClass",
             }
         ),
         build=lambda resource, shared: pod_targets(resource, pod_context(resource, shared)),

@@ -25,10 +25,14 @@ def render_reports(
     rules: Mapping[str, RuleInfo] | None = None,
     sections: Sequence[Section] = (),
     title: str = "kubeaudit report",
+    verdict: str | None = None,
 ) -> None:
     """One page over REPORTS (JSON report dicts, each labelled; several get a report column).
-    RULES adds each rule's references (rule_infos(load_rules()) for the built-in ones)."""
-    render_page(build_view(reports, fail_on), stream, rules or {}, sections, title)
+    RULES adds each rule's references (rule_infos(load_rules()) for the built-in ones). VERDICT says
+    what the exit code means when the page is not a scan gate's (the code is still each report's)."""
+    view = build_view(reports, fail_on)
+    view.verdict = verdict
+    render_page(view, stream, rules or {}, sections, title)
 
 
 def render(result: ScanResult, stream: TextIO, fail_on: str | None = None, sections: Sequence[Section] = ()) -> None:

@@ -62,8 +62,11 @@ def _plural(count: int, word: str) -> str:
 
 
 def verdict_text(view: ReportView) -> tuple[str, str]:
-    """(css class, sentence): what the exit code says and why, in the words of --fail-on."""
+    """(css class, sentence): what the exit code says and why, in the words of --fail-on, or of the
+    command that wrote the page (view.verdict: psa-plan has no gate)."""
     code = view.exit_code
+    if view.verdict is not None:
+        return ("pass" if code == 0 else "fail" if code == 1 else "incomplete"), f"Exit code {code}: {view.verdict}"
     fail_on = view.fail_on or "info"
     total = len(view.findings)
     if code == 2:

@@ -184,6 +184,8 @@ class ReportView:
     suppressed: list[FindingView] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     exit_codes: dict[str, int] = field(default_factory=dict)  # by report label
+    # What the exit code means, for a page a command other than a scan gate writes (psa-plan)
+    verdict: str | None = None
 
     @property
     def multiple(self) -> bool:

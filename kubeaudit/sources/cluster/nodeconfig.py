@@ -45,9 +45,7 @@ def as_kubelet_configuration(node: str, answer: dict[str, Any]) -> dict[str, Any
     return {**config, "apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": node}}
 
 
-def read_node_configs(
-    get: Callable[[str], dict[str, Any]], nodes: list[str], concurrency: int
-) -> Iterator[NodeConfig]:
+def read_node_configs(get: Callable[[str], dict[str, Any]], nodes: list[str], concurrency: int) -> Iterator[NodeConfig]:
     """One GET per node, `concurrency` at a time, in the order of `nodes`."""
 
     def read(node: str) -> NodeConfig:
