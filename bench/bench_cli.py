@@ -116,8 +116,9 @@ def memory_child(argv: list[str]) -> int:
     return 0
 
 
-def measure_memory(corpus: str, fmt: str, output: str) -> int | None:
-    argv = cli_command(corpus, fmt, output)[3:]
+def measure_memory(corpus: str, fmt: str, output: str, jobs: int | None = None) -> int | None:
+    """The scanning process's peak RSS (with --jobs, not counting its workers')."""
+    argv = cli_command(corpus, fmt, output, jobs)[3:]
     command = [sys.executable, os.path.abspath(__file__), "--memory-child", "--", *argv]
     proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     try:
@@ -177,8 +178,17 @@ def compare(corpus: str, formats: list[str], rounds: int, jobs: int | None, memo
             with open(serial, "rb") as a, open(os.path.join(tmp, "jobs.json"), "rb") as b:
                 out["jobs_output_identical"] = a.read() == b.read()
         if memory:
-            out["peak_rss_bytes"] = {fmt: measure_memory(corpus, fmt, os.path.join(tmp, f"m.{fmt}")) for fmt in formats}
+            out["peak_rss_bytes"] = peak_memory(corpus, formats, jobs)
     return out
+
+
+def peak_memory(corpus: str, formats: list[str], jobs: int | None) -> dict[str, int | None]:
+    """Peak RSS of one run per format, and of a json run with --jobs N."""
+    with tempfile.TemporaryDirectory() as tmp:
+        peaks = {fmt: measure_memory(corpus, fmt, os.path.join(tmp, f"m.{fmt}")) for fmt in formats}
+        if jobs:
+            peaks[f"json --jobs {jobs}"] = measure_memory(corpus, "json", os.path.join(tmp, "m-jobs.json"), jobs)
+    return peaks
 
 
 def growth(sizes: list[int], seed: int, rounds: int) -> dict[str, Any]:
@@ -237,8 +247,12 @@ def render(report: dict[str, Any]) -> str:
             lines.append(f"  {name:20} {seconds:8.3f}s  {ratio:5.2f}x parse{verdict}")
         if "jobs_output_identical" in cmp:
             lines.append(f"  --jobs output byte-identical to the serial run: {cmp['jobs_output_identical']}")
-        for fmt, peak in cmp.get("peak_rss_bytes", {}).items():
-            lines.append(f"  peak RSS, {fmt:8} {'n/a' if peak is None else f'{peak / 2**20:.0f} MiB'}")
+    memory = cmp or report.get("memory")
+    if memory:
+        if not cmp:
+            lines.append(f"corpus {memory['corpus']}, one run per format")
+        for fmt, peak in memory.get("peak_rss_bytes", {}).items():
+            lines.append(f"  peak RSS, {fmt:14} {'n/a' if peak is None else f'{peak / 2**20:.0f} MiB'}")
     if "growth" in report:
         lines.append("growth (json report, one core):")
         for row, spread in zip(report["growth"]["rows"], report["growth"]["spread_vs_median"], strict=True):
@@ -274,10 +288,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     report: dict[str, Any] = {}
-    if not args.no_compare:
+    if not args.no_compare or args.memory:
         corpus = args.corpus or ensure_corpus(args.resources, args.seed)
         jobs = args.jobs if args.jobs and has_jobs_option() else None
-        report["compare"] = compare(corpus, args.formats.split(","), args.rounds, jobs, args.memory)
+        if not args.no_compare:
+            report["compare"] = compare(corpus, args.formats.split(","), args.rounds, jobs, args.memory)
+        else:  # --memory alone: one run per format, not timed
+            report["memory"] = {"corpus": corpus, "peak_rss_bytes": peak_memory(corpus, args.formats.split(","), jobs)}
     if args.growth:
         report["growth"] = growth([int(n) for n in args.growth.split(",")], args.seed, max(1, args.rounds // 2))
     if args.startup:

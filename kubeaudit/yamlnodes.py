@@ -138,6 +138,9 @@ def yaml_error(exc: yaml.YAMLError, line_offset: int = 0) -> YamlDocumentError:
     return YamlDocumentError(f"invalid YAML: {message}", line)
 
 
+SHARED_TEXT = 40  # mapping values up to this many characters are interned
+
+
 def construct(node: Node) -> Any:
     """Plain Python data (dict, list, str, int, float, bool, None) for a node tree."""
     return _Constructor().build(node)
@@ -201,7 +204,13 @@ class _Constructor:
                 key = intern(key)
             elif isinstance(key, (dict, list)):
                 raise YamlDocumentError("a mapping key must be a scalar", key_node.start_mark.line + 1)
-            mapping[key] = _scalar(value_node) if type(value_node) is ScalarNode else self.build(value_node, depth)
+            if type(value_node) is ScalarNode:
+                value = _scalar(value_node)
+                # Short texts repeat across resources (namespaces, label values, kinds, `Always`):
+                # one object each, for what the scan keeps.
+                mapping[key] = intern(value) if type(value) is str and len(value) <= SHARED_TEXT else value
+            else:
+                mapping[key] = self.build(value_node, depth)
         # Merge keys (<<) supply values the mapping does not set itself.
         for merge in merges:
             sources = merge.value if type(merge) is SequenceNode else [merge]

@@ -153,7 +153,11 @@ class HelmLocator:
         return replace(from_values, via=at_template) if from_values is not None else at_template
 
     def record(self, base: Path, kept: Any, original: Any) -> Locator:
-        return self  # the rendered text's node tree is kept in memory: nothing to record
+        # The rendered text is kept, and composed again for later look-ups; the values a path's
+        # line is matched with are the kept copy's own (shared with the rendered resource).
+        if base != () or not isinstance(kept, dict):
+            return self
+        return HelmLocator(self._rendered, self._template, self._start, kept, self._values)
 
 
 def _deepest(data: Any, path: Path) -> tuple[Any, Path]:

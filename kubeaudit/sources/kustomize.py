@@ -57,6 +57,9 @@ class KustomizeRendering(Rendering):
     def origin(self, data: dict[str, Any], rendered: RenderedFrom, locator: Locator) -> Origin:
         return self.mapper.origin(data, rendered, locator)
 
+    def release(self) -> None:
+        self.mapper.release()
+
 
 class KustomizeRenderer(Renderer):
     tool: ClassVar[str] = KUSTOMIZE

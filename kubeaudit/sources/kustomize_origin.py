@@ -29,6 +29,11 @@ class OriginMapper:
         self._files: dict[str, ParsedFile] = {}
         self._patches: dict[str, list[Patch]] = {}
 
+    def release(self) -> None:
+        """Drop the base files' node trees (their text stays for later look-ups)."""
+        for parsed in self._files.values():
+            parsed.release_nodes()
+
     def origin(self, data: dict[str, Any], rendered: RenderedFrom, locator: Locator) -> Origin:
         annotation = _annotation(data, ORIGIN_ANNOTATION)
         path = annotation.get("path")
@@ -129,7 +134,9 @@ class FieldLocator:
         return in_base_file
 
     def record(self, base: Path, kept: Any, original: Any) -> Locator:
-        return self
+        # The kept copy's fields are the rendered resource's own (shared): map paths through it,
+        # so the whole rendered resource need not be kept for its look-ups.
+        return FieldLocator(kept, self._declared, self._patches) if base == () and isinstance(kept, dict) else self
 
 
 def _base_path(path: Path, rendered: Any, declared: Any) -> tuple[bool, Path]:

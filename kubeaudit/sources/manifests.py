@@ -47,7 +47,7 @@ _BOMS = (
 class ManifestFile:
     path: str  # filesystem path, or "-" for stdin
     display: str  # what reports show: relative to the working directory where possible
-    in_memory: bool = False  # text that cannot be read again (rendered output): node trees are kept
+    in_memory: bool = False  # text that cannot be read again (rendered output): it is kept for look-ups
 
 
 @dataclass(slots=True)
@@ -150,19 +150,24 @@ def read_text(file: ManifestFile, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> st
 
 
 class NodeLocator:
-    """Line look-up for one document, keeping its node tree until released."""
+    """Line look-up for one document, keeping its node tree until released. Text that cannot be
+    read again (standard input, a renderer's output) is kept instead of the tree once released:
+    a tenth of the memory, composed again only for the look-ups made after that."""
 
-    __slots__ = ("_chunk", "_file", "_index", "_root")
+    __slots__ = ("_chunk", "_file", "_index", "_root", "_text")
 
-    def __init__(self, file: ManifestFile, chunk: tuple[int, int] | None, index: int, root: Node) -> None:
+    def __init__(
+        self, file: ManifestFile, chunk: tuple[int, int] | None, index: int, root: Node, text: str | None = None
+    ) -> None:
         self._file = file
         self._chunk = chunk  # (first line, end line) when the file was parsed piecewise
         self._index = index
         self._root: Node | None = root
+        # The text parsed (the chunk's, padded, when piecewise), when the file cannot be read again.
+        self._text = text if file.path == STDIN or file.in_memory else None
 
     def release(self) -> None:
-        if self._file.path != STDIN and not self._file.in_memory:  # neither can be read twice
-            self._root = None
+        self._root = None
 
     def position(self, path: Path) -> Position | None:
         root = self._root
@@ -186,9 +191,11 @@ class NodeLocator:
         """Every document of the file (or chunk) up to the first syntax error, as first parsed."""
         documents: list[Node | None] = []
         try:
-            text = read_text(self._file)
-            if self._chunk is not None:
-                text = _chunk_text(text.split("\n"), *self._chunk)
+            text = self._text
+            if text is None:
+                text = read_text(self._file)
+                if self._chunk is not None:
+                    text = _chunk_text(text.split("\n"), *self._chunk)
             for root in compose_documents(text):
                 documents.append(root)
         except (ValueError, yaml.YAMLError):  # the file changed under us, or the error the scan reported
@@ -238,7 +245,7 @@ def _parse_documents(
         except YamlDocumentError as exc:
             parsed.errors.append(ScanError(parsed.file.display, exc.message, exc.line))
             continue
-        locator = NodeLocator(parsed.file, chunk, index, root)
+        locator = NodeLocator(parsed.file, chunk, index, root, text)
         parsed.locators.append(locator)
         _add_document(parsed, data, parsed.documents - 1, locator, root.start_mark.line + 1)
 

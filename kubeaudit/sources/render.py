@@ -82,6 +82,11 @@ class Rendering(ABC):
         locator for its fields there. `locator` finds fields in the rendered output, for a
         resource the renderer cannot map back."""
 
+    def release(self) -> None:
+        """Drop what was kept only for line look-ups while the rendered resources were evaluated
+        (node trees of the files they map back to); later look-ups compose again. Default: nothing."""
+        return None
+
 
 class Renderer(ABC):
     """An external tool that renders one kind of project (Project.tool)."""
@@ -276,10 +281,15 @@ def _mapped(parsed: ParsedFile, rendering: Rendering, tool: str) -> Batch:
         origin = rendering.origin(resource.data, rendered, locator)
         namespace = resource.namespace or rendering.namespace(resource.kind)
         resources.append(replace(resource, namespace=namespace, data=rendering.clean(resource.data), origin=origin))
+    def release() -> None:
+        parsed.release_nodes()
+        rendering.release()
+
     return Batch(
         resources=resources,
         errors=[replace(e, source=project.display) for e in parsed.errors],
         files=1,
         documents=parsed.documents - parsed.empty_documents,
         skipped_documents=parsed.skipped_documents,
+        release=release,
     )
