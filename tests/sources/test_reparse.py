@@ -9,6 +9,7 @@ repetition made a 4,000-pod file take minutes) keeps this linear without timing 
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -117,3 +118,24 @@ def test_what_no_record_answers_re_reads_a_big_file_once_for_all(tmp_path: Path,
     assert len(expired) == 100
     assert [n.line for n in expired] == [IGNORE_LINE + i * (len(POD.splitlines()) + 1) for i in range(100)]
     assert len(compose_calls) == 2
+
+
+def test_standard_input_keeps_its_text_not_its_trees_and_late_lines_match_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compose_calls: list[int]
+) -> None:
+    """Standard input cannot be read twice: once its own rules have run its node trees go, and
+    the look-ups no record answers compose its kept text again (once for all of them), with the
+    lines a scan of the same file gives."""
+    text = multi_document(40).replace("netpol-workload-ingress", "pss-restricted-*")
+    (tmp_path / "pods.yaml").write_text(text)
+    toggles = [("disable", p) for p in ("netpol-*", "mesh-*", "pss-namespace-*", "resources-*", "path-*")]
+
+    def expired_lines(paths: list[str]) -> list[int | None]:
+        result = run(ScanOptions(paths=paths, use_config=False, toggles=toggles))
+        return [n.line for n in result.notices if "expired" in n.message]
+
+    from_file = expired_lines([str(tmp_path / "pods.yaml")])
+    compose_calls.clear()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert expired_lines(["-"]) == from_file == [IGNORE_LINE + i * (len(POD.splitlines()) + 1) for i in range(40)]
+    assert len(compose_calls) == 2  # the scan, then once more for every late look-up
