@@ -1,7 +1,7 @@
 """The pipeline's layering: no module imports a module of a later stage.
 
     foundation -> sources -> semantics/inventory -> views -> engine -> scan -> suppressions
-    -> compliance -> reporters -> api -> testing/rule docs -> cli
+    -> compliance -> reporters -> api -> planning -> fleet -> testing/rule docs -> cli
 
 A module may import its own stage and every earlier one. Imports inside functions count too:
 a lazy import is still a dependency.
@@ -45,6 +45,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("reporters", ("kubeaudit.report",)),
     ("api", ("kubeaudit.api",)),
     ("planning", ("kubeaudit.psa", "kubeaudit.attackpaths")),
+    ("fleet", ("kubeaudit.fleet",)),
     ("tools", ("kubeaudit.testing", "kubeaudit.ruledocs")),
     ("cli", ("kubeaudit.cli", "kubeaudit.__main__")),
 ]

@@ -38,4 +38,5 @@ def test_wheel_ships_every_rule_and_schema(tmp_path: Path) -> None:
         assert shipped in names, f"{shipped} missing from the wheel"
     assert "kubeaudit/builtin_rules/schema.json" in names
     assert "kubeaudit/report/json-report.schema.json" in names
+    assert {"kubeaudit/fleet/merge-report.schema.json", "kubeaudit/fleet/diff-report.schema.json"} <= names
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -30,6 +30,8 @@ examples:
   kubeaudit scan --cluster --context prod             audit a live cluster, read-only
   kubeaudit psa-plan --cluster --psa-config FILE      what each Pod Security level would reject, per namespace
   kubeaudit paths deploy/ --from exposed -f dot       attack paths from exposed workloads, as a Graphviz graph
+  kubeaudit report merge reports/*.json               one summary of many clusters' JSON reports
+  kubeaudit report diff old.json new.json -f markdown new, fixed and unchanged findings, as a PR comment
   kubeaudit rules list                                every rule, its severity and profile
   kubeaudit rules explain pss-baseline-privileged     what a rule checks and how to fix it
 
@@ -43,8 +45,13 @@ COMMAND_MODULES = {
     "psa-plan": "kubeaudit.cli.psaplan",
     "paths": "kubeaudit.cli.paths",
     "baseline": "kubeaudit.cli.baseline",
+    "report": "kubeaudit.cli.report",
     "rules": "kubeaudit.cli.rules",
 }
+
+
+# Commands with actions (`kubeaudit rules list`): the argparse destination of the action's name.
+ACTIONS = {"rules": "rules_command", "baseline": "baseline_command", "report": "report_command"}
 
 
 def commands(only: str | None = None) -> dict[str, ModuleType]:
@@ -98,13 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, parsers = build_parser(arguments[0] if arguments else None)
     try:
         args, unknown = parser.parse_known_args(arguments)
-        action = {"rules": "rules_command", "baseline": "baseline_command"}.get(args.command)
+        action = ACTIONS.get(args.command)
         name = f"{args.command} {getattr(args, action) or ''}".strip() if action else args.command
         command = parsers.get(name or "", parser)
         if unknown:  # reported by the command they were given to, so the hint names its --help
             command.error(f"unrecognized arguments: {' '.join(unknown)}")
         if args.command is None or (action is not None and getattr(args, action) is None):
-            # `kubeaudit`, `kubeaudit rules`, `kubeaudit baseline`: say what there is to do, and fail
+            # `kubeaudit`, `kubeaudit rules`, `kubeaudit report`: say what there is to do, and fail
             command.print_help(sys.stderr)
             return EXIT_ERROR
         return int(commands(args.command)[args.command].run(args))
