@@ -23,6 +23,11 @@ READABLE_SCHEMA_VERSIONS = ("1.0",)
 class ReportReadError(Exception):
     """One line: the file and what is wrong with it."""
 
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
 
 @dataclass(frozen=True, slots=True)
 class SavedReport:
@@ -63,9 +68,11 @@ class SavedReport:
 
 @cache
 def _validator() -> Any:
-    import jsonschema  # only when a report is read
+    # jsonschema-rs, not jsonschema: a 10,000-resource scan's report (50 MB, 39,000 findings) takes
+    # 16 s to validate with jsonschema and 0.05 s with jsonschema-rs; loading the JSON takes 0.9 s.
+    import jsonschema_rs  # only when a report is read
 
-    return jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    return jsonschema_rs.Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
 
 
 def read_report(path: str) -> SavedReport:
@@ -74,39 +81,41 @@ def read_report(path: str) -> SavedReport:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
-        raise ReportReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ReportReadError(path, f"cannot read: {exc.strerror or exc}") from None
     try:
         document = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ReportReadError(f"{path}: not a kubeaudit JSON report (not UTF-8 text)") from None
+        raise ReportReadError(path, "not a kubeaudit JSON report (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
-        raise ReportReadError(
-            f"{path}: line {exc.lineno}: not a kubeaudit JSON report (invalid JSON: {exc.msg})"
-        ) from None
+        reason = f"line {exc.lineno}: not a kubeaudit JSON report (invalid JSON: {exc.msg})"
+        raise ReportReadError(path, reason) from None
     except RecursionError:
-        raise ReportReadError(f"{path}: not a kubeaudit JSON report (nested too deeply)") from None
+        raise ReportReadError(path, "not a kubeaudit JSON report (nested too deeply)") from None
     _check_shape(path, document)
     return SavedReport(path, document)
 
 
 def _check_shape(path: str, document: Any) -> None:
     if not isinstance(document, dict):
-        raise ReportReadError(f"{path}: not a kubeaudit JSON report (a JSON {type(document).__name__}, not an object)")
+        raise ReportReadError(path, f"not a kubeaudit JSON report (a JSON {type(document).__name__}, not an object)")
     if "runs" in document and "schemaVersion" not in document:
-        raise ReportReadError(f"{path}: a SARIF report, not a kubeaudit JSON report: write one with -f json")
+        raise ReportReadError(path, "a SARIF report, not a kubeaudit JSON report: write one with -f json")
     if "version" in document and "findings" in document and "summary" not in document:
-        raise ReportReadError(f"{path}: a baseline file, not a kubeaudit JSON report: write one with -f json")
+        raise ReportReadError(path, "a baseline file, not a kubeaudit JSON report: write one with -f json")
     version = document.get("schemaVersion")
     if version is not None and version not in READABLE_SCHEMA_VERSIONS:
         readable = ", ".join(READABLE_SCHEMA_VERSIONS)
-        raise ReportReadError(f"{path}: report schema version {version!r} is not one this kubeaudit reads ({readable})")
-    import jsonschema
-
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+        raise ReportReadError(path, f"report schema version {version!r} is not one this kubeaudit reads ({readable})")
+    error = next(iter(_validator().iter_errors(document)), None)
     if error is not None:
-        where = error.json_path if error.absolute_path else "the document"
+        where = json_path(error.instance_path) if error.instance_path else "the document"
         message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
-        raise ReportReadError(f"{path}: not a valid kubeaudit JSON report: {where}: {message}")
+        raise ReportReadError(path, f"not a valid kubeaudit JSON report: {where}: {message}")
+
+
+def json_path(parts: Sequence[str | int]) -> str:
+    """`$.findings[0].severity`, as jsonschema's json_path writes a location."""
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
 
 
 def read_reports(paths: Sequence[str]) -> tuple[list[SavedReport], list[ReportReadError]]:
