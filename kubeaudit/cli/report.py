@@ -71,27 +71,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from kubeaudit.fleet.merge import fleet_gate, merge_reports
+    from kubeaudit.fleet.merge import fleet_gate, merge_reports, read_columns
     from kubeaudit.fleet.naming import NamingError, column_names, parse_name_options
     from kubeaudit.fleet.render_merge import RENDERERS
-    from kubeaudit.fleet.reports import read_reports
 
     try:
         overrides = parse_name_options(args.name)
-        reports, unread = read_reports(args.reports)
-        names = column_names(reports, overrides)
+        # The HTML page lists every finding; the other formats only count them (one report in memory at a time).
+        columns, unread = read_columns(args.reports, keep_documents=args.format == "html")
+        names = column_names(columns, overrides)
     except NamingError as exc:
         raise UsageError(str(exc)) from None
     _print_errors(unread)
-    if not reports:
+    if not columns:
         return EXIT_ERROR
-    summary = merge_reports(reports, names, unread)
+    summary = merge_reports(columns, names, unread)
     with open_output(args.output) as stream:
         RENDERERS[args.format](summary, stream, args.fail_on)
     for column in summary.incomplete_columns:
-        print(
-            f"kubeaudit: incomplete report: {printable(column.report.path)} ({printable(column.name)})", file=sys.stderr
-        )
+        print(f"kubeaudit: incomplete report: {printable(column.path)} ({printable(column.name)})", file=sys.stderr)
     return fleet_gate(summary, args.fail_on)
 
 

@@ -4,42 +4,92 @@ column per report: findings by severity and by rule, coverage gaps, totals.
 Counts are those the reports' gates count: findings that are not suppressed. A report that was not
 complete, or an input file that is not a report, makes the merged summary incomplete: it says which,
 and its exit code is 2, as a scan's would be.
+
+Each report is read, counted into its column and let go before the next is read, so memory holds
+one report at a time however many are merged (the HTML page, which shows every finding, keeps
+them all).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kubeaudit.fleet.reports import ReportReadError, SavedReport, at_or_above, severity_counts
+from kubeaudit.fleet.reports import ReportReadError, SavedReport, read_report, severity_counts
 from kubeaudit.model import Severity
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    """One input report: one cluster, or one repository."""
+class RuleTally:
+    """One rule's active findings in one report."""
 
-    name: str
-    report: SavedReport
+    title: str
+    severity: str
+    category: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One input report (one cluster, or one repository), counted."""
+
+    path: str  # the report file, as given
+    inputs: list[str]
+    tool_version: str
+    rule_count: int
+    complete: bool
+    resources: int
     findings: dict[str, int]  # active findings by severity
     suppressed: int
     # What the scan could not see, as the report says it (JSON report shapes).
     errors: list[dict[str, Any]]
     gaps: list[dict[str, Any]]
     not_evaluated: list[dict[str, Any]]
+    rules: dict[str, RuleTally]  # by rule id
+    name: str = ""  # set once every report is read (naming.column_names)
+    document: dict[str, Any] | None = None  # the whole report, kept only when asked (the HTML page)
 
     @property
     def total(self) -> int:
         return sum(self.findings.values())
 
-    @property
-    def complete(self) -> bool:
-        return self.report.complete
 
-    @property
-    def resources(self) -> int:
-        return int(self.report.document["summary"]["resources"])
+def column_of(report: SavedReport, keep_document: bool = False) -> Column:
+    document = report.document
+    active = report.active_findings
+    tallies: dict[str, list[Any]] = {}
+    for finding in active:
+        tally = tallies.setdefault(finding["ruleId"], [finding["title"], finding["severity"], finding["category"], 0])
+        if Severity(finding["severity"]).rank > Severity(tally[1]).rank:
+            tally[1] = finding["severity"]
+        tally[3] += 1
+    return Column(
+        path=report.path,
+        inputs=report.inputs,
+        tool_version=report.tool_version,
+        rule_count=report.rule_count,
+        complete=report.complete,
+        resources=int(document["summary"]["resources"]),
+        findings=severity_counts(active),
+        suppressed=len(document["findings"]) - len(active),
+        errors=list(document["errors"]),
+        gaps=list(document["gaps"]),
+        not_evaluated=list(document["notEvaluated"]),
+        rules={rule_id: RuleTally(*tally) for rule_id, tally in tallies.items()},
+        document=document if keep_document else None,
+    )
+
+
+def read_columns(paths: Sequence[str], keep_documents: bool = False) -> tuple[list[Column], list[ReportReadError]]:
+    """Each report counted into its column (unnamed yet), and one error per path that is not a report."""
+    columns, unread = [], []
+    for path in paths:
+        try:
+            columns.append(column_of(read_report(path), keep_documents))
+        except ReportReadError as exc:
+            unread.append(exc)
+    return columns, unread
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,52 +140,35 @@ class FleetSummary:
 
 
 def merge_reports(
-    reports: Sequence[SavedReport], names: Sequence[str], unread: Sequence[ReportReadError] = ()
+    columns: Sequence[Column], names: Sequence[str], unread: Sequence[ReportReadError] = ()
 ) -> FleetSummary:
-    columns = [_column(name, report) for name, report in zip(names, reports, strict=True)]
-    return FleetSummary(columns, _rule_rows(columns), list(unread), _notes(reports, names))
-
-
-def _column(name: str, report: SavedReport) -> Column:
-    document = report.document
-    active = report.active_findings
-    return Column(
-        name=name,
-        report=report,
-        findings=severity_counts(active),
-        suppressed=len(document["findings"]) - len(active),
-        errors=list(document["errors"]),
-        gaps=list(document["gaps"]),
-        not_evaluated=list(document["notEvaluated"]),
-    )
+    named = [replace(column, name=name) for column, name in zip(columns, names, strict=True)]
+    return FleetSummary(named, _rule_rows(named), list(unread), _notes(named))
 
 
 def _rule_rows(columns: Sequence[Column]) -> list[RuleRow]:
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, RuleRow] = {}
     for column in columns:
-        for finding in column.report.active_findings:
+        for rule_id, tally in column.rules.items():
             row = rows.setdefault(
-                finding["ruleId"],
-                {"title": finding["title"], "severity": finding["severity"], "category": finding["category"],
-                 "counts": {c.name: 0 for c in columns}},
-            )  # fmt: skip
-            if Severity(finding["severity"]).rank > Severity(row["severity"]).rank:
-                row["severity"] = finding["severity"]
-            row["counts"][column.name] += 1
-    built = [RuleRow(rule_id, **row) for rule_id, row in rows.items()]
-    return sorted(built, key=lambda r: (-Severity(r.severity).rank, -r.total, r.rule_id))
+                rule_id, RuleRow(rule_id, tally.title, tally.severity, tally.category, {c.name: 0 for c in columns})
+            )
+            if Severity(tally.severity).rank > Severity(row.severity).rank:
+                row = rows[rule_id] = replace(row, severity=tally.severity)
+            row.counts[column.name] += tally.count
+    return sorted(rows.values(), key=lambda r: (-Severity(r.severity).rank, -r.total, r.rule_id))
 
 
-def _notes(reports: Sequence[SavedReport], names: Sequence[str]) -> list[str]:
+def _notes(columns: Sequence[Column]) -> list[str]:
     """Differences between the reports that a reader comparing columns should know of."""
     notes = []
-    versions = {r.tool_version for r in reports}
+    versions = {c.tool_version for c in columns}
     if len(versions) > 1:
-        by_version = ", ".join(f"{n}: {r.tool_version}" for n, r in zip(names, reports, strict=True))
+        by_version = ", ".join(f"{c.name}: {c.tool_version}" for c in columns)
         notes.append(f"the reports were made by different kubeaudit versions ({by_version}): their rules may differ")
-    counts = {r.rule_count for r in reports}
+    counts = {c.rule_count for c in columns}
     if len(counts) > 1:
-        by_count = ", ".join(f"{n}: {r.rule_count}" for n, r in zip(names, reports, strict=True))
+        by_count = ", ".join(f"{c.name}: {c.rule_count}" for c in columns)
         notes.append(
             f"the reports ran different numbers of rules ({by_count}): a rule one column lacks finds nothing there"
         )
@@ -146,4 +179,7 @@ def fleet_gate(summary: FleetSummary, fail_on: str) -> int:
     """As a scan's exit code: 2 when anything is incomplete, 1 on a finding at or above fail_on, else 0."""
     if not summary.complete:
         return 2
-    return 1 if any(at_or_above(c.report.active_findings, fail_on) for c in summary.columns) else 0
+    if fail_on == "none":
+        return 0
+    rank = Severity(fail_on).rank
+    return 1 if any(n for s, n in summary.findings.items() if Severity(s).rank >= rank) else 0

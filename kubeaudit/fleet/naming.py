@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import PurePath
-
-from kubeaudit.fleet.reports import SavedReport
+from typing import Protocol
 
 CLUSTER_PREFIX = "cluster:"
 IN_CLUSTER = "in-cluster"  # the context name of in-cluster credentials (sources/cluster/credentials.py)
@@ -22,6 +21,16 @@ UNINFORMATIVE_INPUTS = {".", "./", "-", "<stdin>", ""}
 
 class NamingError(Exception):
     pass
+
+
+class Named(Protocol):
+    """A report read back, or its column: what names it."""
+
+    @property
+    def path(self) -> str: ...  # the report file, as given
+
+    @property
+    def inputs(self) -> list[str]: ...
 
 
 def parse_name_options(options: Sequence[str]) -> dict[str, str]:
@@ -38,7 +47,7 @@ def parse_name_options(options: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def natural_name(report: SavedReport) -> str | None:
+def natural_name(report: Named) -> str | None:
     """The name a report gives itself, or None when it names nothing distinctive."""
     inputs = report.inputs
     if len(inputs) != 1:
@@ -56,7 +65,7 @@ def file_name(path: str) -> str:
     return pure.stem if pure.suffix.lower() == ".json" else pure.name
 
 
-def column_names(reports: Sequence[SavedReport], overrides: Mapping[str, str]) -> list[str]:
+def column_names(reports: Sequence[Named], overrides: Mapping[str, str]) -> list[str]:
     """One distinct name per report, in the reports' order."""
     _check_overrides(reports, overrides)
     chosen: list[str | None] = [_override(report.path, overrides) for report in reports]
@@ -88,14 +97,14 @@ def _override(path: str, overrides: Mapping[str, str]) -> str | None:
     return None
 
 
-def _check_overrides(reports: Sequence[SavedReport], overrides: Mapping[str, str]) -> None:
+def _check_overrides(reports: Sequence[Named], overrides: Mapping[str, str]) -> None:
     known = {key for r in reports for key in (r.path, PurePath(r.path).name, file_name(r.path))}
     for key in overrides:
         if key not in known:
             raise NamingError(f"--name {key}={overrides[key]}: no report {key!r} among the inputs")
 
 
-def _candidates(report: SavedReport) -> tuple[str, str, str]:
+def _candidates(report: Named) -> tuple[str, str, str]:
     """The report's name, then the same told apart by file name, then by the path as given."""
     own = natural_name(report)
     stem = file_name(report.path)

@@ -1,4 +1,5 @@
-"""Renderers of `kubeaudit report merge`: console text and JSON (merge-report.schema.json).
+"""Renderers of `kubeaudit report merge`: console text, JSON (merge-report.schema.json) and the
+HTML report's page (render_html.py).
 
 Both show a column per input report: findings by severity, by rule, what each scan could not see,
 and totals. Everything shown comes from the input reports, which never hold a Secret's value.
@@ -57,7 +58,7 @@ def _coverage_lines(summary: FleetSummary) -> list[str]:
         if column.complete and not problems:
             continue
         state = "incomplete" if not column.complete else "complete"
-        lines += ["", f"{printable(column.name)} ({printable(column.report.path)}): {state} scan"]
+        lines += ["", f"{printable(column.name)} ({printable(column.path)}): {state} scan"]
         lines += [f"  {printable(p)}" for p in problems[:SHOWN_PROBLEMS]]
         if len(problems) > SHOWN_PROBLEMS:
             lines.append(f"  ... and {len(problems) - SHOWN_PROBLEMS} more (see the JSON output)")
@@ -122,13 +123,12 @@ def summary_dict(summary: FleetSummary) -> dict[str, Any]:
 
 
 def _column_dict(column: Column) -> dict[str, Any]:
-    report = column.report
     return {
         "name": column.name,
-        "report": report.path,
-        "inputs": report.inputs,
-        "toolVersion": report.tool_version,
-        "rules": report.rule_count,
+        "report": column.path,
+        "inputs": column.inputs,
+        "toolVersion": column.tool_version,
+        "rules": column.rule_count,
         "complete": column.complete,
         "resources": column.resources,
         "findings": {"total": column.total, **column.findings},
@@ -146,8 +146,16 @@ def render_json(summary: FleetSummary, stream: TextIO, fail_on: str | None = Non
     stream.write("\n")
 
 
+def render_html(summary: FleetSummary, stream: TextIO, fail_on: str | None = None) -> None:
+    """The HTML report's page over every report (fleet/render_html.py), imported only when asked."""
+    from kubeaudit.fleet import render_html as page
+
+    page.render_html(summary, stream, fail_on)
+
+
 RENDERERS: dict[str, Callable[[FleetSummary, TextIO, str | None], None]] = {
     "console": render_console,
     "json": render_json,
+    "html": render_html,
 }
 FORMATS = tuple(RENDERERS)
