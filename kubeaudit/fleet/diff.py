@@ -4,7 +4,7 @@ Findings are matched by fingerprint, as baselines match them (rule, resource ide
 path: it survives reformatting and moved lines, and includes the cluster context or the file).
 Only findings that count are compared: a finding suppressed in the new report is not "fixed", it
 is listed as suppressed. A finding the new report could not have made, because its rule was not
-evaluated there (for that resource or at all), is not "fixed" either: it is listed as not
+evaluated there (for that resource or at all) or did not run, is not "fixed" either: it is listed as not
 evaluated, since the scan did not see whether it still holds.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubeaudit.fleet.reports import SavedReport, at_or_above, resource_ref
+from kubeaudit.fleet.reports import SavedReport, at_or_above, resource_ref, rule_list
 from kubeaudit.model import Severity
 
 Finding = dict[str, Any]  # as the JSON report writes it
@@ -41,6 +41,9 @@ def diff_reports(old: SavedReport, new: SavedReport) -> ReportDiff:
     new_active = _by_fingerprint(new.active_findings)
     new_suppressed = {f["fingerprint"] for f in new.findings if f["suppression"] is not None}
     unevaluated = _unevaluated(new)
+    ran = new.rule_ids
+    if ran is not None:  # a rule the new scan did not run judged nothing there
+        unevaluated.update({f["ruleId"]: None for f in old.active_findings if f["ruleId"] not in ran})
     added, unchanged, gone = [], [], []
     for fingerprint, findings in new_active.items():
         kept = len(old_active.get(fingerprint, []))
@@ -101,7 +104,16 @@ def _notes(old: SavedReport, new: SavedReport) -> list[str]:
             f"the reports were made by different kubeaudit versions ({old.tool_version}, then {new.tool_version}): "
             "some new or fixed findings may come from changed rules, not from changed resources"
         )
-    if old.rule_count != new.rule_count:
+    if old.rule_ids is not None and new.rule_ids is not None:
+        only_old, only_new = old.rule_ids - new.rule_ids, new.rule_ids - old.rule_ids
+        if only_old:
+            notes.append(
+                f"rules only the old report ran: {rule_list(only_old)}: their findings are listed as not evaluated, "
+                "not as fixed"
+            )
+        if only_new:
+            notes.append(f"rules only the new report ran: {rule_list(only_new)}: their findings show as new")
+    elif old.rule_count != new.rule_count:
         notes.append(
             f"the reports ran different rule sets ({old.rule_count} rules, then {new.rule_count}): "
             "a finding of a rule only one of them ran shows as new or fixed"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kubeaudit.fleet.reports import ReportReadError, SavedReport, read_report, severity_counts
+from kubeaudit.fleet.reports import ReportReadError, SavedReport, read_report, rule_list, severity_counts
 from kubeaudit.model import Severity
 
 
@@ -47,6 +47,7 @@ class Column:
     gaps: list[dict[str, Any]]
     not_evaluated: list[dict[str, Any]]
     rules: dict[str, RuleTally]  # by rule id
+    rule_ids: frozenset[str] | None  # the rules the scan ran (None: the report does not say)
     name: str = ""  # set once every report is read (naming.column_names)
     document: dict[str, Any] | None = None  # the whole report, kept only when asked (the HTML page)
 
@@ -77,6 +78,7 @@ def column_of(report: SavedReport, keep_document: bool = False) -> Column:
         gaps=list(document["gaps"]),
         not_evaluated=list(document["notEvaluated"]),
         rules={rule_id: RuleTally(*tally) for rule_id, tally in tallies.items()},
+        rule_ids=report.rule_ids,
         document=document if keep_document else None,
     )
 
@@ -94,17 +96,17 @@ def read_columns(paths: Sequence[str], keep_documents: bool = False) -> tuple[li
 
 @dataclass(frozen=True, slots=True)
 class RuleRow:
-    """One rule's active findings in each column (by column name)."""
+    """One rule's active findings in each column (by column name); None where the rule did not run."""
 
     rule_id: str
     title: str
     severity: str  # the most severe any report gave it (config can override severities)
     category: str
-    counts: dict[str, int]
+    counts: dict[str, int | None]
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(count or 0 for count in self.counts.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +152,13 @@ def _rule_rows(columns: Sequence[Column]) -> list[RuleRow]:
     rows: dict[str, RuleRow] = {}
     for column in columns:
         for rule_id, tally in column.rules.items():
-            row = rows.setdefault(
-                rule_id, RuleRow(rule_id, tally.title, tally.severity, tally.category, {c.name: 0 for c in columns})
-            )
+            row = rows.get(rule_id)
+            if row is None:
+                counts = {c.name: 0 if c.rule_ids is None or rule_id in c.rule_ids else None for c in columns}
+                row = rows[rule_id] = RuleRow(rule_id, tally.title, tally.severity, tally.category, counts)
             if Severity(tally.severity).rank > Severity(row.severity).rank:
                 row = rows[rule_id] = replace(row, severity=tally.severity)
-            row.counts[column.name] += tally.count
+            row.counts[column.name] = (row.counts[column.name] or 0) + tally.count
     return sorted(rows.values(), key=lambda r: (-Severity(r.severity).rank, -r.total, r.rule_id))
 
 
@@ -166,6 +169,13 @@ def _notes(columns: Sequence[Column]) -> list[str]:
     if len(versions) > 1:
         by_version = ", ".join(f"{c.name}: {c.tool_version}" for c in columns)
         notes.append(f"the reports were made by different kubeaudit versions ({by_version}): their rules may differ")
+    if all(c.rule_ids is not None for c in columns):
+        ran = frozenset().union(*(c.rule_ids or () for c in columns))
+        for column in columns:
+            missing = ran - (column.rule_ids or frozenset())
+            if missing:
+                notes.append(f"{column.name} did not run {rule_list(missing)}: those rules found nothing there (-)")
+        return notes
     counts = {c.rule_count for c in columns}
     if len(counts) > 1:
         by_count = ", ".join(f"{c.name}: {c.rule_count}" for c in columns)

@@ -79,7 +79,11 @@ class RulesByReport:
                         out.element("th", row.rule_id, {"scope": "row"})
                         out.element("td", row.severity)
                         for column in columns:
-                            out.element("td", row.counts[column.name], {"class": "num"})
+                            count = row.counts[column.name]
+                            if count is None:
+                                out.element("td", "-", {"class": "num", "title": "the rule did not run"})
+                            else:
+                                out.element("td", count, {"class": "num"})
                         out.element("td", row.total, {"class": "num"})
 
 

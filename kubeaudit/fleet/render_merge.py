@@ -40,7 +40,11 @@ def render_console(summary: FleetSummary, stream: TextIO, fail_on: str | None = 
     if summary.rules:
         lines += ["", "Findings by rule:"]
         rule_rows = [
-            [f"{r.severity.upper():<8} {printable(r.rule_id)}", *(str(r.counts[c.name]) for c in columns), str(r.total)]
+            [
+                f"{r.severity.upper():<8} {printable(r.rule_id)}",
+                *(_count(r.counts[c.name]) for c in columns),
+                str(r.total),
+            ]
             for r in summary.rules
         ]
         lines += ["  " + line for line in table(["rule", *names, "total"], rule_rows)]
@@ -48,6 +52,11 @@ def render_console(summary: FleetSummary, stream: TextIO, fail_on: str | None = 
     lines += [f"note: {printable(note)}" for note in summary.notes]
     lines += ["", _verdict(summary, fail_on)]
     stream.write("\n".join(lines) + "\n")
+
+
+def _count(count: int | None) -> str:
+    """A rule's findings in one report; `-` where the rule did not run."""
+    return "-" if count is None else str(count)
 
 
 def _coverage_lines(summary: FleetSummary) -> list[str]:

@@ -53,6 +53,12 @@ class SavedReport:
         return int(self.document["summary"]["rules"])
 
     @property
+    def rule_ids(self) -> frozenset[str] | None:
+        """The rules the scan ran, or None for a report that does not say (kubeaudit before ruleIds)."""
+        ids = self.document.get("ruleIds")
+        return None if ids is None else frozenset(ids)
+
+    @property
     def findings(self) -> list[dict[str, Any]]:
         return list(self.document["findings"])
 
@@ -151,3 +157,13 @@ def resource_ref(resource: dict[str, Any]) -> str:
     return (
         f"{resource['kind']}/{namespace}/{resource['name']}" if namespace else f"{resource['kind']}/{resource['name']}"
     )
+
+
+SHOWN_RULES = 10  # rule ids named in a note; the rest are counted
+
+
+def rule_list(rule_ids: set[str] | frozenset[str]) -> str:
+    """Rule ids for a note: sorted, the first few named."""
+    ids = sorted(rule_ids)
+    more = f" and {len(ids) - SHOWN_RULES} more" if len(ids) > SHOWN_RULES else ""
+    return ", ".join(ids[:SHOWN_RULES]) + more

@@ -126,6 +126,9 @@ def _report(result: ScanResult) -> dict[str, Any]:
             {"kind": w.kind, "namespace": w.namespace, "name": w.name, "source": w.source, "qosClass": w.qos_class}
             for w in sorted(result.workloads, key=lambda w: (w.source, w.namespace or "", w.kind, w.name))
         ),
+        # Which rules ran, not only how many: comparing two reports (`kubeaudit report diff`) can then
+        # tell a finding that is gone from one whose rule did not run.
+        "ruleIds": sorted(rule.id for rule in result.rules),
     }
 
 

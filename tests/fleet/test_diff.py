@@ -210,3 +210,24 @@ def test_diff_outputs_never_show_a_secret_value(
         for fmt in ("console", "json", "markdown"):
             out = run_cli("report", "diff", str(old), str(new), "-f", fmt).out
             assert not [value for value in SECRET_VALUES if value in out]
+
+
+def test_a_rule_the_new_scan_did_not_run_fixed_nothing(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD.format(name="app"))
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    _scan(run_cli, tmp_path, before)
+    run = run_cli("scan", ".", "--no-config", "--as-of", AS_OF, "--disable", "pss-baseline-privileged", "-f", "json",
+                  "-o", str(after), cwd=tmp_path)  # fmt: skip
+    assert run.code == 1
+    code, diff = _diff(run_cli, str(before), str(after))
+    assert code == 0 and diff["new"] == [] and diff["fixed"] == []
+    assert [f["ruleId"] for f in diff["notEvaluated"]] == ["pss-baseline-privileged"]
+    assert any("rules only the old report ran: pss-baseline-privileged" in note for note in diff["notes"])
+    merged = json.loads(run_cli("report", "merge", str(before), str(after), "--name", "after.json=later",
+                                "-f", "json").out)  # fmt: skip
+    row = next(r for r in merged["rules"] if r["ruleId"] == "pss-baseline-privileged")
+    assert row["findings"] == {"before": 1, "later": None} and row["total"] == 1
+    assert "later did not run pss-baseline-privileged" in " ".join(merged["notes"])
+    console = run_cli("report", "merge", str(before), str(after), "--name", "after.json=later").out
+    line = next(line for line in console.splitlines() if " pss-baseline-privileged " in line)
+    assert line.split()[2:] == ["1", "-", "1"]

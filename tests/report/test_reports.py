@@ -23,6 +23,7 @@ def test_json_report_of_the_fixtures_validates_against_its_schema(run_cli: RunCl
     report = json.loads(result.out)
     jsonschema.Draft202012Validator(SCHEMA).validate(report)
     assert report["summary"]["findings"]["total"] == len(report["findings"]) > 50
+    assert len(report["ruleIds"]) == report["summary"]["rules"] and report["ruleIds"] == sorted(report["ruleIds"])
     first = report["findings"][0]
     assert first["location"]["line"] >= 1 and first["path"] and len(first["fingerprint"]) == 32
 
