@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from kubeaudit.cli.common import EXIT_ERROR, Parser, UsageError, add_command
 from kubeaudit.cli.outputs import check_output, interrupted_outputs, open_output
@@ -56,15 +57,34 @@ def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
     return {"report": report, "report merge": merge, "report diff": diff}
 
 
+# The format an output file's name says it holds (`-o fleet.html`).
+FORMAT_OF_SUFFIX = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
+
+
 def _add_output_options(parser: argparse.ArgumentParser, formats: tuple[str, ...], what: str) -> None:
     parser.add_argument(
-        "--format", "-f", choices=formats, default="console",
-        help=f"{', '.join(formats[:-1])} or {formats[-1]} (default: console)",
+        "--format", "-f", choices=formats, default=None,
+        help=f"{', '.join(formats[:-1])} or {formats[-1]} (default: the one --output's name says, else console)",
     )  # fmt: skip
     parser.add_argument("--output", "-o", metavar="FILE", help=f"write {what} to FILE instead of standard output")
 
 
+def output_format(chosen: str | None, output: str | None, formats: tuple[str, ...]) -> str:
+    """--format, else the format --output's file name says (`fleet.html`), else console. A file named
+    like one format that would get another is refused, as `scan` refuses it: a JSON parser or a
+    browser would otherwise fail later, far from the mistake."""
+    meant = FORMAT_OF_SUFFIX.get(PurePath(output).suffix.lower()) if output not in (None, "-") else None
+    if meant is None or meant == chosen:
+        return chosen or "console"
+    if chosen is None and meant in formats:
+        return meant
+    fix = f"to write {meant} there: -f {meant}" if meant in formats else f"this command writes no {meant}"
+    raise UsageError(f"--output {output}: would hold the {chosen or 'console'} output; {fix}")
+
+
 def run(args: argparse.Namespace) -> int:
+    formats = MERGE_FORMATS if args.report_command == "merge" else DIFF_FORMATS
+    args.format = output_format(args.format, args.output, formats)
     check_output("--output", args.output)
     with interrupted_outputs([args.output]):
         return _merge(args) if args.report_command == "merge" else _diff(args)

@@ -186,3 +186,19 @@ def test_readme_merge_excerpt_is_what_merge_prints(run_cli: RunCli, fleet: Fleet
     out = run_cli(*shown[0].split()[1:], cwd=fleet.folder).out.splitlines()
     lines = [line for line in shown[1:] if line not in ("...", "")]
     assert lines == [line for line in out if line in lines]  # the same lines, in the same order
+
+
+def test_the_output_file_name_picks_the_format_or_is_refused(
+    run_cli: RunCli, fleet: FleetReports, tmp_path: Path
+) -> None:
+    page = tmp_path / "fleet.html"
+    assert run_cli("report", "merge", str(fleet.prod), "-o", str(page)).code == 1
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    wrong = run_cli("report", "merge", str(fleet.prod), "-f", "console", "-o", str(tmp_path / "fleet.json"))
+    assert wrong.code == 2 and wrong.out == "" and not (tmp_path / "fleet.json").exists()
+    assert (
+        wrong.err == f"kubeaudit: error: --output {tmp_path / 'fleet.json'}: would hold the console output; "
+        "to write json there: -f json\n"
+    )
+    comment = run_cli("report", "merge", str(fleet.prod), "-o", str(tmp_path / "comment.md"))
+    assert comment.code == 2 and "this command writes no markdown" in comment.err
