@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from kubeaudit import __version__
 from kubeaudit.fleet import markdown
-from kubeaudit.fleet.diff import Finding, ReportDiff
+from kubeaudit.fleet.diff import Finding, ReportDiff, new_at_or_above
 from kubeaudit.fleet.reports import SavedReport, resource_ref, severity_counts
 from kubeaudit.fleet.text import plural, resource_name, table, where
 from kubeaudit.model import Severity
@@ -66,8 +66,7 @@ def render_console(diff: ReportDiff, stream: TextIO, fail_on_new: str | None = N
         lines += ["  " + line for line in table(["severity", "rule", "resource", "where", "message"], rows, right=5)]
     lines += [""] * bool(diff.notes) + [f"note: {printable(note)}" for note in diff.notes]
     if fail_on_new is not None and diff.complete:
-        rank = Severity(fail_on_new).rank
-        failing = sum(1 for f in diff.added if Severity(f["severity"]).rank >= rank)
+        failing = len(new_at_or_above(diff, fail_on_new))
         lines += ["", f"{plural(failing, 'new finding')} at or above {fail_on_new} (--fail-on-new)"]
     stream.write("\n".join(lines) + "\n")
 
@@ -122,7 +121,7 @@ def render_markdown(diff: ReportDiff, stream: TextIO, fail_on_new: str | None = 
     for note in diff.notes:
         lines += ["", f"> **Note:** {markdown.text(note)}"]
     if fail_on_new is not None and diff.complete:
-        failing = sum(1 for f in diff.added if Severity(f["severity"]).rank >= Severity(fail_on_new).rank)
+        failing = len(new_at_or_above(diff, fail_on_new))
         verdict = "fails" if failing else "passes"
         lines += [
             "",
