@@ -125,7 +125,7 @@ def render_markdown(diff: ReportDiff, stream: TextIO, fail_on_new: str | None = 
         verdict = "fails" if failing else "passes"
         lines += [
             "",
-            f"**{verdict}** \\-\\-fail\\-on\\-new {fail_on_new}: {plural(failing, 'new finding')} at or above it.",
+            f"**{verdict}** `--fail-on-new {fail_on_new}`: {plural(failing, 'new finding')} at or above it.",
         ]
     for key, heading in GROUPS:
         if key in LISTED and found[key]:

@@ -199,7 +199,7 @@ def test_markdown_comment_has_summary_and_tables_of_new_and_fixed_findings(
     shown = HOSTILE.replace("@", "@" + WORD_JOINER)
     messages = [_plain(cells[4]) for cells in _table_tokens(tokens)[1][1:]]
     assert f"Pod/{shown} gets a service account token mounted automatically" in " ".join(messages)
-    assert "**fails** \\-\\-fail\\-on\\-new high" in run.out
+    assert "**fails** `--fail-on-new high`: 1 new finding at or above it." in run.out
 
 
 def test_diff_outputs_never_show_a_secret_value(
