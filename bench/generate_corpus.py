@@ -1226,6 +1226,9 @@ class Namespace:
     deny: list[str]  # policy types of its default-deny policy (empty: none)
 
 
+MAX_NAME_MISSES = 1_000  # draws of a name already taken, in a row, before namespaces are numbered
+
+
 class NamespacePool:
     """The namespaces of the repository: many (one per 60 resources), few of them big.
 
@@ -1239,11 +1242,20 @@ class NamespacePool:
     def __init__(self, rng: random.Random, n_resources: int) -> None:
         self.namespaces: list[Namespace] = []
         seen: set[str] = set()
+        misses = 0
         while len(self.namespaces) < max(12, n_resources // 60):
             team, env = rng.choice(TEAMS), rng.choice(ENVS)
             name = pick(rng, ((f"{team}-{env}", 0.4), (f"{team}-{rng.choice(WORDS)}-{env}", 0.5), (team, 0.1)))
             if name in seen:
-                continue
+                # The word lists make 1,808 names; past about 108,000 resources (one namespace per
+                # 60) they run out, and this loop never ended. Then number the rest. Smaller
+                # corpora never miss this often in a row, so their bytes stay the same.
+                misses += 1
+                if misses < MAX_NAME_MISSES:
+                    continue
+                name = f"{team}-{env}-{len(self.namespaces)}"
+            else:
+                misses = 0
             seen.add(name)
             deny = pick(rng, (([], 0.65), (["Ingress"], 0.2), (["Ingress", "Egress"], 0.15)))
             self.namespaces.append(Namespace(name, team, env, deny))
