@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from functools import lru_cache
 from html import escape
 from typing import TextIO
 
@@ -17,17 +18,19 @@ from kubeaudit.safetext import printable
 Attrs = dict[str, str | int | bool | None]
 
 
+@lru_cache(maxsize=65_536)
 def safe(text: str) -> str:
-    """Text from anywhere, ready to stand in HTML text or a quoted attribute value."""
+    """Text from anywhere, ready to stand in HTML text or a quoted attribute value. Remembered:
+    most of a report's texts repeat (rule ids, families, namespaces, files, titles)."""
     return escape(printable(text), quote=True)
 
 
 def _attributes(attrs: Attrs) -> str:
+    """Attributes as written (names are this package's literals: "class", "data-rule")."""
     parts = []
     for name, value in attrs.items():
         if value is None or value is False:
             continue
-        name = name.rstrip("_").replace("_", "-")  # class_ -> class, data_rule -> data-rule
         parts.append(f" {name}" if value is True else f' {name}="{safe(str(value))}"')
     return "".join(parts)
 
