@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING
 
 from kubeaudit.config import Config, ConfigError, find_config, load_config
 from kubeaudit.engine.loader import RuleError, load_rules, references_at
-from kubeaudit.engine.policy_versions import LATEST, PolicyVersionError, latest_minor, parse_minor, resolve
 from kubeaudit.engine.rule import Rule
 from kubeaudit.engine.selection import select_rules
 from kubeaudit.model import Notice, ScanResult, Severity
 from kubeaudit.refdata import stale_note
 from kubeaudit.semantics.versions import AS_OF_SETTING, TARGET_SETTING
-from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES
+from kubeaudit.sources.limits import DEFAULT_MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from kubeaudit.sources.base import Source
@@ -92,6 +91,8 @@ def configured_rules(rule_dirs: list[str], config: Config) -> list[Rule]:
 def pss_version(options: ScanOptions, config: Config) -> str | None:
     """The policy version asked for (--pss-version, else the config's); None: not asked.
     Raises ConfigError for one that is neither latest nor v1.N up to the newest policy in the data."""
+    from kubeaudit.engine.policy_versions import LATEST, PolicyVersionError, latest_minor, parse_minor
+
     wanted = options.pss_version or config.pss_version
     if wanted is not None and wanted != LATEST:
         try:
@@ -107,7 +108,9 @@ def pss_version(options: ScanOptions, config: Config) -> str | None:
 
 
 def effective_rules(options: ScanOptions, config: Config, configured: list[Rule] | None = None) -> list[Rule]:
-    """The rules this run applies, from CONFIGURED (default: configured_rules)."""
+    """The rules this run applies, from CONFIGURED (default: configured_rules), compiled: a rule
+    the loader knew from before is compiled here, before any input is read (and before --jobs
+    forks its workers, which then share the compiled conditions)."""
     if options.rules is not None:
         return list(options.rules)
     rules = configured if configured is not None else configured_rules(options.rule_dirs, config)
@@ -116,9 +119,13 @@ def effective_rules(options: ScanOptions, config: Config, configured: list[Rule]
     else:
         profile = options.profile or config.profile or "all"
         selected = select_rules(rules, profile, [*config.toggles, *options.toggles])
+    for rule in selected:
+        rule.compiled.get()
     wanted = pss_version(options, config)
     if wanted is None:
         return selected
+    from kubeaudit.engine.policy_versions import latest_minor, resolve
+
     # References name the policy version the run applies by default.
     minor = resolve(wanted, latest_minor())
     return [replace(r, references=references_at(r.raw, minor)) if r.variants else r for r in selected]

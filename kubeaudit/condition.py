@@ -18,34 +18,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol
 
 import re2
 
 from kubeaudit.model import Path, format_path
-
-
-class _Missing:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<not set>"
-
-
-MISSING: Any = _Missing()
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    path: Path  # in the target document
-    value: Any  # the offending value, or MISSING when a required field is absent
-    reason: str  # a short, generated explanation ("must be one of ...")
-
-
-Out = list[Violation] | None
-Check = Callable[[Any, Path, Out], bool]
+from kubeaudit.violation import MISSING, Check, Out, Violation, short
 
 
 class ConditionError(ValueError):
@@ -125,23 +104,6 @@ _TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
     "array": lambda v: isinstance(v, list),
     "object": lambda v: isinstance(v, dict),
 }
-
-
-def short(value: Any, limit: int = 60) -> str:
-    """A compact rendering of a value for messages."""
-    if value is MISSING:
-        return "not set"
-    if isinstance(value, str):
-        text = value
-    elif value is None:
-        text = "null"
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, (dict, list)):
-        text = "{...}" if isinstance(value, dict) else "[...]"
-    else:
-        text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Compiler:

@@ -11,21 +11,13 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path as FsPath
-from typing import Any
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING, Any
 
 from kubeaudit.model import Severity, format_path
 from kubeaudit.validation_cache import validation_cache
-from kubeaudit.yamlnodes import (
-    YamlDocumentError,
-    check_expanded_size,
-    compose_documents,
-    construct,
-    locate,
-    yaml_error,
-)
+
+if TYPE_CHECKING:  # the YAML parser is imported when there is a config file to read
+    from yaml.nodes import Node
 
 CONFIG_NAMES = (".kubeaudit.yaml", ".kubeaudit.yml")
 
@@ -121,6 +113,17 @@ def load_config(path: FsPath) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{shown}: cannot read config: {exc}") from exc
+    import yaml
+
+    from kubeaudit.yamlnodes import (
+        YamlDocumentError,
+        check_expanded_size,
+        compose_documents,
+        construct,
+        locate,
+        yaml_error,
+    )
+
     try:
         nodes = [n for n in compose_documents(text) if n is not None]
         if len(nodes) > 1:  # the second document would be silently ignored
@@ -162,6 +165,8 @@ def load_config(path: FsPath) -> Config:
 
 def _duplicate_key(root: Node) -> tuple[str, int, int] | None:
     """The first key set twice in one mapping: (key, line, line of the first), if any."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     pending = [root]
     seen: set[int] = set()  # an alias shares its node: visit it once (also ends a recursive alias)
     while pending:

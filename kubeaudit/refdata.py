@@ -14,12 +14,7 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
-
 from kubeaudit.validation_cache import validation_cache
-
-# libyaml's parser when PyYAML has it: the same documents, parsed about ten times faster.
-_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # The report notes data older than this: upstream has probably moved on.
 STALE_AFTER_DAYS = 180
@@ -57,8 +52,12 @@ def schema_path_of(path: FsPath) -> FsPath:
 def read_data_file(path: FsPath) -> dict[str, Any]:
     """A data file, validated against its schema. Raises DataFileError naming the file and field."""
     schema_path = schema_path_of(path)
+    import yaml  # listing rules known to load (engine/rule_cache.py) reads no data file
+
+    # libyaml's parser when PyYAML has it: the same documents, parsed about ten times faster.
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         schema_text = schema_path.read_text(encoding="utf-8")
         schema = json.loads(schema_text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as exc:

@@ -53,17 +53,17 @@ def cache_dir() -> FsPath | None:
     return home / ".cache" / "kubeaudit"
 
 
-def _validator_identity() -> str:
-    """Where the installed jsonschema lives and when it was written, without importing it."""
-    spec = importlib.util.find_spec("jsonschema")
+def library_identity(name: str) -> str:
+    """Where an installed library lives and when it was written, without importing it."""
+    spec = importlib.util.find_spec(name)
     origin = spec.origin if spec is not None else None
     if origin is None:
-        return "jsonschema:none"
+        return f"{name}:none"
     try:
         info = os.stat(origin)
     except OSError:
-        return f"jsonschema:{origin}"
-    return f"jsonschema:{origin}:{info.st_mtime_ns}:{info.st_size}"
+        return f"{name}:{origin}"
+    return f"{name}:{origin}:{info.st_mtime_ns}:{info.st_size}"
 
 
 class ValidationCache:
@@ -77,7 +77,7 @@ class ValidationCache:
 
     def key(self, schema_text: str, document: Any) -> str:
         if self._identity is None:
-            self._identity = _validator_identity()
+            self._identity = library_identity("jsonschema")
         digest = hashlib.sha256()
         for part in (f"v{FORMAT}", self._identity, schema_text, repr(document)):
             encoded = part.encode("utf-8", "surrogatepass")

@@ -67,6 +67,15 @@ RunCli = Callable[..., CliRun]
 
 
 @pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own (validation_cache.py, engine/rule_cache.py), empty, caching on."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KUBEAUDIT_CACHE_DIR", str(folder))
+    monkeypatch.delenv("KUBEAUDIT_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
     """Run `kubeaudit ARGS...` in this process; returns exit code, stdout and stderr."""
 

@@ -16,14 +16,6 @@ from kubeaudit.validation_cache import FILE_NAME, MAX_ENTRIES, ValidationCache, 
 from tests.engine.test_loader import GOOD_RULE, write_rule
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("KUBEAUDIT_CACHE_DIR", str(folder))
-    monkeypatch.delenv("KUBEAUDIT_NO_CACHE", raising=False)
-    return folder
-
-
 def _recorded(cache_dir: Path) -> list[str]:
     keys: list[str] = json.loads((cache_dir / FILE_NAME).read_text())["keys"]
     return keys

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubeaudit.condition import compile_condition
-from kubeaudit.engine.rule import Rule
+from kubeaudit.engine.rule import Checks, Compiled, Rule
 from kubeaudit.model import Finding, Severity
 from kubeaudit.semantics.paths import TARGETS
 
@@ -73,8 +73,9 @@ def listing_rules(entries: list[str], wanted: list[str]) -> list[Rule]:
                     message="{route}",
                     remediation="Break one link of the path; each step names the field that makes it.",
                     references=(),
-                    condition=compile_condition({"properties": {"length": {"maximum": 0}}}),
-                    where=compile_condition(where),
+                    compiled=Compiled.ready(
+                        Checks(compile_condition({"properties": {"length": {"maximum": 0}}}), compile_condition(where))
+                    ),
                     raw={"condition": {"properties": {"length": {}}}, "match": {"where": where}},
                 )
             )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from kubeaudit.engine.selection import PROFILES
 from kubeaudit.semantics.versions import format_minor, parse_minor, target_range
-from kubeaudit.sources.manifests import DEFAULT_MAX_FILE_BYTES, MIB
+from kubeaudit.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
 
 
 class _Toggle(argparse.Action):

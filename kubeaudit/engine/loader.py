@@ -16,25 +16,16 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from kubeaudit.condition import ConditionError, compile_condition, substitute_params
-from kubeaudit.engine.policy_versions import load_policy_versions
-from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER, Rule, Variant
+from kubeaudit.engine import rule_cache
+from kubeaudit.engine.rule import Checks, Compiled, Rule, Variant
 from kubeaudit.model import Path, Reference, Severity, format_path
 from kubeaudit.refdata import builtin_rules_dir, data_dir
 from kubeaudit.validation_cache import validation_cache
-from kubeaudit.views import known_views, view_fields
-from kubeaudit.yamlnodes import (
-    YamlDocumentError,
-    check_expanded_size,
-    compose_documents,
-    construct,
-    locate,
-    yaml_error,
-)
 
-if TYPE_CHECKING:  # jsonschema is imported only when a document is not known valid (validation_cache.py)
+if TYPE_CHECKING:
+    # jsonschema is imported only when a document is not known valid (validation_cache.py); the
+    # YAML parser, the condition compiler and the views only when a rule is not known to load
+    # (rule_cache.py), or when its conditions are first needed.
     import jsonschema
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -116,16 +107,18 @@ class SharedParam:
     source: str
 
 
-def read_shared_params(directory: FsPath) -> dict[str, SharedParam]:
-    """The shared parameter sets in a rules directory's params/ folder, by name."""
+def shared_param_files(directory: FsPath) -> list[FsPath]:
     folder = directory / PARAMS_FOLDER
-    found: dict[str, SharedParam] = {}
     if not folder.is_dir():
-        return found
-    for path in sorted(folder.iterdir()):
-        if not path.name.endswith(RULE_SUFFIXES):
-            continue
-        raw = read_rule_file(path, what="shared parameter set")
+        return []
+    return [path for path in sorted(folder.iterdir()) if path.name.endswith(RULE_SUFFIXES)]
+
+
+def read_shared_params(directory: FsPath, texts: Mapping[FsPath, str] | None = None) -> dict[str, SharedParam]:
+    """The shared parameter sets in a rules directory's params/ folder, by name."""
+    found: dict[str, SharedParam] = {}
+    for path in shared_param_files(directory):
+        raw = read_rule_file(path, what="shared parameter set", texts=texts)
         name = path.stem
         if not SNAKE_CASE.match(name):
             raise RuleError(raw.source, f"a shared parameter set's file name is its name, in snake_case: {name!r}")
@@ -167,15 +160,25 @@ class RawRule:
     root: Any  # YAML node tree, for line numbers in error messages
 
     def line_of(self, path: Path) -> int:
+        from kubeaudit.yamlnodes import locate
+
         return locate(self.root, path).line
 
 
-def read_rule_file(path: FsPath, what: str = "rule") -> RawRule:
+def read_rule_file(path: FsPath, what: str = "rule", texts: Mapping[FsPath, str] | None = None) -> RawRule:
+    """A rule (or shared parameter set) file, parsed; its text from `texts` when given there
+    (the text the rule cache hashed), else read from the file."""
+    import yaml
+
+    from kubeaudit.yamlnodes import YamlDocumentError, check_expanded_size, compose_documents, construct, yaml_error
+
     source = path.as_posix()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(source, f"cannot read {what} file: {exc}") from exc
+    text = texts.get(path) if texts is not None else None
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleError(source, f"cannot read {what} file: {exc}") from exc
     try:
         nodes = [n for n in compose_documents(text) if n is not None]
     except yaml.YAMLError as exc:
@@ -219,6 +222,11 @@ def compile_rule(
 ) -> Rule:
     """Validate and compile one rule; `overrides` (from `overrides_source`) replace parameter defaults,
     and `shared` (default: the built-in sets) resolves defaults written as {$shared: <name>}."""
+    from kubeaudit.condition import ConditionError, compile_condition, substitute_params
+    from kubeaudit.engine.policy_versions import load_policy_versions
+    from kubeaudit.engine.rule import BUILTIN_PLACEHOLDERS, PLACEHOLDER
+    from kubeaudit.views import known_views, view_fields
+
     validate_rule(raw)
     data = raw.data
     param_specs: dict[str, Any] = data.get("params", {})
@@ -284,8 +292,7 @@ def compile_rule(
         message=data["message"].strip(),
         remediation=data["remediation"].strip(),
         references=references_at(data, load_policy_versions().latest),
-        condition=condition,
-        where=where,
+        compiled=Compiled.ready(Checks(condition, where, variants)),
         kinds=frozenset(match["kinds"]) if "kinds" in match else None,
         profile=data.get("profile"),
         description=(data.get("description") or "").strip(),
@@ -299,20 +306,23 @@ def compile_rule(
         source=raw.source,
         builtin=builtin,
         raw=data,
-        variants=variants,
     )
 
 
-def _all_shared_params(directories: list[FsPath], include_builtin: bool) -> dict[str, SharedParam]:
+def _all_shared_params(
+    directories: list[FsPath], include_builtin: bool, texts: Mapping[FsPath, str] | None = None
+) -> dict[str, SharedParam]:
     """The shared sets every rule may reference: the built-in ones, and each rules directory's own.
-    A name is defined once: a second definition is an error, not a silent override."""
-    shared: dict[str, SharedParam] = dict(builtin_shared_params())
+    A name is defined once: a second definition is an error, not a silent override. `texts`: the
+    files' text as the rule cache read it."""
+    builtin = read_shared_params(builtin_rules_dir(), texts) if texts is not None else builtin_shared_params()
+    shared: dict[str, SharedParam] = dict(builtin)
     for directory in directories:
         if include_builtin and directory == builtin_rules_dir():
             continue
         if not directory.is_dir():
             continue  # rule_files() says so, with the directory's name
-        for name, found in read_shared_params(directory).items():
+        for name, found in read_shared_params(directory, texts).items():
             if name in shared and shared[name].source != found.source:
                 raise RuleError(
                     found.source, f"shared parameter set {name!r} is already defined by {shared[name].source}"
@@ -352,6 +362,8 @@ def references_at(data: dict[str, Any], minor: int) -> tuple[Reference, ...]:
 def _variants(raw: RawRule, params: dict[str, Any], overridden: set[str], compiled: Any) -> tuple[Variant, ...]:
     """One compiled variant per Pod Security policy version change of this rule, from
     rules/data/pss-versions.yaml. A parameter the config overrides keeps its value at every version."""
+    from kubeaudit.engine.policy_versions import load_policy_versions
+
     control = load_policy_versions().controls.get(raw.data["id"])
     if control is None:
         return ()
@@ -378,27 +390,79 @@ def load_rules(
 ) -> list[Rule]:
     """Every rule, built-in then user rules. A user rule may replace a built-in
     only when its id is listed in `replace` (the config's say-so). `config_source`
-    names the file `params` and `replace` came from, for error messages."""
+    names the file `params` and `replace` came from, for error messages.
+
+    The same files with the same settings load to the same rules: a load that succeeded is
+    remembered (rule_cache.py), and its rules are then compiled only when first evaluated."""
+    params = params or {}
+    replaceable = set(replace)
+    dirs: list[tuple[FsPath, bool]] = [(builtin_rules_dir(), True)] if include_builtin else []
+    dirs += [(FsPath(d), False) for d in extra_dirs]
+    inputs = _cache_inputs(dirs, params, replaceable, include_builtin, config_source)
+    if inputs is not None:
+        texts = inputs.texts
+        shared = cache(lambda: _all_shared_params([d for d, _ in dirs], include_builtin, texts))
+
+        def compiled_for(entry: dict[str, Any]) -> Compiled:
+            path, overrides, builtin = FsPath(entry["source"]), params.get(entry["id"]), entry["builtin"]
+            return Compiled(lambda: _checks(path, texts, overrides, builtin, config_source, shared()))
+
+        found = rule_cache.lookup(inputs, compiled_for)
+        if found is not None:
+            return found
     try:
-        return _load_rules(extra_dirs, params or {}, set(replace), include_builtin, config_source)
+        rules = _load_rules(dirs, params, replaceable, include_builtin, config_source, inputs)
     finally:
         validation_cache().save()  # the rules that passed, even when a later one failed
+    if inputs is not None:
+        rule_cache.store(inputs, rules)
+    return rules
 
 
-def _load_rules(
-    extra_dirs: Iterable[str | FsPath],
+def _cache_inputs(
+    dirs: list[tuple[FsPath, bool]],
     params: dict[str, dict[str, Any]],
     replaceable: set[str],
     include_builtin: bool,
     config_source: str,
+) -> rule_cache.Inputs | None:
+    """The key of this load and the text of every file it reads; None when caching is off or a
+    folder or file is missing or unreadable (the load itself then says so)."""
+    if not all(directory.is_dir() for directory, _ in dirs):
+        return None
+    files = [*shared_param_files(builtin_rules_dir())]
+    for directory, _ in dirs:
+        files += [*shared_param_files(directory), *rule_files(directory)]
+    settings = ([(d.as_posix(), b) for d, b in dirs], params, sorted(replaceable), include_builtin, config_source)
+    return rule_cache.read_inputs(dict.fromkeys(files), settings, [builtin_rules_dir()])
+
+
+def _checks(
+    path: FsPath,
+    texts: Mapping[FsPath, str],
+    overrides: dict[str, Any] | None,
+    builtin: bool,
+    config_source: str,
+    shared: Mapping[str, SharedParam],
+) -> Checks:
+    """The compiled conditions of a rule the cache knew: compiled from the text it hashed."""
+    return compile_rule(read_rule_file(path, texts=texts), overrides, builtin, config_source, shared).compiled.get()
+
+
+def _load_rules(
+    dirs: list[tuple[FsPath, bool]],
+    params: dict[str, dict[str, Any]],
+    replaceable: set[str],
+    include_builtin: bool,
+    config_source: str,
+    inputs: rule_cache.Inputs | None,
 ) -> list[Rule]:
+    texts = inputs.texts if inputs is not None else None
     by_id: dict[str, Rule] = {}
-    dirs: list[tuple[FsPath, bool]] = [(builtin_rules_dir(), True)] if include_builtin else []
-    dirs += [(FsPath(d), False) for d in extra_dirs]
-    shared = _all_shared_params([d for d, _ in dirs], include_builtin)
+    shared = _all_shared_params([d for d, _ in dirs], include_builtin, texts)
     for directory, builtin in dirs:
         for path in rule_files(directory):
-            raw = read_rule_file(path)
+            raw = read_rule_file(path, texts=texts)
             rule_id = raw.data.get("id")
             overrides = params.get(rule_id) if isinstance(rule_id, str) else None
             rule = compile_rule(raw, overrides, builtin, config_source, shared)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubeaudit.condition import MISSING, Check, Violation, short
 from kubeaudit.model import (
     Finding,
     Path,
@@ -19,8 +19,10 @@ from kubeaudit.model import (
     compute_fingerprint,
     format_path,
 )
-from kubeaudit.views.base import Target
-from kubeaudit.views.registry import VIEWS, InventoryView
+from kubeaudit.violation import MISSING, Check, Violation, short
+
+if TYPE_CHECKING:  # the views are imported by what builds targets; listing rules needs none of them
+    from kubeaudit.views.base import Target
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # Placeholders every message may use, whatever the view.
@@ -58,6 +60,44 @@ class Variant:
     where: Check | None
 
 
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """A rule's compiled conditions: what a compliant target satisfies, which targets it applies
+    to, and its variant at each Pod Security policy version that changed it (oldest first)."""
+
+    condition: Check
+    where: Check | None = None
+    variants: tuple[Variant, ...] = ()
+
+
+class Compiled:
+    """A rule's Checks, built on first use and then kept.
+
+    Listing rules needs none of them, so a rule known to compile (kubeaudit/engine/rule_cache.py)
+    is compiled when it is first evaluated. Copies of a rule (dataclasses.replace) share this
+    object, so a copy never compiles again."""
+
+    __slots__ = ("_build", "_checks")
+
+    def __init__(self, build: Callable[[], Checks]) -> None:
+        self._build: Callable[[], Checks] | None = build
+        self._checks: Checks | None = None
+
+    @classmethod
+    def ready(cls, checks: Checks) -> Compiled:
+        compiled = cls(lambda: checks)
+        compiled.get()
+        return compiled
+
+    def get(self) -> Checks:
+        checks = self._checks
+        if checks is None:
+            assert self._build is not None
+            checks = self._checks = self._build()
+            self._build = None  # what it held (the rule's text, its inputs) is not needed again
+        return checks
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -68,8 +108,7 @@ class Rule:
     message: str
     remediation: str
     references: tuple[Reference, ...]
-    condition: Check = field(repr=False)
-    where: Check | None = field(default=None, repr=False)
+    compiled: Compiled = field(repr=False, compare=False)
     kinds: frozenset[str] | None = None
     profile: str | None = None
     description: str = ""
@@ -83,9 +122,20 @@ class Rule:
     source: str = ""  # the rule file
     builtin: bool = True
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    # Pod Security policy versions (rules/data/pss-versions.yaml): one variant per change,
-    # oldest first. Empty for rules that do not follow policy versions.
-    variants: tuple[Variant, ...] = field(default=(), repr=False)
+
+    @property
+    def condition(self) -> Check:
+        return self.compiled.get().condition
+
+    @property
+    def where(self) -> Check | None:
+        return self.compiled.get().where
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        """Pod Security policy versions (rules/data/pss-versions.yaml): one variant per change,
+        oldest first. Empty for rules that do not follow policy versions."""
+        return self.compiled.get().variants
 
     @property
     def since(self) -> int | None:
@@ -118,6 +168,8 @@ class Rule:
     def needed_kinds(self) -> frozenset[str] | None:
         """Kinds this rule must see to be fully evaluated (None: any kind): what its view reads,
         narrowed by `match.kinds`. A source that can list less (a cluster) reads only these."""
+        from kubeaudit.views.registry import VIEWS, InventoryView
+
         view = VIEWS[self.view]
         if isinstance(view, InventoryView):
             return view.kinds_for(self.document_fields())
@@ -128,6 +180,8 @@ class Rule:
 
     def served_versions(self) -> frozenset[tuple[str, str]]:
         """(apiVersion, kind) pairs this rule's view judges at every version a cluster serves."""
+        from kubeaudit.views.registry import VIEWS, InventoryView
+
         view = VIEWS[self.view]
         return view.served_versions if isinstance(view, InventoryView) else frozenset()
 
@@ -149,9 +203,10 @@ class Rule:
         `report_as`: the copy of the target's resource the findings carry (the slim one the scan
         keeps); their fingerprints and positions come from the target's own resource."""
         doc = target.doc
-        condition, where = self.condition, self.where
+        checks = self.compiled.get()
+        condition, where = checks.condition, checks.where
         minor = target.policy
-        if minor is not None and self.variants:
+        if minor is not None and checks.variants:
             variant = self.variant_at(minor)
             if variant is None:  # the control does not exist at this policy version
                 return []
@@ -167,7 +222,7 @@ class Rule:
         resource = target.resource
         carried = resource if report_as is None else report_as
         rule_id, meta, severity = self.id, self.meta, self.severity
-        policy_version = f"v1.{minor}" if self.variants and minor is not None else None
+        policy_version = f"v1.{minor}" if checks.variants and minor is not None else None
         origin = resource.origin
         steps = target.steps
         if steps and locate:

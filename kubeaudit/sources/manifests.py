@@ -19,6 +19,7 @@ from yaml.nodes import Node
 from kubeaudit.model import Locator, Origin, Path, Position, Resource, ScanError, describe_type
 from kubeaudit.safetext import printable
 from kubeaudit.sources.base import Batch, Source, SplitBatches
+from kubeaudit.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
 from kubeaudit.sources.positions import RecordedLocator, record_positions
 from kubeaudit.sources.reparse import reparsed_documents
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
     from kubeaudit.sources.render import RenderOptions
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-MIB = 1024 * 1024
-# Bigger than any manifest or `kubectl get -o yaml` dump we have seen (a 50,000-resource List is
-# about 60 MiB); a bigger file is a named gap rather than gigabytes of memory.
-DEFAULT_MAX_FILE_BYTES = 128 * MIB
 STDIN = "-"
 # API groups of files that configure client tools (kustomize) rather than describe cluster objects.
 CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io/",)
