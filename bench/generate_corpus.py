@@ -1072,14 +1072,15 @@ KIND_WEIGHTS: tuple[tuple[str, float], ...] = (
 )
 CORPUS_META = ".corpus-meta"  # JSON: resources, files, bytes, kinds, seed, generator
 # Bumped whenever the same seed and size would give different files, so benchmarks regenerate.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: charts have templates
 
 
 # ---------------------------------------------------------------------------
 # Non-Kubernetes YAML
 
 
-def helm_values(ctx: Ctx) -> str:
+def helm_values(ctx: Ctx) -> tuple[str, Doc]:
+    """A chart's values file, and the values it holds."""
     rng = ctx.rng
     values: Doc = {
         "replicaCount": rng.choice((1, 2, 3)),
@@ -1127,7 +1128,181 @@ def helm_values(ctx: Ctx) -> str:
         f"# Default values for {ctx.app}.\n# This is a YAML-formatted file.\n"
         "# Declare variables to be passed into your templates.\n\n"
     )
-    return header + sprinkle_comments(dump_yaml(values, rng.random() < 0.5), rng, 0.15)
+    return header + sprinkle_comments(dump_yaml(values, rng.random() < 0.5), rng, 0.15), values
+
+
+# A chart's templates, as a chart scaffold has them: a Deployment, its Service and ServiceAccount,
+# an Ingress and an HPA when the values switch them on. The security settings come from values.yaml
+# (hardened in about half the charts), so the rules take both paths on rendered resources too.
+CHART_HELPERS = """\
+{{- define "app.fullname" -}}
+{{- if .Values.fullnameOverride }}{{ .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{ end }}
+{{- end }}
+
+{{- define "app.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "app.labels" -}}
+{{ include "app.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end }}
+
+{{- define "app.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}{{ default (include "app.fullname" .) .Values.serviceAccount.name }}
+{{- else }}{{ default "default" .Values.serviceAccount.name }}{{ end }}
+{{- end }}
+"""
+
+CHART_TEMPLATES = {
+    "deployment.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "app.fullname" . }}
+  labels:
+    {{- include "app.labels" . | nindent 4 }}
+spec:
+  {{- if not .Values.autoscaling.enabled }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "app.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "app.selectorLabels" . | nindent 8 }}
+    spec:
+      serviceAccountName: {{ include "app.serviceAccountName" . }}
+      {{- with .Values.podSecurityContext }}
+      securityContext:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ .Chart.Name }}
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+          imagePullPolicy: {{ .Values.image.pullPolicy }}
+          {{- with .Values.securityContext }}
+          securityContext:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          ports:
+            - name: http
+              containerPort: {{ .Values.service.port }}
+              protocol: TCP
+          livenessProbe:
+            httpGet:
+              path: /
+              port: http
+          {{- with .Values.resources }}
+          resources:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+      {{- with .Values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with .Values.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+""",
+    "service.yaml": """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "app.fullname" . }}
+  labels:
+    {{- include "app.labels" . | nindent 4 }}
+spec:
+  type: {{ .Values.service.type }}
+  ports:
+    - port: {{ .Values.service.port }}
+      targetPort: http
+      protocol: TCP
+      name: http
+  selector:
+    {{- include "app.selectorLabels" . | nindent 4 }}
+""",
+    "serviceaccount.yaml": """\
+{{- if .Values.serviceAccount.create -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ include "app.serviceAccountName" . }}
+  labels:
+    {{- include "app.labels" . | nindent 4 }}
+  {{- with .Values.serviceAccount.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+""",
+    "ingress.yaml": """\
+{{- if .Values.ingress.enabled -}}
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {{ include "app.fullname" . }}
+  labels:
+    {{- include "app.labels" . | nindent 4 }}
+spec:
+  ingressClassName: {{ .Values.ingress.className }}
+  rules:
+    {{- range .Values.ingress.hosts }}
+    - host: {{ .host | quote }}
+      http:
+        paths:
+          {{- range .paths }}
+          - path: {{ .path }}
+            pathType: {{ .pathType }}
+            backend:
+              service:
+                name: {{ include "app.fullname" $ }}
+                port:
+                  number: {{ $.Values.service.port }}
+          {{- end }}
+    {{- end }}
+{{- end }}
+""",
+    "hpa.yaml": """\
+{{- if .Values.autoscaling.enabled }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "app.fullname" . }}
+  labels:
+    {{- include "app.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "app.fullname" . }}
+  minReplicas: {{ .Values.autoscaling.minReplicas }}
+  maxReplicas: {{ .Values.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ .Values.autoscaling.targetCPUUtilizationPercentage }}
+{{- end }}
+""",
+}
+
+
+def chart_kinds(values: Doc) -> list[Doc]:
+    """What the templates above render with these values (for the corpus's resource counts)."""
+    kinds = ["Deployment", "Service"]
+    kinds += ["ServiceAccount"] if values["serviceAccount"]["create"] else []
+    kinds += ["Ingress"] if values["ingress"]["enabled"] else []
+    kinds += ["HorizontalPodAutoscaler"] if values["autoscaling"]["enabled"] else []
+    return [{"kind": kind} for kind in kinds]
 
 
 def kustomization(ctx: Ctx, resources_: list[str]) -> str:
@@ -1373,7 +1548,7 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
                 f"{root}/{ctx.app}/{docs[0]['kind'].lower()}.json",
                 json.dumps(body, indent=rng.choice((2, 4))) + "\n",
             )
-        elif layout == "helm":  # a chart: values files only (templates are not YAML until rendered)
+        elif layout == "helm":  # a chart: Chart.yaml, values and templates, rendered by the scan
             chart = f"{root}/charts/{ctx.app}"
             corpus.add(
                 f"{chart}/Chart.yaml",
@@ -1388,9 +1563,14 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
                     False,
                 ),
             )
-            corpus.add(f"{chart}/values.yaml", helm_values(ctx))
-            if rng.random() < 0.5:
-                corpus.add(f"{chart}/values-{ctx.env}.yaml", helm_values(ctx))
+            text, values = helm_values(ctx)
+            corpus.add(f"{chart}/values.yaml", text)
+            corpus.count(chart_kinds(values))
+            corpus.add(f"{chart}/templates/_helpers.tpl", CHART_HELPERS)
+            for name, template in CHART_TEMPLATES.items():
+                corpus.add(f"{chart}/templates/{name}", template)
+            if rng.random() < 0.5:  # another environment's values (not rendered: no --helm-values)
+                corpus.add(f"{chart}/values-{ctx.env}.yaml", helm_values(ctx)[0])
             corpus.add(f"{chart}/ci.yaml", other_yaml(ctx))
         else:  # kustomize: base + overlays, nested
             base = f"{root}/{ctx.app}/base"
