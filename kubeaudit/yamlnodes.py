@@ -52,6 +52,12 @@ MAX_DEPTH = 200
 MAX_INT_DIGITS = 4300
 
 
+def safe_load(text: str | bytes) -> Any:
+    """yaml.safe_load with libyaml's parser when PyYAML has it: the same values, about ten times
+    faster on the small documents tools write (kustomization files, build annotations)."""
+    return yaml.load(text, Loader=_Loader)
+
+
 class YamlDocumentError(Exception):
     def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message)

@@ -19,6 +19,7 @@ import yaml
 
 from kubeaudit.model import ScanError
 from kubeaudit.sources.manifests import MANIFEST_SUFFIXES, STDIN, ManifestFile, display_path
+from kubeaudit.yamlnodes import safe_load
 
 HELM = "helm"
 KUSTOMIZE = "kustomize"
@@ -121,7 +122,7 @@ def read_kustomization(path: str) -> dict[str, Any] | None:
             text = handle.read(_KUSTOMIZATION_MAX_BYTES + 1)
         if len(text) > _KUSTOMIZATION_MAX_BYTES:
             return None
-        data = yaml.safe_load(text)  # a small config file: plain tags only, no code
+        data = safe_load(text)  # a small config file: plain tags only, no code
     except (OSError, yaml.YAMLError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
