@@ -28,6 +28,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "kubeaudit.model",
             "kubeaudit.yamlnodes",
             "kubeaudit.condition",
+            "kubeaudit.violation",
             "kubeaudit.refdata",
             "kubeaudit.repopath",
             "kubeaudit.config",
