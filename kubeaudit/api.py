@@ -60,6 +60,9 @@ class ScanOptions:
     jobs: int = 1  # processes that read and evaluate manifest files (kubeaudit.parallel)
     # Run exactly these rules instead of the configured ones (`kubeaudit paths`: its listing rules).
     rules: list[Rule] | None = None
+    # Framework ids (kubeaudit.compliance.frameworks.FRAMEWORK_IDS) to give a compliance table each
+    # (ScanResult.compliance), judged by every configured rule that names their controls.
+    compliance: list[str] = field(default_factory=list)
 
 
 def load_effective_config(options: ScanOptions) -> Config:
@@ -173,6 +176,15 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
     result.notices.extend(stale_data_notices(rules, options.as_of or dt.date.today()))
     if options.min_severity is not None:
         _keep_at_or_above(result, Severity(options.min_severity))
+    if options.compliance:
+        from kubeaudit.compliance.frameworks import load_framework
+        from kubeaudit.compliance.table import compliance_table
+
+        severity = Severity(options.min_severity) if options.min_severity is not None else None
+        known_or_run = known if options.rules is None else rules
+        result.compliance = [
+            compliance_table(load_framework(name), known_or_run, result, severity) for name in options.compliance
+        ]
     return result
 
 

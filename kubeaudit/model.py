@@ -424,6 +424,14 @@ class ScanResult:
     # (kubeaudit.engine.namespace_policy.NamespacePolicies), for psa-plan.
     namespace_policies: Any = None
     workloads: list[WorkloadSummary] = field(default_factory=list)
+    # Rules that judged at least one target: a rule that ran but is not here saw nothing it checks
+    # (no control-plane pod in the files), so it can vouch for nothing (kubeaudit.compliance).
+    judged_rules: set[str] = field(default_factory=set)
+    # fingerprint -> ids of the rules whose finding of the same problem was merged into this one
+    # (a baseline finding a restricted rule's says more than: engine.supersede); they failed too.
+    merged_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The compliance tables asked for (--compliance), kubeaudit.compliance.table.ComplianceTable each.
+    compliance: list[Any] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:

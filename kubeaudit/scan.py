@@ -76,10 +76,15 @@ def workload_summary(resource: Resource) -> WorkloadSummary:
 
 
 def evaluate_resource(
-    resource: Resource, index: RuleIndex, policy: int | None = None, report_as: Resource | None = None
+    resource: Resource,
+    index: RuleIndex,
+    policy: int | None = None,
+    report_as: Resource | None = None,
+    judged: set[str] | None = None,
 ) -> list[Finding]:
     """Every finding of every applicable per-resource rule on one resource, its pod judged at
-    Pod Security policy v1.`policy`, carrying `report_as` (the copy the scan keeps) if given.
+    Pod Security policy v1.`policy`, carrying `report_as` (the copy the scan keeps) if given;
+    `judged` collects the rules that judged a target of it.
     Raises ShapeError."""
     findings: list[Finding] = []
     for view, targets in resource_targets(resource, index.resource_views, policy).items():
@@ -88,7 +93,7 @@ def evaluate_resource(
             continue
         for target in targets:
             for rule in rules:
-                findings.extend(rule.evaluate(target, report_as=report_as))
+                findings.extend(rule.evaluate(target, report_as=report_as, judged=judged))
     return findings
 
 
@@ -120,6 +125,7 @@ class BatchOutcome:
     workloads: list[WorkloadSummary] = field(default_factory=list)
     kept: list[Resource] = field(default_factory=list)  # for the inventory, in input order
     findings: list[Finding] = field(default_factory=list)
+    judged: set[str] = field(default_factory=set)  # rules that judged a target (ScanResult.judged_rules)
 
 
 class BatchEvaluator:
@@ -160,7 +166,7 @@ class BatchEvaluator:
                     # Record where the kept copy's fields are written while the node tree is
                     # here: cross-resource findings then need not re-read the file.
                     kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
-                found = evaluate_resource(resource, index, policy, kept)
+                found = evaluate_resource(resource, index, policy, kept, outcome.judged)
                 if policy is not None:
                     entry = policies.workload_entry(resource, pod_spec_of(resource))
                     if entry is not None:
@@ -316,6 +322,7 @@ def _run_scan(
             for kept in outcome.kept:
                 inventory.add(kept)
             findings.extend(outcome.findings)
+            result.judged_rules |= outcome.judged
         unavailable = source.unavailable_kinds()
         inventory.unavailable.update(unavailable)
         for kind, reason in unavailable.items():
@@ -339,10 +346,10 @@ def _run_scan(
                     result.not_evaluated_targets[rule.id] = sorted({t.resource.ref for t in applicable})
                     continue
                 for target in applicable:
-                    unlocated.extend(rule.evaluate(target, locate=False))
+                    unlocated.extend(rule.evaluate(target, locate=False, judged=result.judged_rules))
         findings.extend(locate_findings(unlocated))
         result.notices.extend(inventory.notices.values())
-        result.findings = merge_superseded(_dedupe(findings), rules)
+        result.findings = merge_superseded(_dedupe(findings), rules, result.merged_rules)
         if postprocess is not None:
             result.findings = postprocess(result.findings, result)
     result.findings.sort(key=sort_key)

@@ -98,6 +98,7 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         paths=folders_of(args.paths) if args.folder_context else charts_for_templates(args.paths),
         strict_inputs=args.strict_inputs,
         min_severity=getattr(args, "severity", None),
+        compliance=list(getattr(args, "compliance", None) or []),
         config_path=args.config,
         use_config=not args.no_config,
         rule_dirs=list(args.rules),

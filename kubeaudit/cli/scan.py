@@ -12,6 +12,7 @@ from kubeaudit.cli.common import Parser, add_command
 from kubeaudit.cli.inputs import run_with_sources, scan_options
 from kubeaudit.cli.options import add_cluster_options, add_paths_argument, add_selection_options
 from kubeaudit.cli.outputs import add_report_options, interrupted_outputs, open_output, report_plan, use_color
+from kubeaudit.compliance.frameworks import FRAMEWORK_IDS
 from kubeaudit.model import ScanResult, Severity
 from kubeaudit.report import REPORTERS, RenderOptions
 from kubeaudit.report.sarif_limits import GzipMeter, limit_warnings
@@ -44,6 +45,12 @@ def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
     scan.add_argument(
         "--show-suppressed", action="store_true",
         help="list each suppressed finding and its reason in the console report (default: only count them)",
+    )  # fmt: skip
+    scan.add_argument(
+        "--compliance", action="append", choices=FRAMEWORK_IDS, default=[], metavar="FRAMEWORK",
+        help=f"add a per-control table for FRAMEWORK ({', '.join(FRAMEWORK_IDS)}; repeatable) to the console, "
+        "JSON and HTML reports: pass, fail, not evaluated (with why) and manual controls, and a score that counts "
+        "not-evaluated controls as not passed; the exit code does not change",
     )  # fmt: skip
     add_selection_options(scan)
     add_cluster_options(scan)

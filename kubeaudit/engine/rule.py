@@ -197,11 +197,16 @@ class Rule:
     def applies_to(self, resource: Resource) -> bool:
         return self.kinds is None or resource.kind in self.kinds
 
-    def evaluate(self, target: Target, locate: bool = True, report_as: Resource | None = None) -> list[Finding]:
+    def evaluate(
+        self, target: Target, locate: bool = True, report_as: Resource | None = None, judged: set[str] | None = None
+    ) -> list[Finding]:
         """Findings on one target; with `locate=False` their positions are left for the caller
         to resolve (see kubeaudit.scan.locate_findings: one re-parse per file, not per finding).
         `report_as`: the copy of the target's resource the findings carry (the slim one the scan
-        keeps); their fingerprints and positions come from the target's own resource."""
+        keeps); their fingerprints and positions come from the target's own resource.
+        `judged` gets this rule's id when the target is one of its view's for a kind it matches
+        and its control exists at the target's policy version: compliant, outside its
+        `match.where` (a pod without user namespaces for a rule on those) or not."""
         doc = target.doc
         checks = self.compiled.get()
         condition, where = checks.condition, checks.where
@@ -211,6 +216,8 @@ class Rule:
             if variant is None:  # the control does not exist at this policy version
                 return []
             condition, where = variant.condition, variant.where
+        if judged is not None:
+            judged.add(self.id)
         if where is not None and not where(doc, (), None):
             return []
         if condition(doc, (), None):  # most targets comply: tell that first, without collecting paths

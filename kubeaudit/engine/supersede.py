@@ -21,9 +21,12 @@ def _place(finding: Finding, family: str) -> tuple[object, ...]:
     return (family, origin.source, origin.document, origin.base_path, finding.resource.ref, finding.path)
 
 
-def merge_superseded(findings: list[Finding], rules: Sequence[Rule]) -> list[Finding]:
+def merge_superseded(
+    findings: list[Finding], rules: Sequence[Rule], merged: dict[str, tuple[str, ...]] | None = None
+) -> list[Finding]:
     """`findings` with each pair of one problem (a superseding and a superseded rule's
-    finding at the same place) reduced to the one that says more."""
+    finding at the same place) reduced to the one that says more. `merged` gets, by the kept
+    finding's fingerprint, the rules whose finding went into it: both rules found the problem."""
     tightened_by = {rule.id: tuple(rule.supersedes) for rule in rules if rule.supersedes}
     if not tightened_by:
         return findings
@@ -35,7 +38,9 @@ def merge_superseded(findings: list[Finding], rules: Sequence[Rule]) -> list[Fin
             other = looser.get(_place(finding, old))
             if other is None or id(other) in dropped:
                 continue
-            loser = other if finding.severity.rank > other.severity.rank else finding
+            loser, kept = (other, finding) if finding.severity.rank > other.severity.rank else (finding, other)
             dropped.add(id(loser))
+            if merged is not None:
+                merged[kept.fingerprint] = (*merged.get(kept.fingerprint, ()), loser.rule_id)
             break
     return [f for f in findings if id(f) not in dropped]

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from kubeaudit.model import Finding, ScanResult, Severity, Step, format_path
 from kubeaudit.report.base import RenderOptions, Reporter
+from kubeaudit.report.compliance_console import print_compliance
 from kubeaudit.report.summary import findings_by_severity, not_evaluated_text
 from kubeaudit.safetext import printable
 
@@ -110,6 +111,7 @@ def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppres
         _print_suppressed(out, "Suppressed in the manifests", inline, width)
     _print_by_rule(out, result, width)
     _print_problems(out, result, width)
+    print_compliance(out, result.compliance, width, _print_wrapped)
     _print_summary(out, result, len(suppressed), show_suppressed)
 
 

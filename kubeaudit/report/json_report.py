@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from kubeaudit import __version__
+from kubeaudit.compliance.table import ComplianceTable, Status
 from kubeaudit.model import Finding, Position, Resource, ScanResult, Step, format_path
 from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
@@ -88,6 +89,39 @@ def _suppression(finding: Finding) -> dict[str, Any] | None:
     return {"kind": sup.kind, "source": sup.source, "justification": sup.justification, "expires": sup.expires}
 
 
+def compliance_dict(table: ComplianceTable) -> dict[str, Any]:
+    """One --compliance table: the framework, the score and every control's row."""
+    framework = table.framework
+    return {
+        "framework": framework.id,
+        "title": framework.title,
+        "version": framework.version,
+        "url": framework.url,
+        "source": framework.source,
+        "updated": framework.updated,
+        "score": table.score,
+        "summary": {
+            "pass": table.count(Status.PASS),
+            "fail": table.count(Status.FAIL),
+            "notEvaluated": table.count(Status.NOT_EVALUATED),
+            "manual": table.count(Status.MANUAL),
+            "scored": table.decidable,
+        },
+        "controls": [
+            {
+                "id": row.control.id,
+                "title": row.control.title,
+                "status": row.status.value,
+                "rules": list(row.rules),
+                "findings": row.findings,
+                "suppressed": row.suppressed,
+                "reasons": list(row.reasons),
+            }
+            for row in table.rows
+        ],
+    }
+
+
 def report_dict(result: ScanResult) -> dict[str, Any]:
     """The whole report as plain data (the JSON report's document)."""
     return {key: list(value) if type(value) is jsontext.Items else value for key, value in _report(result).items()}
@@ -96,6 +130,13 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
 def _report(result: ScanResult) -> dict[str, Any]:
     """The report, with its findings and workloads as `jsontext.Items`: made one at a time as
     they are written."""
+    report = _document(result)
+    if result.compliance:  # only when asked for (--compliance): the report is otherwise unchanged
+        report["compliance"] = [compliance_dict(table) for table in result.compliance]
+    return report
+
+
+def _document(result: ScanResult) -> dict[str, Any]:
     stats = result.stats
     return {
         "schemaVersion": SCHEMA_VERSION,
