@@ -134,3 +134,17 @@ def compliance_table(
             checking.setdefault(control_id, []).append(rule.id)
     outcomes = _rule_outcomes([r for r in rules if framework.id in dict(r.frameworks)], result, min_severity)
     return ComplianceTable(framework, tuple(_row(c, checking.get(c.id, []), outcomes) for c in framework.controls))
+
+
+def score_sentence(score: float | None, passed: int, failed: int, not_evaluated: int, manual: int) -> str:
+    """The score with what it is made of, so that it is never read without its coverage."""
+    shown = "n/a" if score is None else f"{score:g}%"
+    text = f"Score {shown}: {passed} of {passed + failed + not_evaluated} controls pass ({failed} fail, "
+    text += (
+        f"{not_evaluated} not evaluated, which count as not passed)"
+        if not_evaluated
+        else f"{not_evaluated} not evaluated)"
+    )
+    if manual:
+        text += f"; {manual} manual control{'' if manual == 1 else 's'}, which no scan can check, not scored"
+    return text + "."

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.text import Text
 
-from kubeaudit.compliance.table import ComplianceTable, ControlRow, Status
+from kubeaudit.compliance.table import ComplianceTable, ControlRow, Status, score_sentence
 from kubeaudit.safetext import printable
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.NOT_EVALUATED: "yellow", Status.MANUAL: "dim"}
@@ -24,15 +24,10 @@ def status_label(row: ControlRow) -> str:
 
 
 def score_line(table: ComplianceTable) -> str:
-    """The score with what it is made of, so that it is never read without its coverage."""
-    passed, failed = table.count(Status.PASS), table.count(Status.FAIL)
-    unknown, manual = table.count(Status.NOT_EVALUATED), table.count(Status.MANUAL)
-    score = "n/a" if table.score is None else f"{table.score:g}%"
-    line = f"Score {score}: {passed} of {table.decidable} controls pass ({failed} fail, {unknown} not evaluated"
-    line += ", which count as not passed)" if unknown else ")"
-    if manual:
-        line += f"; {manual} manual control{'' if manual == 1 else 's'} not scored"
-    return line + "."
+    count = table.count
+    return score_sentence(
+        table.score, count(Status.PASS), count(Status.FAIL), count(Status.NOT_EVALUATED), count(Status.MANUAL)
+    )
 
 
 def print_compliance(out: Console, tables: list[ComplianceTable], width: int | None, wrapped: PrintWrapped) -> None:

@@ -21,6 +21,7 @@ from conftest import REPO, RunCli
 from kubeaudit.compliance.frameworks import FRAMEWORK_IDS
 from kubeaudit.testing import expected_lines
 from tests.cluster.conftest import serve
+from tests.report.htmltree import parse
 
 SHOP = Path(__file__).parent / "data" / "shop"
 ENABLED = (
@@ -210,3 +211,24 @@ def test_a_forbidden_kind_in_a_cluster_leaves_its_controls_not_evaluated(run_cli
     rows = _table(run)["controls"]
     assert rows == expected_controls("cis-kubernetes", reason, findings)
     assert next(r for r in rows if r["id"] == "5.1.3")["status"] == "not-evaluated"
+
+
+def test_the_html_report_shows_the_json_reports_tables(run_cli: RunCli, tmp_path: Path) -> None:
+    json_path, html_path = tmp_path / "report.json", tmp_path / "report.html"
+    outputs = ("-o", f"json={json_path}", "-o", f"html={html_path}")
+    frameworks = ("--compliance", "cis-kubernetes", "--compliance", "mitre-attack")
+    run = run_cli("scan", str(SHOP), *SELECTION, *frameworks, "-f", "json", "-f", "html", *outputs)
+    assert run.code == 1
+    tables = json.loads(json_path.read_text())["compliance"]
+    doc = parse(html_path.read_text(encoding="utf-8"))
+    assert doc.problems == []
+    section = doc.root.find("section", id="compliance")
+    for table in tables:
+        framework = table["framework"]
+        assert section.find("h3", id=f"compliance-{framework}").text == f"{table['title']} {table['version']}"
+        rows = section.find("table", id=f"compliance-{framework}-table").find("tbody").find_all("tr")
+        shown = []
+        for row in rows:
+            status = next(td for td in row.find_all("td") if "status" in td.classes())
+            shown.append((row.attrs["data-control"], status.attrs["data-status"], row.find_all("td")[-1].text))
+        assert shown == [(c["id"], c["status"], "; ".join(c["reasons"])) for c in table["controls"]]
