@@ -48,6 +48,7 @@ def print_list(rules: Sequence[Rule], fmt: str, out: TextIO) -> None:
                 "view": r.view,
                 "enabledByDefault": r.enabled_by_default,
                 "source": r.source,
+                "frameworks": {framework: list(controls) for framework, controls in r.frameworks},
             }
             for r in rules
         ]

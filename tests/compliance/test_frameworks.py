@@ -4,6 +4,7 @@ framework covers carry their controls."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -118,3 +119,9 @@ def test_rules_explain_lists_the_framework_controls(run_cli: RunCli) -> None:
         "  pss: baseline/privileged",
         "  mitre-attack: T1611",
     ]
+
+
+def test_rules_list_json_gives_each_rules_framework_controls(run_cli: RunCli) -> None:
+    listed = {row["id"]: row["frameworks"] for row in json.loads(run_cli("rules", "list", "--format", "json").out)}
+    assert listed == {rule.id: {fw: list(ids) for fw, ids in rule.frameworks} for rule in BUILTIN}
+    assert listed["rbac-wildcard"] == {"cis-kubernetes": ["5.1.3"], "nsa-cisa": ["auth/rbac"]}
