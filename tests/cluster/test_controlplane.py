@@ -31,7 +31,7 @@ HARDENED = {
         "--tls-min-version=VersionTLS12", "--request-timeout=1m", f"--etcd-cafile={PKI}/etcd/ca.crt",
         f"--etcd-certfile={PKI}/apiserver-etcd-client.crt", f"--etcd-keyfile={PKI}/apiserver-etcd-client.key",
         f"--tls-cert-file={PKI}/apiserver.crt", f"--tls-private-key-file={PKI}/apiserver.key",
-        f"--client-ca-file={PKI}/ca.crt",
+        f"--client-ca-file={PKI}/ca.crt", "--service-account-extend-token-expiration=false",
     ],
     "kube-controller-manager": [
         "kube-controller-manager", "--bind-address=127.0.0.1", "--profiling=false",
