@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 from conftest import REPO, RunCli
@@ -149,6 +150,8 @@ def test_compliance_leaves_the_exit_code_and_the_findings_as_they_were(run_cli: 
     assert json.loads(plain.out)["findings"] == json.loads(both.out)["findings"]
     assert "compliance" not in json.loads(plain.out)
     assert [t["framework"] for t in json.loads(both.out)["compliance"]] == ["cis-kubernetes", "pss"]
+    schema = json.loads((REPO / "kubeaudit" / "report" / "json-report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(json.loads(both.out))  # the documented shape
     none = run_cli("scan", str(SHOP), *SELECTION, "--fail-on", "none", "--compliance", "pss")
     assert none.code == 0
 
