@@ -203,6 +203,8 @@ class RuleMeta:
     # Framework controls the rule checks: (framework id, control ids) pairs, in the rule file's order
     # (kubeaudit.compliance.frameworks lists the frameworks and their controls).
     frameworks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The rule's declared fix (kubeaudit.engine.fixes.FixChange), for `kubeaudit fix` and SARIF `fixes`.
+    fix: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
 from kubeaudit.engine import rule_cache
+from kubeaudit.engine.fixes import POD_ANCHOR_VIEWS, POD_ANCHORS, parse_fix
 from kubeaudit.engine.rule import Checks, Compiled, Rule, Variant
 from kubeaudit.model import Path, Reference, Severity, format_path
 from kubeaudit.refdata import builtin_rules_dir, data_dir
@@ -273,6 +274,7 @@ def compile_rule(
         where = build("match.where", match["where"], ("match", "where"), values) if "where" in match else None
         return condition, where
 
+    _check_fix_anchors(raw, view)
     condition, where = compiled(params)
     variants = _variants(raw, params, set(given), compiled)
     for placeholder in PLACEHOLDER.findall(data["message"]):
@@ -300,6 +302,7 @@ def compile_rule(
         tags=tuple(data.get("tags", ())),
         frameworks=tuple((name, tuple(ids)) for name, ids in (data.get("frameworks") or {}).items()),
         supersedes=tuple(data.get("supersedes", ())),
+        fix=parse_fix(data.get("fix")),
         data=_data_files(raw),
         params=params,
         param_docs={name: spec["description"] for name, spec in param_specs.items()},
@@ -307,6 +310,18 @@ def compile_rule(
         builtin=builtin,
         raw=data,
     )
+
+
+def _check_fix_anchors(raw: RawRule, view: str) -> None:
+    """A fix anchored at a container or pod is for rules whose findings are in one."""
+    for index, change in enumerate(raw.data.get("fix", ())):
+        at = change.get("at", "finding")
+        if at in POD_ANCHORS and view not in POD_ANCHOR_VIEWS:
+            raise RuleError(
+                raw.source,
+                f"fix[{index}].at: {at!r} needs a rule of the pod or container view, not {view!r}",
+                raw.line_of(("fix", index, "at")),
+            )
 
 
 def _all_shared_params(

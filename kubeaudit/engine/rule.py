@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from kubeaudit.engine.fixes import FixChange
 from kubeaudit.model import (
     Finding,
     Path,
@@ -119,6 +120,7 @@ class Rule:
     param_docs: dict[str, str] = field(default_factory=dict)
     data: tuple[str, ...] = ()  # reference data files (rules/data/<name>.yaml) the rule relies on
     supersedes: tuple[str, ...] = ()  # rules this one replaces when both run (restricted over baseline)
+    fix: tuple[FixChange, ...] = ()  # how `kubeaudit fix` removes its findings (none: no safe mechanical fix)
     source: str = ""  # the rule file
     builtin: bool = True
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -163,6 +165,7 @@ class Rule:
             profile=self.profile,
             tags=self.tags,
             frameworks=self.frameworks,
+            fix=self.fix,
         )
 
     def needed_kinds(self) -> frozenset[str] | None:
