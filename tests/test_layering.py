@@ -47,6 +47,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("api", ("kubeaudit.api",)),
     ("planning", ("kubeaudit.psa", "kubeaudit.attackpaths")),
     ("fleet", ("kubeaudit.fleet",)),
+    ("fixing", ("kubeaudit.fix",)),
     ("tools", ("kubeaudit.testing", "kubeaudit.ruledocs")),
     ("cli", ("kubeaudit.cli", "kubeaudit.__main__")),
 ]

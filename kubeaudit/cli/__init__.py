@@ -32,6 +32,7 @@ examples:
   kubeaudit paths deploy/ --from exposed -f dot       attack paths from exposed workloads, as a Graphviz graph
   kubeaudit report merge reports/*.json               one summary of many clusters' JSON reports
   kubeaudit report diff old.json new.json -f markdown new, fixed and unchanged findings, as a PR comment
+  kubeaudit fix deploy/ --diff                        the fixes the rules declare, as a diff (without --diff: made)
   kubeaudit rules list                                every rule, its severity and profile
   kubeaudit rules explain pss-baseline-privileged     what a rule checks and how to fix it
 
@@ -44,6 +45,7 @@ COMMAND_MODULES = {
     "scan": "kubeaudit.cli.scan",
     "psa-plan": "kubeaudit.cli.psaplan",
     "paths": "kubeaudit.cli.paths",
+    "fix": "kubeaudit.cli.fix",
     "baseline": "kubeaudit.cli.baseline",
     "report": "kubeaudit.cli.report",
     "rules": "kubeaudit.cli.rules",
