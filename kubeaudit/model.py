@@ -352,6 +352,24 @@ def _stable_item(item: Any, index: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class TextReplacement:
+    """Replace `length` characters of a file from `offset` (0-based, in the text as read) with `text`."""
+
+    offset: int
+    length: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedFix:
+    """A finding's fix as edits of its file's text (SARIF `fixes`), made by kubeaudit.fix.proposals."""
+
+    description: str
+    file: str  # display path, as Origin.source
+    replacements: tuple[TextReplacement, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SourceMessage:
     """A message about a place in the input: a file (and line, where known) or a resource."""
 
@@ -434,6 +452,8 @@ class ScanResult:
     merged_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The compliance tables asked for (--compliance), kubeaudit.compliance.table.ComplianceTable each.
     compliance: list[Any] = field(default_factory=list)
+    # fingerprint -> the finding's fix as text replacements, when asked for (scan --sarif-fixes)
+    fixes: dict[str, ProposedFix] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:

@@ -29,6 +29,11 @@ def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
         "--diff", action="store_true",
         help="print the changes as a unified diff instead of writing them (implies --dry-run)",
     )  # fmt: skip
+    fix.add_argument(
+        "--placeholders", action="store_true",
+        help="for findings that need a real value (runAsUser, resource requests and limits), write a commented "
+        "placeholder above the line to fill in (default: leave them)",
+    )  # fmt: skip
     add_selection_options(fix)
     fix.set_defaults(cluster=False)
     return {"fix": fix}
@@ -51,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_effective_config(options)
     check_paths(options.paths, config)
     dry = args.dry_run or args.diff
-    report = fix(options, config, write=not dry)
+    report = fix(options, config, write=not dry, placeholders=args.placeholders)
     out = sys.stdout
     if args.diff:
         for change in report.files:  # a line of a manifest may hold control characters: shown escaped

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TextIO, cast
 
 from kubeaudit.api import DEFAULT_FAIL_ON, fail_on_threshold, gate, load_effective_config
-from kubeaudit.cli.common import Parser, add_command
+from kubeaudit.cli.common import Parser, UsageError, add_command
 from kubeaudit.cli.inputs import run_with_sources, scan_options
 from kubeaudit.cli.options import add_cluster_options, add_paths_argument, add_selection_options
 from kubeaudit.cli.outputs import add_report_options, interrupted_outputs, open_output, report_plan, use_color
@@ -52,6 +52,12 @@ def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
         "JSON and HTML reports: pass, fail, not evaluated (with why) and manual controls, and a score that counts "
         "not-evaluated controls as not passed; the exit code does not change",
     )  # fmt: skip
+    scan.add_argument(
+        "--sarif-fixes", action="store_true",
+        help="give each SARIF result whose rule declares a fix the text changes that make it (SARIF fixes, for "
+        "editors that offer them), as `kubeaudit fix` would make it alone; needs the fix extra and takes tens of "
+        "milliseconds per finding (default: off)",
+    )  # fmt: skip
     add_selection_options(scan)
     add_cluster_options(scan)
 
@@ -60,11 +66,17 @@ def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
 
 def run(args: argparse.Namespace) -> int:
     plan = report_plan(args.formats, args.outputs)
+    if args.sarif_fixes:
+        _check_fix_extra(plan)
     options = scan_options(args)
     config = load_effective_config(options)
     fail_on = fail_on_threshold(args.fail_on, config)
     with interrupted_outputs([output for _, output in plan]):
         result = run_with_sources(args, options, config)
+        if args.sarif_fixes:
+            from kubeaudit.fix.proposals import proposed_fixes
+
+            result.fixes = proposed_fixes(result.active_findings)
         render = RenderOptions(show_suppressed=args.show_suppressed, fail_on=fail_on)
         for fmt, output in plan:
             with open_output(output) as stream:
@@ -74,6 +86,17 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     REPORTERS[fmt].render(result, stream, options_here)
     return gate(result, fail_on)
+
+
+def _check_fix_extra(plan: list[tuple[str, str | None]]) -> None:
+    if not any(fmt == "sarif" for fmt, _ in plan):
+        raise UsageError("--sarif-fixes: there is no --format sarif report to put them in")
+    from kubeaudit.fix.roundtrip import FixUnavailable, require_roundtrip
+
+    try:
+        require_roundtrip()
+    except FixUnavailable as exc:
+        raise UsageError(f"--sarif-fixes: {exc}") from exc
 
 
 def _render_sarif(result: ScanResult, stream: TextIO, options: RenderOptions) -> None:

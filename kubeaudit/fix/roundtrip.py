@@ -206,15 +206,33 @@ def _remove(document: Any, path: Path) -> bool:
     return True
 
 
-def rewrite(text: str, edits_by_document: dict[int, list[Edit]]) -> tuple[str, list[Edit]]:
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A file's text ready for edits: line ends and byte order mark set aside, and ruamel's
+    emission of it unedited, made once for every rewrite of the file."""
+
+    bom: str
+    crlf: bool
+    plain: str  # '\n' line ends, no byte order mark
+    before: str
+
+    @classmethod
+    def of(cls, text: str) -> Prepared:
+        bom = "\ufeff" if text.startswith("\ufeff") else ""
+        crlf = "\r\n" in text
+        plain = text[len(bom) :].replace("\r\n", "\n") if crlf else text[len(bom) :]
+        return cls(bom, crlf, plain, RoundTrip.load(plain).emit())
+
+
+def rewrite(
+    text: str, edits_by_document: dict[int, list[Edit]], prepared: Prepared | None = None
+) -> tuple[str, list[Edit]]:
     """The file's text with the edits made (document index -> edits), and the edits that changed
     something. Lines the edits did not touch keep their bytes; line ends and a byte order mark
-    are kept as the file has them."""
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    crlf = "\r\n" in text
-    plain = text[len(bom) :].replace("\r\n", "\n") if crlf else text[len(bom) :]
-    trip = RoundTrip.load(plain)
-    before = trip.emit()
+    are kept as the file has them. `prepared`: Prepared.of(text), when the file is rewritten
+    more than once (the documents are loaded afresh each time: a copy would lose comments)."""
+    prepared = prepared or Prepared.of(text)
+    trip = RoundTrip.load(prepared.plain)
     changed: list[Edit] = []
     for index, edits in sorted(edits_by_document.items()):
         if index >= len(trip.documents):
@@ -223,14 +241,15 @@ def rewrite(text: str, edits_by_document: dict[int, list[Edit]]) -> tuple[str, l
     if not changed:
         return text, []
     after = trip.emit()
-    fixed = "".join(splice_lines(plain.splitlines(True), before.splitlines(True), after.splitlines(True)))
-    check_same_data(trip, fixed, after)
-    if crlf:
+    lines = splice_lines(prepared.plain.splitlines(True), prepared.before.splitlines(True), after.splitlines(True))
+    fixed = "".join(lines)
+    check_same_data(fixed, after)
+    if prepared.crlf:
         fixed = fixed.replace("\n", "\r\n")
-    return bom + fixed, changed
+    return prepared.bom + fixed, changed
 
 
-def check_same_data(trip: RoundTrip, fixed: str, emitted: str) -> None:
+def check_same_data(fixed: str, emitted: str) -> None:
     """The spliced text must hold exactly the data ruamel.yaml emitted for the edited documents."""
     import yaml
 

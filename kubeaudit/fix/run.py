@@ -22,18 +22,15 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
-from typing import Any
-
-import yaml
 
 from kubeaudit.api import ScanOptions, run
 from kubeaudit.config import Config
-from kubeaudit.engine.fixes import Edit, anchor, edits_for
-from kubeaudit.fix.apichecks import rejections
-from kubeaudit.fix.roundtrip import EditError, rewrite
-from kubeaudit.model import Finding, Path, ScanResult, format_path
+from kubeaudit.engine.fixes import Edit, anchor
+from kubeaudit.fix.eligibility import HELM_SYNTAX, file_reason, introduced_rejections, planned_edits
+from kubeaudit.fix.placeholders import Placeholder, insert_placeholders, placeholders_of
+from kubeaudit.fix.roundtrip import EditError, Prepared, rewrite
+from kubeaudit.model import Finding, ScanResult, format_path
 
-JSON_SUFFIX = ".json"
 MAX_ROUNDS = 4  # rewrites of one file while fixes the API server would reject are dropped
 
 
@@ -88,17 +85,27 @@ class _FilePlan:
     path: str  # display
     real: str  # as opened
     items: list[Planned] = field(default_factory=list)
+    placeholders: list[Placeholder] = field(default_factory=list)
 
 
 def fix(
     options: ScanOptions, config: Config | None = None, write: bool = True, placeholders: bool = False
 ) -> FixReport:
+    """Scan, fix, write (unless `write` is False: then the fixed copies are scanned), scan again.
+    `placeholders`: also write a commented placeholder for each finding that needs a real value."""
     report = FixReport()
     before = run(options, config)
     report.before = before
     plans: dict[str, _FilePlan] = {}
     for finding in before.active_findings:
-        reason = _plan(finding, plans, placeholders)
+        reason = _plan(finding, plans)
+        wanted = placeholders_of(finding) if placeholders and not file_reason(finding) else []
+        if wanted:
+            origin = finding.resource.origin
+            plan = plans.setdefault(origin.source, _FilePlan(origin.source, origin.file_path or origin.source))
+            plan.placeholders.extend(wanted)
+            if reason.startswith("needs a real value"):
+                reason = "needs a real value: placeholder written"
         if reason:
             report.remaining.append((finding, reason))
     for plan in plans.values():
@@ -123,28 +130,13 @@ def _real_path(plans: dict[str, _FilePlan], shown: str) -> str:
     return plans[shown].real
 
 
-def _plan(finding: Finding, plans: dict[str, _FilePlan], placeholders: bool) -> str:
+def _plan(finding: Finding, plans: dict[str, _FilePlan]) -> str:
     """Add the finding's edits to its file's plan; '' when planned, else why it is not fixed."""
-    if not finding.rule.fix:
-        return "no mechanical fix: it needs a decision (see the rule's remediation)"
+    reason, edits = planned_edits(finding)
+    if reason:
+        return reason
     origin = finding.resource.origin
-    if origin.context is not None:
-        return "in a live cluster: fix the manifest it was applied from"
-    if origin.rendered is not None:
-        return (
-            f"rendered by {origin.rendered.tool} from {origin.rendered.project}: the field may come from a template, "
-            "values, a base or a patch, so fix its source by hand"
-        )
-    if origin.source == "-" or origin.source.startswith("<"):
-        return "read from standard input: nothing to write the fix to"
-    real = origin.file_path or origin.source
-    if real.lower().endswith(JSON_SUFFIX):
-        return "a JSON file: kubeaudit fix edits YAML files only"
-    edits = edits_for(finding.rule.fix, finding.resource.kind, finding.path, origin.base_path, placeholders)
-    edits = [e for e in edits if e.operation != "placeholder"]  # comments go in with --placeholders (below)
-    if not edits:
-        return "the rule's fix does not apply to this field"
-    plan = plans.setdefault(origin.source, _FilePlan(origin.source, real))
+    plan = plans.setdefault(origin.source, _FilePlan(origin.source, origin.file_path or origin.source))
     plan.items.append(Planned(finding, tuple(edits)))
     return ""
 
@@ -156,18 +148,36 @@ def _fix_file(plan: _FilePlan, report: FixReport) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         _give_up(plan, report, f"cannot read: {exc}")
         return
-    if "{{" in text:
+    if HELM_SYNTAX in text:
         for item in plan.items:
             report.remaining.append((item.finding, "Helm template syntax ({{ }}) in a file that is not rendered"))
         return
     items = list(plan.items)
+    fixed = _fixed_text(plan, report, text, items) if items else text
+    if fixed is None:
+        return
+    report.fixed.extend(items)
+    if plan.placeholders:
+        fixed = insert_placeholders(fixed, plan.placeholders)
+    if fixed != text:
+        report.files.append(FileChange(plan.path, text, fixed))
+
+
+def _fixed_text(plan: _FilePlan, report: FixReport, text: str, items: list[Planned]) -> str | None:
+    """The text with the items' fixes made; items whose fix the API server would reject are taken
+    out of `items` (they remain, with the reason). None: the file cannot be fixed (recorded)."""
+    try:
+        prepared = Prepared.of(text)
+    except Exception as exc:  # ruamel's parse errors have no common base class
+        _give_up(plan, report, f"cannot load for editing: {exc}")
+        return None
     for _ in range(MAX_ROUNDS):
         try:
-            fixed = _rewrite(text, items, report.made)
-        except (EditError, Exception) as exc:  # ruamel's parse errors have no common base class
-            _give_up(plan, report, str(exc) if isinstance(exc, EditError) else f"cannot load for editing: {exc}")
-            return
-        rejected = _rejected(text, fixed, items)
+            fixed = _rewrite(text, items, report.made, prepared)
+        except EditError as exc:
+            _give_up(plan, report, str(exc))
+            return None
+        rejected = introduced_rejections(text, fixed, [item.finding for item in items])
         if not rejected:
             break
         for bad_path, reason in rejected:
@@ -177,13 +187,11 @@ def _fix_file(plan: _FilePlan, report: FixReport) -> None:
                     report.remaining.append((item.finding, f"not fixed: the API server would reject it ({reason})"))
                 else:
                     kept.append(item)
-            items = kept
+            items[:] = kept
     else:
         _give_up(plan, report, "the fixes conflict with each other")
-        return
-    report.fixed.extend(items)
-    if fixed != text:
-        report.files.append(FileChange(plan.path, text, fixed))
+        return None
+    return fixed
 
 
 def _give_up(plan: _FilePlan, report: FixReport, why: str) -> None:
@@ -192,48 +200,14 @@ def _give_up(plan: _FilePlan, report: FixReport, why: str) -> None:
         report.remaining.append((item.finding, f"not fixed: {why}"))
 
 
-def _rewrite(text: str, items: list[Planned], made: list[Edit]) -> str:
+def _rewrite(text: str, items: list[Planned], made: list[Edit], prepared: Prepared) -> str:
     by_document: dict[int, list[Edit]] = defaultdict(list)
     for item in items:
         edits = by_document[item.finding.resource.origin.document or 0]
         edits.extend(e for e in item.edits if e not in edits)
-    fixed, changed = rewrite(text, dict(by_document))
+    fixed, changed = rewrite(text, dict(by_document), prepared)
     made.extend(e for e in changed if e not in made)
     return fixed
-
-
-def _rejected(text: str, fixed: str, items: list[Planned]) -> list[tuple[Path, str]]:
-    """(security context path in the document, reason) for what the fixes made the API server reject."""
-    if fixed == text:
-        return []
-    old, new = list(yaml.safe_load_all(text)), list(yaml.safe_load_all(fixed))
-    found: list[tuple[Path, str]] = []
-    seen: set[tuple[int, Path]] = set()
-    for item in items:
-        origin = item.finding.resource.origin
-        key = (origin.document or 0, origin.base_path)
-        if key in seen:
-            continue
-        seen.add(key)
-        kind = item.finding.resource.kind
-        was = {str(r) for r in rejections(kind, _at(old, *key))}
-        for rejection in rejections(kind, _at(new, *key)):
-            if str(rejection) not in was:
-                context = rejection.path[: rejection.path.index("securityContext") + 1]
-                found.append(((*origin.base_path, *context), rejection.reason))
-    return found
-
-
-def _at(documents: list[Any], index: int, base: Path) -> Any:
-    node = documents[index] if index < len(documents) else None
-    for part in base:
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            return None
-    return node
 
 
 def finding_key(finding: Finding, renames: dict[str, str] | None = None) -> tuple[str, str, str, str]:

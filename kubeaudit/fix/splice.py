@@ -27,7 +27,7 @@ def _matches(a: list[str], b: list[str]) -> dict[int, int]:
     return found
 
 
-def _level(line: str) -> int:
+def level_of(line: str) -> int:
     """The column a line's content starts at: after the indentation and any `- ` list dashes."""
     column = len(line) - len(line.lstrip(" "))
     while line.startswith("- ", column) or line.startswith("-\t", column):
@@ -82,9 +82,9 @@ def splice_lines(original: list[str], before: list[str], after: list[str]) -> li
             flush_to(source)
             out.append(original[source])
             next_original = source + 1
-            shifts.append((_level(line), _level(original[source]) - _level(line)))
+            shifts.append((level_of(line), level_of(original[source]) - level_of(line)))
             continue
-        level = _level(line)
+        level = level_of(line)
         moved = next((s for lvl, s in reversed(shifts) if lvl <= level), 0)
         indent = len(line) - len(line.lstrip(" "))
         if not line.strip() or indent + moved < 0:

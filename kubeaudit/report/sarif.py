@@ -30,7 +30,17 @@ import attr
 import sarif_om as om
 
 from kubeaudit import __version__
-from kubeaudit.model import Finding, Position, Reference, Resource, RuleMeta, ScanResult, Severity, SourceMessage
+from kubeaudit.model import (
+    Finding,
+    Position,
+    ProposedFix,
+    Reference,
+    Resource,
+    RuleMeta,
+    ScanResult,
+    Severity,
+    SourceMessage,
+)
 from kubeaudit.model import Suppression as KubeauditSuppression
 from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
@@ -385,7 +395,23 @@ def _suppression(suppression: KubeauditSuppression) -> Suppression:
     )
 
 
-def _result(finding: Finding, rule_index: int, artifacts: Artifacts) -> om.Result:
+def _fixes(fix: ProposedFix | None, artifacts: Artifacts) -> list[om.Fix] | None:
+    """The finding's fix as SARIF artifact changes: character regions of its file and their new text."""
+    location = artifacts(fix.file) if fix is not None else None
+    if fix is None or location is None:
+        return None
+    replacements = [
+        om.Replacement(
+            deleted_region=om.Region(char_offset=r.offset, char_length=r.length),
+            inserted_content=om.ArtifactContent(text=r.text) if r.text else None,
+        )
+        for r in fix.replacements
+    ]
+    change = om.ArtifactChange(artifact_location=location, replacements=replacements)
+    return [om.Fix(description=om.Message(text=fix.description), artifact_changes=[change])]
+
+
+def _result(finding: Finding, rule_index: int, artifacts: Artifacts, fix: ProposedFix | None = None) -> om.Result:
     steps = _step_locations(finding, artifacts)
     others = _related_locations(finding, artifacts) or []
     for number, location in enumerate(others, start=len(steps) + 1):  # ids after the steps'
@@ -400,6 +426,7 @@ def _result(finding: Finding, rule_index: int, artifacts: Artifacts) -> om.Resul
         locations=[_finding_location(finding, artifacts)],
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint},
         suppressions=[_suppression(finding.suppression)] if finding.suppression else None,
+        fixes=_fixes(fix, artifacts),
     )
 
 
@@ -413,7 +440,12 @@ def _result_order(finding: Finding, artifacts: Artifacts) -> tuple[Any, ...]:
     return (artifact.uri, line, column, finding.rule_id, qualified, finding.fingerprint, finding.message)
 
 
-def _results(findings: Sequence[Finding], index: dict[str, int], artifacts: Artifacts) -> Iterator[dict[str, Any]]:
+def _results(
+    findings: Sequence[Finding],
+    index: dict[str, int],
+    artifacts: Artifacts,
+    fixes: dict[str, ProposedFix] | None = None,
+) -> Iterator[dict[str, Any]]:
     """Each finding's result as JSON data, in log order, made only as it is written.
 
     GitHub merges results that share partialFingerprints into one alert. One fingerprint can
@@ -424,7 +456,7 @@ def _results(findings: Sequence[Finding], index: dict[str, int], artifacts: Arti
     seen: dict[str, int] = {}
     for i in order:
         finding = findings[i]
-        result = _result(finding, index[finding.rule_id], artifacts)
+        result = _result(finding, index[finding.rule_id], artifacts, (fixes or {}).get(finding.fingerprint))
         fingerprint = finding.fingerprint
         if fingerprint in repeated:
             seen[fingerprint] = count = seen.get(fingerprint, 0) + 1
@@ -531,7 +563,7 @@ def _document(result: ScanResult, cwd: Path | None = None) -> dict[str, Any]:
     log: dict[str, Any] = to_json(sarif_log(result, cwd))
     head = {key: log.pop(key) for key in ("$schema", "version")}
     index = {rule_id: i for i, rule_id in enumerate(_reported_rule_ids(result))}
-    log["runs"][0]["results"] = jsontext.Items(_results(result.findings, index, _artifacts(cwd)))
+    log["runs"][0]["results"] = jsontext.Items(_results(result.findings, index, _artifacts(cwd), result.fixes))
     return {**head, **log}
 
 

@@ -135,3 +135,20 @@ def test_helm_syntax_json_and_standard_input_are_not_edited(run_cli: RunCli, tmp
     stdin = run_cli("fix", "-", *ONLY_ESCALATION, stdin="kind: Pod\n")
     assert stdin.code == 2 and "standard input (-) has no file to write the fixes to" in stdin.err
     assert run_cli("fix", *ONLY_ESCALATION).code == 2
+
+
+def test_placeholders_are_written_only_when_asked_and_only_once(run_cli: RunCli, tmp_path: Path) -> None:
+    manifest = tmp_path / "pod.yaml"
+    text = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x\n"
+            "    securityContext:\n      runAsUser: 0\n")  # fmt: skip
+    manifest.write_text(text)
+    only = ("--no-config", "--disable", "*", "--enable", "pss-restricted-run-as-user")
+    plain = run_cli("fix", str(manifest), *only)
+    assert plain.code == 1 and manifest.read_text() == text
+    assert "needs a real value: `kubeaudit fix --placeholders` writes a commented placeholder" in plain.out
+    asked = run_cli("fix", str(manifest), "--placeholders", *only)
+    assert asked.code == 1, asked.out  # the finding stays until a person sets the UID
+    placeholder = "      # kubeaudit placeholder: runAsUser: 10001  (the non-zero UID the image runs as)\n"
+    assert manifest.read_text() == text.replace("      runAsUser: 0\n", placeholder + "      runAsUser: 0\n")
+    run_cli("fix", str(manifest), "--placeholders", *only)
+    assert manifest.read_text().count("kubeaudit placeholder") == 1
