@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -37,6 +38,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from kubeaudit import __version__
+from kubeaudit.engine.fixes import FixChange
 from kubeaudit.engine.rule import Compiled, Rule
 from kubeaudit.model import Reference, Severity
 from kubeaudit.validation_cache import cache_dir, library_identity
@@ -156,6 +158,10 @@ def _entry(rule: Rule) -> dict[str, Any]:
         "param_docs": rule.param_docs,
         "data": list(rule.data),
         "supersedes": list(rule.supersedes),
+        # the fix block as parsed (FixChange fields; `when` as its compiled expressions' text)
+        "fix": [
+            [c.operation, list(c.path), c.at, c.value, c.comment, [w.pattern for w in c.when]] for c in rule.fix
+        ],
         "source": rule.source,
         "builtin": rule.builtin,
         "raw": rule.raw,
@@ -184,6 +190,10 @@ def _rule(entry: dict[str, Any], compiled: Compiled) -> Rule:
         param_docs=entry["param_docs"],
         data=tuple(entry["data"]),
         supersedes=tuple(entry["supersedes"]),
+        fix=tuple(
+            FixChange(op, tuple(path), at, value, comment, tuple(re.compile(w) for w in when))
+            for op, path, at, value, comment, when in entry["fix"]
+        ),
         source=entry["source"],
         builtin=entry["builtin"],
         raw=entry["raw"],
