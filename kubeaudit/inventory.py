@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kubeaudit.model import Notice, Resource
+from kubeaudit.model import CoverageGap, Notice, Resource
 
 T = TypeVar("T")
 
@@ -31,6 +31,9 @@ class Inventory:
         # What views have to tell beyond findings (a reference to something not in the input),
         # by a key so that a view built twice says it once.
         self.notices: dict[tuple[str, ...], Notice] = {}
+        # What views could not read in what they were given (a mesh config that is not YAML),
+        # by key as notices are: coverage gaps, so the scan is incomplete.
+        self.gaps: dict[tuple[str, ...], CoverageGap] = {}
         self._derived: dict[str, Any] = {}
 
     def derived(self, name: str, build: Callable[[Inventory], T]) -> T:

@@ -349,6 +349,7 @@ def _run_scan(
                     unlocated.extend(rule.evaluate(target, locate=False, judged=result.judged_rules))
         findings.extend(locate_findings(unlocated))
         result.notices.extend(inventory.notices.values())
+        result.gaps.extend(inventory.gaps.values())
         result.findings = merge_superseded(_dedupe(findings), rules, result.merged_rules)
         if postprocess is not None:
             result.findings = postprocess(result.findings, result)

@@ -13,7 +13,7 @@ import base64
 import binascii
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from sys import intern
 from typing import Any
 
@@ -325,16 +325,30 @@ def _float(text: str) -> float:
     return sign * float(value)
 
 
-def locate(root: Node, path: Path) -> Position:
+# An embedded document (a mesh config, Helm values in a string) is parsed for a line look-up only
+# up to this size: a look-up must stay cheap whatever the input holds.
+MAX_EMBEDDED_CHARS = 1_000_000
+# Reads one line of the document's file (0-based), or None: what a look-up into a literal block
+# needs to know the block's indentation, which the node tree does not record.
+LineText = Callable[[int], "str | None"]
+
+
+def locate(root: Node, path: Path, line_text: LineText | None = None) -> Position:
     """Line and column of the deepest existing node along path.
 
     For a mapping entry we point at its key (where a reader's eye goes); for a list
     item, at the item. A path that leaves the document stops at the nearest parent
     that exists, which is exactly what a finding about a missing field wants.
+
+    A path that goes on into a literal block scalar (`key: |`) holding a YAML mapping, the
+    way a ConfigMap embeds Istio's mesh config or an Argo CD Application its Helm values,
+    continues inside it: each line of a literal block is a line of the file, so the line is
+    exact. The column needs the block's indentation, taken from `line_text` when given
+    (else the usual two spaces past the key).
     """
     mark = root.start_mark
     node: Node = root
-    for part in path:
+    for depth, part in enumerate(path):
         if type(node) is MappingNode:
             for key_node, value_node in node.value:
                 if type(key_node) is ScalarNode and key_node.value == part:
@@ -347,5 +361,37 @@ def locate(root: Node, path: Path) -> Position:
             node = node.value[part]
             mark = node.start_mark
         else:
+            if type(node) is ScalarNode and node.style == "|":
+                inside = _embedded_position(node, path[depth:], mark.column, line_text)
+                if inside is not None:
+                    return inside
             break
     return Position(mark.line + 1, mark.column + 1)
+
+
+def _embedded_position(block: ScalarNode, path: Path, key_column: int, line_text: LineText | None) -> Position | None:
+    """Where `path` is written inside a literal block holding one YAML mapping; None when the
+    block holds no such mapping or not even the path's first key."""
+    text = block.value
+    if len(text) > MAX_EMBEDDED_CHARS:
+        return None
+    try:
+        roots = [n for n in compose_documents(text) if n is not None]
+    except yaml.YAMLError:
+        return None
+    if len(roots) != 1 or type(roots[0]) is not MappingNode:
+        return None
+    if not any(type(k) is ScalarNode and k.value == path[0] for k, _ in roots[0].value):
+        return None
+    inner = locate(roots[0], path)
+    # A literal block's content starts on the line after its indicator (`|`), line for line.
+    line = block.start_mark.line + inner.line  # 0-based line of the file
+    lines = text.split("\n")
+    written = lines[inner.line - 1] if inner.line <= len(lines) else ""
+    shown = line_text(line) if line_text is not None else None
+    shown = shown.rstrip("\r") if shown is not None else None
+    if shown is not None and shown.endswith(written) and shown[: len(shown) - len(written)].strip() == "":
+        indent = len(shown) - len(written)
+    else:
+        indent = key_column + 2
+    return Position(line + 1, indent + inner.column)

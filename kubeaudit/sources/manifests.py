@@ -172,7 +172,17 @@ class NodeLocator:
             root = self._reload()
             if root is None:
                 return None
-        return locate(root, path)
+        return locate(root, path, self._line_text)
+
+    def _line_text(self, line: int) -> str | None:
+        """One line of the file, for a look-up inside a literal block (rare: read on demand)."""
+        if self._file.path == STDIN or self._file.in_memory:
+            return None  # cannot be read again
+        try:
+            lines = read_text(self._file).split("\n")
+        except ValueError:
+            return None
+        return lines[line] if 0 <= line < len(lines) else None
 
     def record(self, base: Path, kept: Any, original: Any) -> Locator:
         if self._root is None:

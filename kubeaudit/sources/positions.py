@@ -164,7 +164,8 @@ class _Recorder:
                 if not self.walk(item, (*path, index), kept[index], inner, _pack(item.start_mark)):
                     complete = False
         else:  # a scalar has no children; a node the copy replaced is left to the fallback
-            complete = type(node) is ScalarNode
+            # (so is a path into a literal block, which may hold a document: yamlnodes.locate)
+            complete = type(node) is ScalarNode and node.style != "|"
         self.positions[path] = mark | (_COMPLETE if complete else 0)
         return True
 

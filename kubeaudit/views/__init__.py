@@ -19,6 +19,7 @@ from kubeaudit.views import (  # noqa: F401
     imagecluster,
     kubelet,
     mesh,
+    meshconfig,
     namespace,
     networkpolicy,
     objects,

@@ -1,10 +1,11 @@
 """The mesh views: Istio transport and authorization posture, joined across resources.
 
-Reads workloads, Namespaces, Services, Secrets (names only: never their data), the `istio`
-mesh-config ConfigMap, IstioOperator, and Istio's PeerAuthentication, DestinationRule,
-AuthorizationPolicy and Gateway. Kinds are matched, not versions, so `security.istio.io` and
-`networking.istio.io` objects in `v1beta1` and `v1` are read alike. A scan of several kube
-contexts holds several meshes: everything is grouped by context.
+Reads workloads, Namespaces, Services, Secrets (names only: never their data), the mesh
+configs (kubeaudit.semantics.meshconfig; their view is views/meshconfig.py), and Istio's
+PeerAuthentication, DestinationRule, AuthorizationPolicy and Gateway. Kinds are matched, not
+versions, so `security.istio.io` and `networking.istio.io` objects in `v1beta1` and `v1` are
+read alike. A scan of several kube contexts holds several meshes: everything is grouped by
+context.
 
 Istio semantics, as its API reference states them:
 
@@ -39,15 +40,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path, Resource
 from kubeaudit.semantics.labels import labels_of
+from kubeaudit.semantics.meshconfig import MESH_CONFIG_KINDS, is_mesh_config
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 from kubeaudit.views.base import Target
 from kubeaudit.views.registry import InventoryView, register
-from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct
 
 ROOT_NAMESPACE_SETTING = "mesh_root_namespace"
 DEFAULT_ROOT_NAMESPACE = "istio-system"
@@ -55,7 +54,6 @@ POLICY_KINDS = frozenset({"PeerAuthentication", "DestinationRule", "Authorizatio
 ISTIO_KINDS = frozenset(
     {*POLICY_KINDS, "VirtualService", "ServiceEntry", "Sidecar", "RequestAuthentication", "IstioOperator"}
 )
-MESH_CONFIG_KINDS = frozenset({"ConfigMap", "IstioOperator"})
 # What deciding "is there a mesh, and who is in it" reads.
 PRESENCE_KINDS = frozenset({*WORKLOAD_KINDS, "Namespace", *ISTIO_KINDS})
 # Istio's protocols for port names and appProtocol (udp is declared, never proxied).
@@ -64,7 +62,6 @@ ISTIO_PROTOCOLS = frozenset(
 )
 GRPC_PROTOCOLS = frozenset({"grpc", "grpc-web"})
 WEAK_MTLS = ("PERMISSIVE", "DISABLE")
-MESH_CONFIG_LIMIT = 1_000_000  # characters of an embedded mesh config we parse
 
 # (kube context or "" for manifests, namespace)
 NamespaceKey = tuple[str, str]
@@ -302,7 +299,7 @@ def build_model(inventory: Inventory) -> MeshModel:
         model.workloads.setdefault(key, []).append(MeshWorkload(resource, meta_path, labels, enrolment))
     for kind in sorted(ISTIO_KINDS | MESH_CONFIG_KINDS):
         for resource in sorted(inventory.of_kind(kind), key=lambda r: (r.namespace or "", r.name)):
-            if kind == "ConfigMap" and mesh_config_text(resource) is None:
+            if kind in MESH_CONFIG_KINDS and not is_mesh_config(resource):
                 continue
             model.by_kind.setdefault(kind, []).append(resource)
             if kind in ISTIO_KINDS:
@@ -532,59 +529,6 @@ def meshworkload_targets(inventory: Inventory) -> list[Target]:
     return targets
 
 
-# --- `meshconfig`: the mesh configuration ---------------------------------------------------------------
-
-
-def mesh_config_text(resource: Resource) -> str | None:
-    """The embedded mesh config of an `istio` (or `istio-<revision>`) ConfigMap."""
-    if resource.name != "istio" and not resource.name.startswith("istio-"):
-        return None
-    text = _dict(resource.data.get("data")).get("mesh")
-    return text if isinstance(text, str) else None
-
-
-def _parse_mesh_config(text: str) -> dict[str, Any] | None:
-    """The mesh config as data, with the scanner's own safe, bounded YAML loader."""
-    if len(text) > MESH_CONFIG_LIMIT:
-        return None
-    try:
-        nodes = [n for n in compose_documents(text) if n is not None]
-        data = construct(nodes[0]) if len(nodes) == 1 else None
-    except (yaml.YAMLError, YamlDocumentError, RecursionError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def meshconfig_targets(inventory: Inventory) -> list[Target]:
-    model = mesh_model(inventory)
-    targets = []
-    for resource in [*model.of("ConfigMap"), *model.of("IstioOperator")]:
-        mode_path: Path
-        if resource.kind == "ConfigMap":
-            mesh = _parse_mesh_config(mesh_config_text(resource) or "")
-            readable = mesh is not None
-            mode_path = ("data", "mesh")
-        else:
-            mesh = _dict(_spec(resource).get("meshConfig"))
-            readable = True
-            written = _dict(mesh.get("outboundTrafficPolicy")).get("mode") is not None
-            mode_path = ("spec", "meshConfig", "outboundTrafficPolicy", "mode") if written else ("spec",)
-        mode = _dict(_dict(mesh).get("outboundTrafficPolicy")).get("mode")
-        doc = {
-            "kind": resource.kind,
-            "metadata": resource.data.get("metadata") or {},
-            "readable": readable,
-            "outboundTrafficPolicy": mode if isinstance(mode, str) else None,
-            "effectiveOutboundTrafficPolicy": mode if isinstance(mode, str) else "ALLOW_ANY",
-        }
-        prefixes: dict[Path, Path] = {
-            ("outboundTrafficPolicy",): mode_path,
-            ("effectiveOutboundTrafficPolicy",): mode_path,
-        }
-        targets.append(Target("meshconfig", resource, doc, prefixes))
-    return targets
-
-
 _OBJECT_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec"})
 # `mesh`: one target per context whose input holds a mesh. Document: `present`, `evidence` (what
 # shows the mesh), `rootNamespace`, `meshWideMtls` (the mode of the root namespace's
@@ -635,18 +579,6 @@ MESHWORKLOAD_VIEW = register(
         kinds=PRESENCE_KINDS,
         fields=frozenset({"apiVersion", "kind", "metadata", "podMetadata", "namespace", "meshPresent", "enrolment"}),
         build=meshworkload_targets,
-    )
-)
-# `meshconfig`: one target per mesh configuration (`istio`/`istio-<rev>` ConfigMap with a `mesh`
-# key, IstioOperator). Document: `kind`, `metadata`, `readable` (the embedded config parsed),
-# `outboundTrafficPolicy` (the mode as written, or null), `effectiveOutboundTrafficPolicy`
-# (ALLOW_ANY when unset, Istio's default).
-MESHCONFIG_VIEW = register(
-    InventoryView(
-        name="meshconfig",
-        kinds=PRESENCE_KINDS | MESH_CONFIG_KINDS,
-        fields=frozenset({"kind", "metadata", "readable", "outboundTrafficPolicy", "effectiveOutboundTrafficPolicy"}),
-        build=meshconfig_targets,
     )
 )
 # The namespace view's `mesh` fact set (see namespace_mesh_facts) reads these kinds.

@@ -53,6 +53,9 @@ CATALOGUE: tuple[KnownKind, ...] = (
     KnownKind("networking.istio.io", "DestinationRule"),
     KnownKind("networking.istio.io", "ServiceEntry"),
     KnownKind("install.istio.io", "IstioOperator"),
+    # GitOps installs of istiod, when served: their Helm values hold the mesh config
+    KnownKind("helm.toolkit.fluxcd.io", "HelmRelease"),
+    KnownKind("argoproj.io", "Application"),
     # PodSecurityPolicy, on clusters that still serve it (before v1.25)
     KnownKind("policy", "PodSecurityPolicy"),
     # Image-signature admission control, when served
