@@ -166,6 +166,11 @@ class MeshModel:
     services: dict[tuple[str, str, str], Resource] = field(default_factory=dict)  # for host look-ups
     service_list: list[Resource] = field(default_factory=list)  # all, duplicates (overlays) included
     secrets: set[tuple[str, str, str]] = field(default_factory=set)
+    control_planes: set[NamespaceKey] = field(default_factory=set)  # where istiod runs
+
+    def mesh_system(self, key: NamespaceKey) -> bool:
+        """The mesh's own namespaces: the root namespace, and those istiod runs in."""
+        return key[1] == self.root or key in self.control_planes
 
     def found(self, context: str, rank: int, evidence: str) -> None:
         """Record what shows a mesh in a context; the strongest sign (lowest rank) is kept."""
@@ -287,6 +292,7 @@ def build_model(inventory: Inventory) -> MeshModel:
         key = _key(resource)
         if _istiod(resource):
             model.found(key[0], 0, f"{resource.kind} {key[1]}/{resource.name} runs istiod")
+            model.control_planes.add(key)
         if _owned_by_listed(resource, listed):
             continue
         meta_path = POD_SPEC_LOCATIONS[resource.kind][1]
@@ -349,6 +355,7 @@ def namespace_mesh_facts(inventory: Inventory) -> dict[NamespaceKey, dict[str, A
             "optedOut": [w.ref for w in workloads if w.enrolment == "opted-out"],
             "authorizationPolicies": policies,
             "meshWideDenyByDefault": model.mesh_wide_deny_by_default(key[0]),
+            "meshSystem": model.mesh_system(key),
         }
     return facts
 

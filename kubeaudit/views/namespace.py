@@ -12,7 +12,8 @@ first by kind and name (findings then point at its `metadata.namespace`). Docume
 `egressIsolated`, `ingressPolicies`, `egressPolicies`), `unisolatedIngress` and
 `unisolatedEgress` (`Kind/name` of workloads no policy isolates), and `mesh`: the Istio facts of
 kubeaudit.views.mesh (`present`, `evidence`, `injection`, `inMesh`, `outsideMesh`, `optedOut`,
-`authorizationPolicies`, `meshWideDenyByDefault`), and `resources`: quotas, LimitRanges and QoS
+`authorizationPolicies`, `meshWideDenyByDefault`, `meshSystem`: the mesh root namespace or one
+istiod runs in), and `resources`: quotas, LimitRanges and QoS
 classes (kubeaudit.views.governance). Only rules reading `mesh` or `resources` depend on their kinds.
 """
 

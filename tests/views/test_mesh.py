@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -123,3 +124,81 @@ def test_readme_shows_what_kubeaudit_reports_on_the_bookinfo_demo(run_cli: RunCl
     for line in block[1:]:
         assert line in out, line
     assert re.search(r"^12 findings \(4 high, 5 medium, 2 low, 1 info\)$", run.out, re.M)
+
+
+MESH_WITH_ITS_OWN_ROOT = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: mesh-config}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: config-sync, namespace: mesh-config}
+spec:
+  containers: [{name: sync, image: "example.com/sync:1.0.0"}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: istio-control}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istiod, namespace: istio-control}
+spec:
+  selector: {matchLabels: {app: istiod}}
+  template:
+    metadata: {labels: {app: istiod}}
+    spec:
+      containers: [{name: discovery, image: "docker.io/istio/pilot:1.28.0"}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers: [{name: web, image: "example.com/web:1.0.0"}]
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: mesh-config}
+spec:
+  mtls: {mode: STRICT}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-by-default, namespace: mesh-config}
+spec: {}
+"""
+ROOT_RULES = ["mesh-mtls-not-strict", "mesh-namespace-authorization-missing", "mesh-namespace-injection"]
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        # The mesh's root namespace is mesh-config: its policies are mesh-wide, and it is exempt
+        # from injection like istio-control, where istiod runs.
+        ("mesh-root-namespace: mesh-config\n", []),
+        # Read with the default root (istio-system), the same input has no mesh-wide policy, and
+        # mesh-config is an ordinary namespace outside the mesh.
+        ("{}\n", [
+            ("mesh-mtls-not-strict", "Deployment/istio-control/istiod"),
+            ("mesh-namespace-authorization-missing", "Namespace/shop"),
+            ("mesh-namespace-injection", "Namespace/mesh-config"),
+        ]),
+    ],
+)  # fmt: skip
+def test_every_mesh_rule_reads_the_configured_root_namespace(
+    tmp_path: Path, run_cli: RunCli, config: str, expected: list[tuple[str, str]]
+) -> None:
+    (tmp_path / "mesh.yaml").write_text(MESH_WITH_ITS_OWN_ROOT, encoding="utf-8")
+    (tmp_path / ".kubeaudit.yaml").write_text(config, encoding="utf-8")
+    run = run_cli("scan", "mesh.yaml", "--disable", "*", *(f"--enable={r}" for r in ROOT_RULES), "-f", "json",
+                  cwd=tmp_path)  # fmt: skip
+    report = json.loads(run.out)
+    found = sorted((f["ruleId"], "/".join(filter(None, (f["resource"][k] for k in ("kind", "namespace", "name")))))
+                   for f in report["findings"])  # fmt: skip
+    assert found == expected
+    assert run.code == (1 if expected else 0)
