@@ -345,7 +345,13 @@ def _run_scan(
                         result.not_evaluated[rule.id] = f"{kind} could not be read: {inventory.unavailable[kind]}"
                     result.not_evaluated_targets[rule.id] = sorted({t.resource.ref for t in applicable})
                     continue
+                reads = rule.document_fields()
                 for target in applicable:
+                    unread = [why for name, why in sorted(target.unread.items()) if reads is None or name in reads]
+                    if unread:  # never assert from data the scan did not read
+                        result.not_evaluated.setdefault(rule.id, unread[0])
+                        result.not_evaluated_targets.setdefault(rule.id, []).append(target.resource.ref)
+                        continue
                     unlocated.extend(rule.evaluate(target, locate=False, judged=result.judged_rules))
         findings.extend(locate_findings(unlocated))
         result.notices.extend(inventory.notices.values())

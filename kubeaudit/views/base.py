@@ -20,6 +20,10 @@ class Target:
     container: str | None = None
     policy: int | None = None  # the Pod Security policy version (minor) its pod is judged at
     steps: tuple[Step, ...] = ()  # the links of a multi-resource target (an attack path), for its findings
+    # Top-level document fields the view could not decide from what the scan read, with why (a
+    # Gateway's credentials when a --namespace scan did not read every namespace): a rule that
+    # reads one of them does not judge this target, which is listed as not evaluated.
+    unread: dict[str, str] = field(default_factory=dict)
 
     def resource_path(self, view_path: Path) -> Path:
         """The path in the resource that a path in this view's document stands for."""

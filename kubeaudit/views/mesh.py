@@ -167,6 +167,8 @@ class MeshModel:
     service_list: list[Resource] = field(default_factory=list)  # all, duplicates (overlays) included
     secrets: set[tuple[str, str, str]] = field(default_factory=set)
     control_planes: set[NamespaceKey] = field(default_factory=set)  # where istiod runs
+    # context -> the namespaces a --namespace cluster scan read (absent: the input is everything)
+    scanned_namespaces: dict[str, list[str]] = field(default_factory=dict)
 
     def mesh_system(self, key: NamespaceKey) -> bool:
         """The mesh's own namespaces: the root namespace, and those istiod runs in."""
@@ -316,6 +318,9 @@ def build_model(inventory: Inventory) -> MeshModel:
         model.services[(resource.origin.context or "", resource.namespace or "default", resource.name)] = resource
     for resource in inventory.of_kind("Secret"):
         model.secrets.add((resource.origin.context or "", resource.namespace or "default", resource.name))
+    for facts in inventory.facts.values():
+        if isinstance(facts, dict) and isinstance(facts.get("scannedNamespaces"), list):
+            model.scanned_namespaces[str(facts.get("context") or "")] = [str(n) for n in facts["scannedNamespaces"]]
     return model
 
 
@@ -417,6 +422,8 @@ def _missing_credentials(model: MeshModel, gateway: Resource) -> tuple[list[str]
 
     A Secret counts in the Gateway's namespace or in the namespace of a workload its selector
     selects (the gateway proxy reads it from its own namespace). Only names are compared.
+    Raises _Unknowable when a credential is not found but the scan did not read every namespace
+    (a --namespace cluster scan): the proxy, and its Secret, may be in one it did not read.
     """
     context = gateway.origin.context or ""
     spec = _spec(gateway)
@@ -433,7 +440,16 @@ def _missing_credentials(model: MeshModel, gateway: Resource) -> tuple[list[str]
         if not any((context, ns, name) in model.secrets for ns in namespaces):
             prefixes[("missingCredentials", len(missing))] = ("spec", "servers", index, "tls", "credentialName")
             missing.append(name)
+    scanned = model.scanned_namespaces.get(context)
+    if missing and scanned is not None:
+        raise _Unknowable(
+            f"Secrets and gateway workloads outside the scanned namespaces ({', '.join(scanned)}) were not read"
+        )
     return missing, prefixes
+
+
+class _Unknowable(Exception):
+    """A field the scan did not read enough to decide."""
 
 
 def istio_targets(inventory: Inventory) -> list[Target]:
@@ -447,6 +463,7 @@ def istio_targets(inventory: Inventory) -> list[Target]:
             doc["workloads"] = []
             doc["inMeshHost"] = False
             doc["missingCredentials"] = []
+            unread: dict[str, str] = {}
             if kind == "PeerAuthentication":
                 doc["scope"] = model.peer_scope(resource)
                 applies = model.peer_workloads(resource)
@@ -456,10 +473,13 @@ def istio_targets(inventory: Inventory) -> list[Target]:
                 service = model.service_for_host(_spec(resource).get("host"), *_key(resource))
                 doc["inMeshHost"] = service is not None and model.service_in_mesh(service)
             elif kind == "Gateway":
-                doc["missingCredentials"], more = _missing_credentials(model, resource)
-                prefixes.update(more)
+                try:
+                    doc["missingCredentials"], more = _missing_credentials(model, resource)
+                    prefixes.update(more)
+                except _Unknowable as exc:
+                    unread["missingCredentials"] = str(exc)
             doc.setdefault("appliesTo", [])
-            targets.append(Target("istio", resource, doc, prefixes))
+            targets.append(Target("istio", resource, doc, prefixes, unread=unread))
     return targets
 
 
@@ -552,7 +572,8 @@ MESH_VIEW = register(
 # Document: the object (`apiVersion`, `kind`, `metadata`, `spec`), `scope` (PeerAuthentication:
 # mesh, namespace, workload, ignored), `workloads` and `appliesTo` (the workloads whose mode it
 # decides, as `Kind/name`), `inMeshHost` (DestinationRule), `missingCredentials` (Gateway:
-# credentialNames no Secret of the input provides; findings point at each credentialName).
+# credentialNames no Secret of the input provides; findings point at each credentialName; a
+# --namespace cluster scan that does not find one leaves it unread, so the Gateway is not evaluated).
 ISTIO_VIEW = register(
     InventoryView(
         name="istio",

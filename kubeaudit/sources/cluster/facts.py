@@ -8,6 +8,7 @@ They reach the pipeline as `Batch.facts` under one key per context,
      "nodes": {"node-1": {"kubeletVersion": ..., "containerRuntimeVersion": ..., "osImage": ...,
                           "kernelVersion": ..., "architecture": ..., "operatingSystem": ...}},
      "namespaces": {"team-a": {"labels": {...}, "podSecurity": {"enforce": "baseline", ...}}},
+     "scannedNamespaces": ["team-a"],  # with --namespace; null: every namespace was listed
      "servedVersions": [{"apiVersion": "autoscaling/v2beta2", "kind": "HorizontalPodAutoscaler",
                          "objects": [{"namespace": "team-a", "name": "web"}]}]}
 
@@ -45,6 +46,9 @@ class ClusterFacts:
         # from the pods' status.containerStatuses (read before the status is dropped).
         self.pod_images: dict[str, dict[str, Any]] = {}
         self.served_versions: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (apiVersion, kind) -> objects
+        # The namespaces a --namespace scan reads (None: all): objects elsewhere were never listed,
+        # so a view must not take their absence as "does not exist".
+        self.scanned_namespaces: list[str] | None = None
 
     def add_served(self, api_version: str, kind: str, items: list[dict[str, Any]]) -> None:
         objects = self.served_versions.setdefault((api_version, kind), [])
@@ -91,6 +95,7 @@ class ClusterFacts:
                 "serverVersion": self.server_version,
                 "nodes": self.nodes,
                 "namespaces": self.namespaces,
+                "scannedNamespaces": self.scanned_namespaces,
                 "podImages": self.pod_images,
                 "servedVersions": [
                     {"apiVersion": api_version, "kind": kind, "objects": objects}

@@ -194,6 +194,7 @@ class ClusterSource(Source):
         self.kinds = default_kinds()
         self.served_versions: frozenset[tuple[str, str]] = frozenset()  # what the rules ask for (narrow_to)
         self.facts = ClusterFacts(self.context)
+        self.facts.scanned_namespaces = sorted(options.namespaces) if options.namespaces else None
         self.facts.server_version = {
             k: server_version[k] for k in VERSION_FIELDS if isinstance(server_version.get(k), str)
         }
