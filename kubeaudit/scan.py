@@ -347,9 +347,9 @@ def _run_scan(
                     continue
                 reads = rule.document_fields()
                 for target in applicable:
-                    unread = [why for name, why in sorted(target.unread.items()) if reads is None or name in reads]
-                    if unread:  # never assert from data the scan did not read
-                        result.not_evaluated.setdefault(rule.id, unread[0])
+                    undecided = [why for name, why in sorted(target.unread.items()) if reads is None or name in reads]
+                    if undecided:  # never assert from data the scan did not read
+                        result.not_evaluated.setdefault(rule.id, undecided[0])
                         result.not_evaluated_targets.setdefault(rule.id, []).append(target.resource.ref)
                         continue
                     unlocated.extend(rule.evaluate(target, locate=False, judged=result.judged_rules))
