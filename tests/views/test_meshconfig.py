@@ -72,3 +72,17 @@ def test_values_the_scan_cannot_see_leave_the_mode_unjudged_with_a_note(tmp_path
     assert report["findings"] == []
     [note] = [n for n in report["notices"] if "outboundTrafficPolicy" in n["message"]]  # type: ignore[union-attr]
     assert note["line"] == 6 and "spec.valuesFrom" in note["message"]
+
+
+def test_a_mesh_config_that_does_not_parse_is_a_gap_and_nothing_is_asserted(tmp_path: Path, run_cli: RunCli) -> None:
+    path = tmp_path / "istio.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio-canary, namespace: istio-system}\n"
+        'data:\n  mesh: "outboundTrafficPolicy: [unclosed"\n',
+        encoding="utf-8",
+    )
+    code, report = _scan(run_cli, str(path))
+    assert (code, report["findings"]) == (2, [])
+    [gap] = report["gaps"]  # type: ignore[misc]
+    assert gap["what"] == f"{path.as_posix()}:5 ConfigMap istio-system/istio-canary"
+    assert gap["reason"].startswith("outboundTrafficPolicy not evaluated: data.mesh, line ")
