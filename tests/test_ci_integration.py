@@ -109,8 +109,8 @@ def test_pre_commit_hooks_are_valid() -> None:
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["pass_filenames"] is True
         files = re.compile(hook["files"])
-        assert all(files.search(name) for name in ("a.yaml", "deploy/b.yml", "c.json"))
-        assert not any(files.search(name) for name in ("a.yaml.bak", "README.md", "yaml"))
+        assert all(files.search(name) for name in ("a.yaml", "deploy/b.yml", "c.json", "chart/templates/_helpers.tpl"))
+        assert not any(files.search(name) for name in ("a.yaml.bak", "README.md", "yaml", "helpers.tpl.orig"))
 
 
 def _break_workflow(tmp_path: Path) -> Path:
@@ -360,6 +360,24 @@ def test_pre_commit_hook_judges_a_changed_patch_as_its_overlay_renders_it() -> N
     assert ("kustomize/overlays/prod/kustomization.yaml", 13, "pss-baseline-host-namespaces") in located
     assert ("manifests/worker.yaml", 20, "pss-baseline-privileged") in located
     assert not any(f["resource"]["name"].startswith("dev-") for f in report["findings"])  # the other overlay
+
+
+def test_pre_commit_hook_rescans_the_chart_of_a_changed_helpers_template() -> None:
+    """A commit that changes only a chart's `_helpers.tpl` (named templates every template may
+    include) runs the hook, which renders that chart and reports on its template and values lines."""
+    hook = next(h for h in _load(HOOKS) if h["id"] == "kubeaudit")
+    changed = ["charts/web/templates/_helpers.tpl"]
+    assert all(re.search(hook["files"], name) for name in changed)
+    entry = [sys.executable, "-m", *shlex.split(hook["entry"])]
+    process = _run(*entry, "--no-config", "-f", "json", *changed, cwd=REPOSITORY, env={**os.environ, "NO_COLOR": "1"})
+    assert process.returncode == 1, process.stdout + process.stderr
+    report = json.loads(process.stdout)
+    assert report["complete"] and report["inputs"] == ["charts/web"]
+    located = {
+        (f["location"].get("file", f["location"]["source"]), f["location"]["line"], f["ruleId"]) for f in report["findings"]
+    }
+    chart_marks = {mark for mark in marked_lines(REPOSITORY) if mark[0].startswith("charts/web/")}
+    assert chart_marks and chart_marks <= located
 
 
 def test_action_scan_refuses_a_sarif_path_that_would_forge_outputs(tmp_path: Path) -> None:
