@@ -373,9 +373,8 @@ def test_pre_commit_hook_rescans_the_chart_of_a_changed_helpers_template() -> No
     assert process.returncode == 1, process.stdout + process.stderr
     report = json.loads(process.stdout)
     assert report["complete"] and report["inputs"] == ["charts/web"]
-    located = {
-        (f["location"].get("file", f["location"]["source"]), f["location"]["line"], f["ruleId"]) for f in report["findings"]
-    }
+    located = {(f["location"].get("file", f["location"]["source"]), f["location"]["line"], f["ruleId"])
+               for f in report["findings"]}  # fmt: skip
     chart_marks = {mark for mark in marked_lines(REPOSITORY) if mark[0].startswith("charts/web/")}
     assert chart_marks and chart_marks <= located
 

@@ -3,7 +3,8 @@ patch set is reported on the patch's line rather than on the base it overrode.
 
 Kustomize records which kustomization files patched a resource (the transformations build
 annotation) but not which patch, nor where; so each patch of those files that may target the
-resource is asked whether it writes the field, and with the value the rendered resource has.
+resource (its `target`: kind, name, group, version, label and annotation selectors) is asked
+whether it writes the field, and with the value the rendered resource has.
 Strategic-merge patches (files or inline, under `patches` or `patchesStrategicMerge`) and
 JSON 6902 patches (under `patches` or `patchesJson6902`) are both read; a patch that cannot be
 read is left out (kustomize has rendered it, or said why not).
@@ -21,6 +22,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kubeaudit.model import Path, Position
+from kubeaudit.semantics.labels import SelectorError, labels_of, matches
+from kubeaudit.semantics.selector_text import parse_selector
 from kubeaudit.sources.manifests import ManifestFile, display_path, read_text
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate
 
@@ -33,19 +36,33 @@ _MISSING = object()
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Which resources a patch is for: kustomize's selector (kind and name are what we match;
-    a name is a regular expression there), or a strategic-merge patch's own kind and name."""
+    """Which resources a patch is for: kustomize's selector (group, version, kind, name,
+    labelSelector, annotationSelector, all of which must match), or a strategic-merge patch's
+    own kind and name. A name is a regular expression there; the rendered name may carry an
+    overlay's prefix or suffix, so it is also matched inside the name. A selector we cannot
+    read selects nothing (kustomize refuses it)."""
 
     kind: str | None = None
     name: str | None = None
+    group: str | None = None
+    version: str | None = None
+    labels: str | None = None  # labelSelector, as written
+    annotations: str | None = None  # annotationSelector, as written
 
     def selects(self, data: dict[str, Any]) -> bool:
         if self.kind is not None and data.get("kind") != self.kind:
             return False
+        if not self._api_version_matches(data.get("apiVersion")):
+            return False
+        metadata = data.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        if not _selector_matches(self.labels, metadata.get("labels")):
+            return False
+        if not _selector_matches(self.annotations, metadata.get("annotations")):
+            return False
         if self.name is None:
             return True
-        metadata = data.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, dict) else None
+        name = metadata.get("name")
         if not isinstance(name, str):
             return False
         # The name before this overlay's prefix or suffix: the rendered one contains it.
@@ -55,6 +72,23 @@ class Target:
             return re.search(self.name, name) is not None
         except re.error:
             return False
+
+    def _api_version_matches(self, api_version: Any) -> bool:
+        if self.group is None and self.version is None:
+            return True
+        if not isinstance(api_version, str):
+            return False
+        group, _, version = api_version.rpartition("/")  # the core group is ""
+        return (self.group is None or self.group == group) and (self.version is None or self.version == version)
+
+
+def _selector_matches(selector: str | None, values: Any) -> bool:
+    if selector is None:
+        return True
+    try:  # labels_of keeps the string pairs of any mapping: annotations too
+        return matches(parse_selector(selector), labels_of({"labels": values}))
+    except SelectorError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +292,14 @@ def _value_node(node: Node, key: str) -> Node | None:
 def _target(raw: Any) -> Target | None:
     if not isinstance(raw, dict):
         return None
-    kind, name = raw.get("kind"), raw.get("name")
-    return Target(kind if isinstance(kind, str) else None, name if isinstance(name, str) else None)
+
+    def text(key: str) -> str | None:
+        value = raw.get(key)
+        return value if isinstance(value, str) else None
+
+    return Target(
+        text("kind"), text("name"), text("group"), text("version"), text("labelSelector"), text("annotationSelector")
+    )
 
 
 def _from_source(

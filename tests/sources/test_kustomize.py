@@ -106,3 +106,20 @@ def test_an_image_the_overlay_retags_is_reported_at_its_images_entry(tmp_path: P
     report = json.loads(run_cli("scan", "prod", "--no-config", "-f", "json", *only, cwd=tmp_path).out)
     (finding,) = report["findings"]
     assert (finding["location"]["file"], finding["location"]["line"]) == ("prod/kustomization.yaml", 5)
+
+
+SELECTORS = REPOSITORY.parent / "kustomize-selectors"
+
+
+def test_patches_chosen_by_label_annotation_and_group_version_selectors_report_on_their_own_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two patches write hostNetwork: true and two write privileged: true, each for resources its
+    target selects by labelSelector, annotationSelector or group/version: every finding is on
+    the patch that selected its resource (a Pod no patch selects keeps its base line)."""
+    monkeypatch.chdir(SELECTORS)
+    want = marked_lines(SELECTORS)
+    rules = [r for r in load_rules() if r.id in {rule_id for _, _, rule_id in want}]
+    result = scan_manifests(["overlay"], rules)
+    assert result.complete, result.errors + result.gaps
+    assert {(f.file, f.line, f.rule_id) for f in result.findings} == want
