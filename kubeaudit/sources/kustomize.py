@@ -14,6 +14,7 @@ pointing at a closed loopback port, so a remote reference we did not spot fails 
 
 from __future__ import annotations
 
+import bisect
 import os
 import tempfile
 from typing import Any, ClassVar
@@ -42,6 +43,7 @@ class KustomizeRendering(Rendering):
     def __init__(self, project: Project, text: str, wrapper: str) -> None:
         super().__init__(project, text)
         self.mapper = OriginMapper(project, wrapper)
+        self._removed: list[int] | None = None
 
     def clean(self, data: dict[str, Any]) -> dict[str, Any]:
         metadata = data.get("metadata")
@@ -59,6 +61,56 @@ class KustomizeRendering(Rendering):
 
     def release(self) -> None:
         self.mapper.release()
+
+    def output_line(self, line: int) -> int:
+        """The line in `kubectl kustomize` output as the user sees it, without our build annotations."""
+        if self._removed is None:
+            self._removed = build_annotation_lines(self.text)
+        return line - bisect.bisect_left(self._removed, line)
+
+
+def build_annotation_lines(text: str) -> list[int]:
+    """The lines (1-based, ascending) that the wrapper's build annotations add to kustomize's
+    output: each build annotation under a top-level `metadata.annotations` (its key and the
+    lines of its value, a block indented deeper), and the `annotations:` line itself when they
+    were all its entries. Kustomize writes YAML in one style (two-space indent, block mappings),
+    so the lines are found in the text without parsing it again."""
+    lines = text.split("\n")
+    removed: list[int] = []
+    index = 0
+    while index < len(lines):
+        if lines[index].rstrip() != "  annotations:" or not _in_metadata(lines, index):
+            index += 1
+            continue
+        entries: list[tuple[bool, list[int]]] = []  # (a build annotation, its lines)
+        cursor = index + 1
+        while cursor < len(lines) and (_indent(lines[cursor]) >= 4 or not lines[cursor].strip()):
+            if not lines[cursor].strip() and (cursor + 1 >= len(lines) or _indent(lines[cursor + 1]) < 4):
+                break  # a blank line before the next key
+            if _indent(lines[cursor]) == 4:
+                key = lines[cursor].strip().split(":", 1)[0].strip("\"'")
+                entries.append((key in BUILD_ANNOTATIONS, []))
+            if entries:
+                entries[-1][1].append(cursor + 1)
+            cursor += 1
+        if entries and all(build for build, _ in entries):
+            removed.append(index + 1)
+        removed.extend(line for build, owned in entries if build for line in owned)
+        index = cursor
+    return removed
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _in_metadata(lines: list[str], index: int) -> bool:
+    """Whether line `index` (indented two) is inside a top-level `metadata:` block."""
+    for earlier in range(index - 1, -1, -1):
+        line = lines[earlier]
+        if line.strip() and _indent(line) == 0:
+            return line.rstrip() == "metadata:"
+    return False
 
 
 class KustomizeRenderer(Renderer):

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from kubeaudit.model import Locator, Origin, Path, Position, RenderedFrom, Resource
+from kubeaudit.sources.kustomize_generators import generator_locator
 from kubeaudit.sources.kustomize_patches import PATCH_TRANSFORMERS, Patch, patches_of
 from kubeaudit.sources.manifests import ManifestFile, ParsedFile, display_path, parse_file
 from kubeaudit.sources.projects import Project
@@ -51,9 +52,14 @@ class OriginMapper:
                     file_path=declared_in.file_path,
                 )
         configured_in = annotation.get("configuredIn")
-        if isinstance(configured_in, str):  # made by a generator (configMapGenerator...)
-            source = display_path(self._resolve(configured_in))
-            return Origin(source, 0, (), _Fixed(Position(1, 1)), rendered=rendered)
+        if isinstance(configured_in, str):  # made by a generator (configMapGenerator...): its entry
+            kustomization = self._resolve(configured_in)
+            by = annotation.get("configuredBy")
+            metadata = data.get("metadata")
+            name = metadata.get("name") if isinstance(metadata, dict) else None
+            entry = generator_locator(kustomization, by.get("kind") if isinstance(by, dict) else None, name)
+            source = display_path(kustomization)
+            return Origin(source, 0, (), entry or _Fixed(Position(1, 1)), rendered=rendered)
         return Origin(self.project.manifest_display, 0, (), _Fixed(Position(1, 1)), rendered=rendered)
 
     def _patches_for(self, data: dict[str, Any]) -> list[Patch]:

@@ -28,7 +28,13 @@ from kubeaudit.sources.manifests import ManifestFile, display_path, read_text
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate
 
 PATCH_TRANSFORMERS = frozenset(
-    {"PatchTransformer", "PatchStrategicMergeTransformer", "PatchJson6902Transformer", "ImageTagTransformer"}
+    {
+        "PatchTransformer",
+        "PatchStrategicMergeTransformer",
+        "PatchJson6902Transformer",
+        "ImageTagTransformer",
+        "ReplacementTransformer",
+    }
 )
 _CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
 _MISSING = object()
@@ -174,7 +180,62 @@ class ImageOverride:
         return self.written if repository == (self.new_name or self.name) else None
 
 
-Patch = StrategicMerge | JsonPatchOp | ImageOverride
+@dataclass(frozen=True, slots=True)
+class ReplacementTarget:
+    """One `targets` entry of a kustomization's `replacements`: the fields it copies a value
+    into (`fieldPaths`, kustomize's dotted paths with `[key=value]` list items and `*`), in the
+    resources its `select` picks and no `reject` entry does."""
+
+    target: Target
+    rejects: tuple[Target, ...]
+    field_paths: tuple[tuple[tuple[str, ...], Position], ...]  # (segments, where the path is written)
+
+    def position(self, path: Path, rendered: dict[str, Any], in_base: bool) -> Position | None:
+        """The fieldPaths entry that wrote the field (or a parent of it), if one did."""
+        if any(reject.selects(rendered) for reject in self.rejects):
+            return None
+        for segments, written in self.field_paths:
+            if _field_path_covers(segments, path, rendered):
+                return written
+        return None
+
+
+def _field_path_covers(segments: tuple[str, ...], path: Path, rendered: Any) -> bool:
+    if len(path) < len(segments):
+        return False
+    node = rendered
+    for segment, part in zip(segments, path, strict=False):
+        if segment.startswith("[") and segment.endswith("]"):
+            key, _, value = segment[1:-1].partition("=")
+            item = node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None
+            if not isinstance(item, dict) or str(item.get(key)) != value:
+                return False
+        elif segment != "*" and segment != str(part):
+            return False
+        node = _child(node, part)
+    return True
+
+
+_FIELD_PATH_PART = re.compile(r"\[[^\]]*\]|[^.\[]+")
+
+
+def _replacement_targets(entry: dict[str, Any], node: MappingNode, here: str) -> Iterator[ReplacementTarget]:
+    targets = _value_node(node, "targets")
+    for raw, target_node in zip(entry.get("targets") or [], getattr(targets, "value", []), strict=False):
+        if not isinstance(raw, dict) or not isinstance(target_node, MappingNode):
+            continue
+        paths = _value_node(target_node, "fieldPaths")
+        written = [
+            (tuple(_FIELD_PATH_PART.findall(item.value)), _node_position(item, here))
+            for item in getattr(paths, "value", [])
+            if isinstance(item, ScalarNode)
+        ]
+        rejects = tuple(t for t in map(_target, raw.get("reject") or []) if t is not None)
+        if written:
+            yield ReplacementTarget(_target(raw.get("select")) or Target(), rejects, tuple(written))
+
+
+Patch = StrategicMerge | JsonPatchOp | ImageOverride | ReplacementTarget
 
 
 def translate(path: Path, rendered: Any, written: Any) -> Path | None:
@@ -228,7 +289,8 @@ def _child(data: Any, part: str | int) -> Any:
 
 def patches_of(folder: str, kustomization_file: str) -> list[Patch]:
     """Every patch a kustomization declares, in the order kustomize applies them
-    (strategic-merge files, then `patches`, then `patchesJson6902`, then `images`)."""
+    (strategic-merge files, then `patches`, then `patchesJson6902`, then `images`, then the
+    `replacements`, which run after every other transformer of their kustomization)."""
     try:
         text = read_text(ManifestFile(kustomization_file, display_path(kustomization_file)))
         root = next(iter(compose_documents(text)), None)
@@ -263,7 +325,37 @@ def patches_of(folder: str, kustomization_file: str) -> list[Patch]:
                     written or Position(node.start_mark.line + 1, node.start_mark.column + 1, here),
                 )
             )
+    for _, entry, node in _entries(root, data, "replacements"):
+        if isinstance(entry, dict) and isinstance(node, MappingNode):
+            if isinstance(entry.get("path"), str):
+                found.extend(_replacements_file(folder, entry["path"]))
+            else:
+                found.extend(_replacement_targets(entry, node, here))
     return found
+
+
+def _replacements_file(folder: str, entry: str) -> list[Patch]:
+    """The replacements of a `replacements: [{path: FILE}]` file (one replacement, or a list)."""
+    path = os.path.normpath(os.path.join(folder, entry))
+    try:
+        root = next(iter(compose_documents(read_text(ManifestFile(path, display_path(path))))), None)
+        data = construct(root) if root is not None else None
+    except (ValueError, yaml.YAMLError, YamlDocumentError):
+        return []
+    if isinstance(data, dict):
+        pairs: list[tuple[Any, Any]] = [(data, root)]
+    else:
+        pairs = list(zip(data, getattr(root, "value", []), strict=False)) if isinstance(data, list) else []
+    shown = display_path(path)
+    found: list[Patch] = []
+    for item, node in pairs:
+        if isinstance(item, dict) and isinstance(node, MappingNode):
+            found.extend(_replacement_targets(item, node, shown))
+    return found
+
+
+def _node_position(node: Node, file: str) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1, file)
 
 
 def _key_position(node: MappingNode, key: str, file: str) -> Position | None:

@@ -76,6 +76,11 @@ class Rendering(ABC):
         namespace, when given). Default: none, as for a plain manifest."""
         return None
 
+    def output_line(self, line: int) -> int:
+        """A line of the output as the renderer printed it for us, as the user's own run of the
+        renderer prints it (Kustomize without our build annotations). Default: the same."""
+        return line
+
     @abstractmethod
     def origin(self, data: dict[str, Any], rendered: RenderedFrom, locator: Locator) -> Origin:
         """Where a rendered resource (`data`, before `clean`) was written: its source file and a
@@ -279,8 +284,12 @@ def _mapped(parsed: ParsedFile, rendering: Rendering, tool: str) -> Batch:
         locator = resource.origin.locator
         assert locator is not None  # parse_text keeps every document's node tree
         origin = rendering.origin(resource.data, rendered, locator)
+        shown = origin.rendered
+        if shown is not None:  # mapped back with our output's lines; shown with the user's
+            origin = replace(origin, rendered=replace(shown, line=rendering.output_line(shown.line)))
         namespace = resource.namespace or rendering.namespace(resource.kind)
         resources.append(replace(resource, namespace=namespace, data=rendering.clean(resource.data), origin=origin))
+
     def release() -> None:
         parsed.release_nodes()
         rendering.release()

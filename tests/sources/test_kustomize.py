@@ -4,6 +4,7 @@ field: the base's, or the patch's (strategic merge or JSON 6902, in a file or in
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from conftest import REPOSITORY, RunCli, marked_lines
 
 from kubeaudit.engine.loader import load_rules
 from kubeaudit.scan import scan_manifests
+from kubeaudit.sources.kustomize import KustomizeRenderer
 
 KUSTOMIZE = REPOSITORY / "kustomize"
 OVERLAYS = sorted(p.name for p in (KUSTOMIZE / "overlays").iterdir())
@@ -65,7 +67,7 @@ def test_a_finding_set_by_a_patch_names_the_patch_the_base_and_the_rendered_docu
             "project": "kustomize/overlays/prod",
             "manifest": "kustomize/overlays/prod/kustomization.yaml",
             "document": 2,
-            "line": 29,
+            "line": 13,  # as `kubectl kustomize kustomize/overlays/prod` prints it: the line after its `---`
         },
     }
 
@@ -111,15 +113,52 @@ def test_an_image_the_overlay_retags_is_reported_at_its_images_entry(tmp_path: P
 SELECTORS = REPOSITORY.parent / "kustomize-selectors"
 
 
+def _assert_overlay_reports_its_marked_lines(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scanning root/overlay with the rules its `# ruleid:` lines name finds exactly those lines."""
+    monkeypatch.chdir(root)
+    want = marked_lines(root)
+    rules = [r for r in load_rules() if r.id in {rule_id for _, _, rule_id in want}]
+    result = scan_manifests(["overlay"], rules)
+    assert result.complete, result.errors + result.gaps
+    assert {(f.file, f.line, f.rule_id) for f in result.findings} == want
+
+
 def test_patches_chosen_by_label_annotation_and_group_version_selectors_report_on_their_own_lines(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two patches write hostNetwork: true and two write privileged: true, each for resources its
     target selects by labelSelector, annotationSelector or group/version: every finding is on
     the patch that selected its resource (a Pod no patch selects keeps its base line)."""
-    monkeypatch.chdir(SELECTORS)
-    want = marked_lines(SELECTORS)
-    rules = [r for r in load_rules() if r.id in {rule_id for _, _, rule_id in want}]
-    result = scan_manifests(["overlay"], rules)
-    assert result.complete, result.errors + result.gaps
-    assert {(f.file, f.line, f.rule_id) for f in result.findings} == want
+    _assert_overlay_reports_its_marked_lines(SELECTORS, monkeypatch)
+
+
+GENERATED = REPOSITORY.parent / "kustomize-generated"
+
+
+def test_generated_keys_and_replaced_fields_report_on_the_kustomization_lines_that_declare_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A configMapGenerator's key at its `files` entry (not the first line of the kustomization),
+    a field a replacement copied into at its `fieldPaths` entry (not the base line it replaced)."""
+    _assert_overlay_reports_its_marked_lines(GENERATED, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    ("root", "overlay"),
+    [(REPOSITORY, "kustomize/overlays/prod"), (REPOSITORY, "kustomize/overlays/dev"), (SELECTORS, "overlay"),
+     (GENERATED, "overlay")],
+)  # fmt: skip
+def test_rendered_line_is_the_documents_line_in_the_users_own_kustomize_output(
+    root: Path, overlay: str, run_cli: RunCli
+) -> None:
+    """`location.rendered.line` counts lines of `kubectl kustomize OVERLAY` as the user runs it,
+    without the build annotations kubeaudit asks for."""
+    command = KustomizeRenderer().find()
+    assert command is not None, "the kustomize extra is part of the test extra"
+    output = subprocess.run([*command, overlay], cwd=root, capture_output=True, text=True, check=True).stdout
+    lines = output.split("\n")
+    starts = [1] + [number + 1 for number, line in enumerate(lines, start=1) if line == "---"]
+    report = json.loads(run_cli("scan", overlay, "--no-config", "-f", "json", cwd=root).out)
+    shown = {(f["location"]["rendered"]["document"], f["location"]["rendered"]["line"]) for f in report["findings"]}
+    assert shown and shown == {(document, starts[document - 1]) for document, _ in shown}
+    assert all("config.kubernetes.io" not in lines[line - 1] for _, line in shown)
