@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import RunCli
 
 ARGO_VALUES = """\
@@ -60,18 +62,27 @@ def test_a_values_string_that_does_not_parse_is_a_gap_naming_its_line_and_nothin
     assert "spec.source.helm.values, line 3 of it: invalid YAML" in gap["reason"]
 
 
-def test_values_the_scan_cannot_see_leave_the_mode_unjudged_with_a_note(tmp_path: Path, run_cli: RunCli) -> None:
-    path = tmp_path / "release.yaml"
-    path.write_text(
-        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: istiod, namespace: istio-system}\n"
-        "spec:\n  chart: {spec: {chart: istiod}}\n  valuesFrom:\n    - {kind: Secret, name: istiod-values}\n",
-        encoding="utf-8",
-    )
+@pytest.mark.parametrize(
+    ("document", "line", "unseen"),
+    [
+        ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: istiod, namespace: istio-system}\n"
+         "spec:\n  chart: {spec: {chart: istiod}}\n  valuesFrom:\n    - {kind: Secret, name: istiod-values}\n",
+         6, "spec.valuesFrom"),
+        ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: istiod, namespace: argocd}\n"
+         "spec:\n  source:\n    chart: istiod\n    helm:\n      valueFiles: [values-prod.yaml]\n",
+         8, "spec.source.helm.valueFiles"),
+    ],
+)  # fmt: skip
+def test_values_the_scan_cannot_see_leave_the_mode_unjudged_with_a_note(
+    tmp_path: Path, run_cli: RunCli, document: str, line: int, unseen: str
+) -> None:
+    path = tmp_path / "install.yaml"
+    path.write_text(document, encoding="utf-8")
     code, report = _scan(run_cli, str(path))
     assert code == 0
     assert report["findings"] == []
     [note] = [n for n in report["notices"] if "outboundTrafficPolicy" in n["message"]]  # type: ignore[union-attr]
-    assert note["line"] == 6 and "spec.valuesFrom" in note["message"]
+    assert note["line"] == line and unseen in note["message"]
 
 
 def test_a_mesh_config_that_does_not_parse_is_a_gap_and_nothing_is_asserted(tmp_path: Path, run_cli: RunCli) -> None:
