@@ -22,8 +22,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kubeaudit.model import Path, Position
-from kubeaudit.semantics.labels import SelectorError, labels_of, matches
-from kubeaudit.semantics.selector_text import parse_selector
+from kubeaudit.sources.kustomize_selectors import SelectorError, matches, parse_selector, string_pairs
 from kubeaudit.sources.manifests import ManifestFile, display_path, read_text
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate
 
@@ -91,8 +90,8 @@ class Target:
 def _selector_matches(selector: str | None, values: Any) -> bool:
     if selector is None:
         return True
-    try:  # labels_of keeps the string pairs of any mapping: annotations too
-        return matches(parse_selector(selector), labels_of({"labels": values}))
+    try:
+        return matches(parse_selector(selector), string_pairs(values))
     except SelectorError:
         return False
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubeaudit.semantics.labels import SelectorError, matches
-from kubeaudit.semantics.selector_text import parse_selector
+from kubeaudit.semantics.labels import matches as api_server_matches
+from kubeaudit.sources.kustomize_selectors import SelectorError, matches, parse_selector
 
 LABELS = {"app": "web", "tier": "front", "example.com/team": "storefront"}
 
@@ -31,7 +31,9 @@ LABELS = {"app": "web", "tier": "front", "example.com/team": "storefront"}
     ],
 )
 def test_selector_text_selects_what_the_api_server_would(text: str, selected: bool) -> None:
-    assert matches(parse_selector(text), LABELS) is selected
+    selector = parse_selector(text)
+    assert matches(selector, LABELS) is selected
+    assert api_server_matches(selector, LABELS) is selected  # the LabelSelector it stands for
 
 
 @pytest.mark.parametrize("text", ["=front", "a,,b", "tier in (front", "tier>1", "tier in (a b)"])

@@ -1,7 +1,6 @@
 """Label selectors written as text, the syntax of `kubectl get -l` and of Kustomize's
 `labelSelector`/`annotationSelector` (k8s.io/apimachinery `labels.Parse`), turned into a
-metav1.LabelSelector so that kubeaudit.semantics.labels matches them with the API server's
-semantics.
+metav1.LabelSelector's matchExpressions and matched with the API server's semantics (`matches`).
 
 Requirements are separated by commas (outside parentheses) and all must hold:
 
@@ -17,9 +16,13 @@ equivalent and are refused, as is anything else that is not this syntax (Selecto
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from kubeaudit.semantics.labels import SelectorError
+
+class SelectorError(ValueError):
+    """Text that is not a label selector (kustomize refuses it)."""
+
 
 _KEY = r"[A-Za-z0-9][-A-Za-z0-9_./]*"
 _VALUE = r"[A-Za-z0-9_.-]*"
@@ -72,3 +75,26 @@ def _requirements(text: str) -> list[str]:
     if "" in stripped or depth != 0:
         raise SelectorError(f"not a label selector: {text!r}")
     return stripped
+
+
+def matches(selector: dict[str, Any], labels: Mapping[str, str]) -> bool:
+    """Whether every requirement of a parsed selector holds for these labels."""
+    for requirement in selector.get("matchExpressions", []):
+        key, operator, values = requirement["key"], requirement["operator"], requirement.get("values", [])
+        present = key in labels
+        if operator == "In" and not (present and labels[key] in values):
+            return False
+        if operator == "NotIn" and present and labels[key] in values:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def string_pairs(values: Any) -> dict[str, str]:
+    """The string keys and values of a mapping (labels or annotations)."""
+    if not isinstance(values, dict):
+        return {}
+    return {k: v for k, v in values.items() if isinstance(k, str) and isinstance(v, str)}
