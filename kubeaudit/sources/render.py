@@ -174,6 +174,9 @@ def one_line(message: str) -> str:
 @dataclass(slots=True)
 class _Registry:
     renderers: dict[str, Renderer] = field(default_factory=dict)
+    # Every renderer module imported once: one imported on its own (kustomize's by a caller that
+    # needs its helpers) must not hide the others.
+    loaded: bool = False
 
 
 _REGISTRY = _Registry()
@@ -185,8 +188,9 @@ def register(renderer: Renderer) -> None:
 
 
 def renderer_for(tool: str) -> Renderer | None:
-    if not _REGISTRY.renderers:
+    if not _REGISTRY.loaded:
         _load_renderers()
+        _REGISTRY.loaded = True
     return _REGISTRY.renderers.get(tool)
 
 

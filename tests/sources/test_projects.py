@@ -240,3 +240,16 @@ def test_stdin_filename_without_stdin_is_a_usage_error(
     (tmp_path / "a.yaml").write_text(DEPLOYMENT)
     run = run_cli(*args, "--no-config", stdin="", cwd=tmp_path)
     assert run.code == 2 and message in run.err
+
+
+def test_importing_one_renderer_module_first_leaves_every_renderer_available() -> None:
+    # A fresh process: the registry is empty until a renderer module registers itself. Importing
+    # the Kustomize module on its own (as code needing its helpers does) once hid the Helm renderer,
+    # so every chart after it became "no renderer for it in this version".
+    code = (
+        "import kubeaudit.sources.kustomize\n"
+        "from kubeaudit.sources.render import renderer_for\n"
+        "print(sorted(t for t in ('helm', 'kustomize') if renderer_for(t) is not None))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['helm', 'kustomize']"
