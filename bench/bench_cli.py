@@ -42,6 +42,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
+from generate_corpus import ensure_corpus  # noqa: E402
+
 DEFAULT_RESOURCES = 10_000
 TARGET_SERIAL = 1.2  # the json report, one core, against the baseline (parse + render)
 TARGET_JOBS = 0.7  # --jobs 2 on two cores, against the baseline on one
@@ -152,22 +154,6 @@ def measure_memory(corpus: str, fmt: str, output: str, jobs: int | None = None) 
     except (IndexError, KeyError, TypeError, ValueError):
         print(f"memory run failed: {proc.stderr[-800:]}", file=sys.stderr)
         return None
-
-
-def ensure_corpus(resources: int, seed: int) -> str:
-    from generate_corpus import CORPUS_META, GENERATOR_VERSION, generate
-
-    default = resources == DEFAULT_RESOURCES and seed == 1
-    root = os.path.join(HERE, "corpus" if default else f"corpus-{resources}-s{seed}")
-    meta_path = os.path.join(root, CORPUS_META)
-    if os.path.exists(meta_path):
-        with open(meta_path, encoding="utf-8") as handle:
-            meta = json.load(handle)
-        if (meta.get("resources"), meta.get("seed"), meta.get("generator")) == (resources, seed, GENERATOR_VERSION):
-            return root
-    print(f"generating {resources} resources (seed {seed}) into {root} ...", file=sys.stderr)
-    generate(resources, root, seed)
-    return root
 
 
 def median(samples: list[float]) -> float:

@@ -41,15 +41,12 @@ if REPO not in sys.path:
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from bench_scan import DEFAULT_SEED, _memory_now, ensure_corpus, fmt_mb, load_default_rules, parse_only, run_scan  # noqa: E402
+from bench_scan import DEFAULT_SEED, _memory_now, fmt_mb, load_default_rules, parse_only, run_scan  # noqa: E402
+from generate_corpus import ensure_corpus  # noqa: E402
 
 DEFAULT_SIZES = (1_000, 10_000, 50_000, 200_000)
 TOLERANCE = 0.15  # time per resource within +-15% of the median over the sizes
 WARMUP_SIZE = 1_000
-
-
-def corpus_for(resources: int, seed: int) -> str:
-    return ensure_corpus(argparse.Namespace(corpus=None, resources=resources, seed=seed))
 
 
 def cpu_seconds() -> float:
@@ -102,11 +99,11 @@ def child(root: str, warmup_root: str, repeat: int) -> int:
     return 0
 
 
-def measure(sizes: Sequence[int], seed: int, repeat: int) -> list[dict[str, Any]]:
-    warmup_root = corpus_for(WARMUP_SIZE, seed)
+def measure(sizes: Sequence[int], seed: int, repeat: int, corpus_dir: str | None) -> list[dict[str, Any]]:
+    warmup_root = ensure_corpus(WARMUP_SIZE, seed, corpus_dir)
     rows = []
     for size in sizes:
-        root = corpus_for(size, seed)
+        root = ensure_corpus(size, seed, corpus_dir)
         command = [sys.executable, os.path.abspath(__file__), "--child", root, "--warmup-corpus", warmup_root,
                    "--repeat", str(repeat)]  # fmt: skip
         started = time.perf_counter()
@@ -197,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--repeat", type=int, default=1, help="timed repetitions per size (median)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--corpus-dir", help="keep the generated corpora in this folder (default: bench/)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--warmup-corpus", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -209,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not sizes or min(sizes) < 1:
         parser.error("--sizes needs at least one size of 1 or more")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    rows = measure(sizes, args.seed, max(1, args.repeat))
+    rows = measure(sizes, args.seed, max(1, args.repeat), args.corpus_dir)
     report = {
         "seed": args.seed,
         "repeat": max(1, args.repeat),

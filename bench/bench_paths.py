@@ -26,6 +26,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from generate_corpus import ensure_corpus  # noqa: E402
 
 from kubeaudit.engine.loader import load_rules  # noqa: E402
 from kubeaudit.engine.selection import select_rules  # noqa: E402
@@ -37,22 +40,6 @@ from kubeaudit.semantics.workloads import WORKLOAD_KINDS  # noqa: E402
 from kubeaudit.sources.manifests import ManifestSource  # noqa: E402
 from kubeaudit.views.paths import PATH_VIEW, path_targets  # noqa: E402
 from kubeaudit.views.pod import slim_resource  # noqa: E402
-
-
-def corpus(size: int, seed: int) -> Path:
-    """The generated corpus of this size and seed (bench/corpus/ for the default), made once."""
-    sys.path.insert(0, str(HERE))
-    from generate_corpus import CORPUS_META, generate
-
-    folder = HERE / ("corpus" if (size, seed) == (10_000, 1) else f"corpus-{size}-s{seed}")
-    meta = folder / CORPUS_META
-    if meta.is_file():
-        known = json.loads(meta.read_text(encoding="utf-8"))
-        if known.get("resources") == size and known.get("seed") == seed:
-            return folder
-    print(f"generating {size} resources (seed {seed}) into {folder} ...", file=sys.stderr)
-    generate(size, str(folder), seed)
-    return folder
 
 
 def inventory_of(folder: Path) -> tuple[Inventory, int]:
@@ -123,7 +110,7 @@ def main() -> int:
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        folder = corpus(size, args.seed)
+        folder = Path(ensure_corpus(size, args.seed))
         start = time.perf_counter()
         inventory, resources = inventory_of(folder)
         figures: dict[str, Any] = {"size": size, "resources": resources, "read_s": time.perf_counter() - start}

@@ -29,21 +29,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-
-def corpus(size: int, seed: int) -> Path:
-    sys.path.insert(0, str(HERE))
-    from generate_corpus import CORPUS_META, generate
-
-    folder = HERE / ("corpus" if (size, seed) == (10_000, 1) else f"corpus-{size}-s{seed}")
-    meta = folder / CORPUS_META
-    if meta.is_file():
-        known = json.loads(meta.read_text(encoding="utf-8"))
-        if known.get("resources") == size and known.get("seed") == seed:
-            return folder
-    print(f"generating {size} resources (seed {seed}) into {folder} ...", file=sys.stderr)
-    generate(size, str(folder), seed)
-    return folder
+from generate_corpus import ensure_corpus  # noqa: E402
 
 
 def kubeaudit(*args: str, cwd: Path | None = None) -> float:
@@ -83,7 +71,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    folder = corpus(args.resources, args.seed)
+    folder = Path(ensure_corpus(args.resources, args.seed))
     work = Path(tempfile.mkdtemp(prefix="kubeaudit-bench-report-"))
     try:
         paths, later = reports(folder, work, args.clusters)

@@ -298,19 +298,9 @@ def ensure_corpus(args: argparse.Namespace) -> str:
         if not os.path.isdir(args.corpus):
             raise SystemExit(f"bench_scan: no such folder: {args.corpus}")
         return args.corpus
-    from generate_corpus import CORPUS_META, generate
+    from generate_corpus import ensure_corpus as ensure_generated
 
-    default = args.resources == DEFAULT_RESOURCES and args.seed == DEFAULT_SEED
-    root = os.path.join(HERE, "corpus" if default else f"corpus-{args.resources}-s{args.seed}")
-    meta_path = os.path.join(root, CORPUS_META)
-    if os.path.exists(meta_path):
-        with open(meta_path, encoding="utf-8") as handle:
-            meta = json.load(handle)
-        if meta.get("resources") == args.resources and meta.get("seed") == args.seed:
-            return root
-    print(f"generating {args.resources} resources (seed {args.seed}) into {root} ...", file=sys.stderr)
-    generate(args.resources, root, args.seed)
-    return root
+    return ensure_generated(args.resources, args.seed)
 
 
 def fmt_mb(value: int | None) -> str:

@@ -1072,7 +1072,7 @@ KIND_WEIGHTS: tuple[tuple[str, float], ...] = (
 )
 CORPUS_META = ".corpus-meta"  # JSON: resources, files, bytes, kinds, seed, generator
 # Bumped whenever the same seed and size would give different files, so benchmarks regenerate.
-GENERATOR_VERSION = 3  # 3: charts have templates
+GENERATOR_VERSION = 4  # 3: charts have templates; 4: the same mix of layouts at every size
 
 
 # ---------------------------------------------------------------------------
@@ -1363,11 +1363,14 @@ class Corpus:
     files: dict[str, str] = field(default_factory=dict)  # relative path -> text
     resources: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    layouts: dict[str, int] = field(default_factory=dict)  # resources each layout made
+    renders: dict[str, int] = field(default_factory=lambda: {"overlays": 0, "charts": 0})
 
-    def count(self, docs: Sequence[Doc]) -> None:
+    def count(self, docs: Sequence[Doc], layout: str) -> None:
         for d in docs:
             self.resources += 1
             self.kinds[d["kind"]] = self.kinds.get(d["kind"], 0) + 1
+        self.layouts[layout] = self.layouts.get(layout, 0) + len(docs)
 
     def add(self, path: str, text: str) -> None:
         base, dot, ext = path.rpartition(".")
@@ -1452,6 +1455,39 @@ MONOLITH_WORKLOAD_SHARE = 40
 MONOLITH_POLICY_SHARE = 400
 
 
+# The mix of layouts, the same at every size, so that time per resource across sizes measures growth
+# and not a different mix (version 3 drew each layout at random: its 1,000-resource corpus had twice
+# the overlays per resource of its 10,000 one and no List dump). Each layout gets a budget in
+# proportion to the corpus size, counted in resources, except Kustomize (counted in overlays: each is
+# one `kubectl kustomize` process, by far the dearest thing per resource) and Helm (counted in
+# charts, each rendered by the Helm worker). The shares are those version 3's draws gave at 50,000
+# resources, where they had settled; the rest of the corpus is the monolith and the Namespace objects.
+LAYOUT_SHARES: dict[str, float] = {  # share of the corpus's resources
+    "dump": 0.285,  # `kubectl get -A -o yaml` List dumps, 100 to 800 items
+    "bundle": 0.255,  # one app per file (and whatever the budgets leave: about 1% more)
+    "allinone": 0.117,  # many apps in a file, 10 to 25 resources
+    "rendered": 0.109,  # `helm template` of one namespace, 60 to 400 resources
+    "list": 0.045,
+    "single": 0.039,
+    "split": 0.038,
+    "json": 0.011,
+}
+OVERLAYS_PER_1000 = 14  # Kustomize overlays (each with a base of 2 to 4 resources) per 1,000 resources
+CHARTS_PER_1000 = 4  # Helm charts per 1,000 resources
+# A layout's typical resources (overlays, charts) per draw: drawing layouts in proportion to their
+# budgets' remaining draws spreads each layout's files over the whole corpus.
+UNIT_SIZES = {"dump": 450, "bundle": 3.5, "allinone": 16.5, "rendered": 100, "list": 7, "single": 1,
+              "split": 3.5, "json": 1.6, "kustomize": 1.5, "helm": 1}  # fmt: skip
+
+
+def layout_budgets(n_resources: int) -> dict[str, int]:
+    """What each layout makes in a corpus of this size: resources, overlays for kustomize, charts for helm."""
+    budgets = {layout: round(share * n_resources) for layout, share in LAYOUT_SHARES.items()}
+    budgets["kustomize"] = round(OVERLAYS_PER_1000 * n_resources / 1000)
+    budgets["helm"] = round(CHARTS_PER_1000 * n_resources / 1000)
+    return budgets
+
+
 def build_corpus(n_resources: int, seed: int) -> Corpus:
     rng = random.Random(seed)
     corpus = Corpus()
@@ -1467,33 +1503,30 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
         if ns.name not in pool.written:  # the namespace's own folder: its object and default-deny policy
             pool.written.add(ns.name)
             docs = [namespace_object(ctx)] + ([default_deny(ctx, ns.deny)] if ns.deny else [])
-            corpus.count(docs)
+            corpus.count(docs, "namespaces")
             corpus.add(f"namespaces/{ns.name}.yaml", render_docs(docs, rng))
         return ctx
 
     monolith(corpus, rng, n_resources, new_ctx)
+    remaining = layout_budgets(n_resources)
     while corpus.resources < n_resources:
-        left = n_resources - corpus.resources
+        open_layouts = [layout for layout, left in remaining.items() if left > 0]
+        if open_layouts:
+            weights = [remaining[layout] / UNIT_SIZES[layout] for layout in open_layouts]
+            layout = rng.choices(open_layouts, weights)[0]
+        else:  # budgets rounded down, or fewer Namespace objects than usual: app bundles fill up
+            layout = "bundle"
+        made = corpus.layouts.get(layout, 0)
+        renders = corpus.renders.copy()
         ctx = new_ctx()
         root = f"teams/{ctx.team}" if rng.random() < 0.8 else f"clusters/{rng.choice(ENVS)}-{rng.randint(1, 3)}"
-        layout = pick(
-            rng,
-            (
-                ("bundle", 0.42),
-                ("split", 0.06),
-                ("single", 0.22),
-                ("allinone", 0.04),
-                ("list", 0.04),
-                ("json", 0.04),
-                ("helm", 0.02),
-                ("kustomize", 0.05),
-                ("rendered", 0.006),
-                ("dump", 0.003),
-            ),
-        )
+        # Resources this draw may make: what the corpus and the layout's budget have left.
+        left = n_resources - corpus.resources
+        if layout not in ("kustomize", "helm"):  # those two count overlays and charts, not resources
+            left = min(left, max(1, remaining[layout]))
         if layout == "bundle":  # one app per file: workload + its satellites
             docs = bundle(ctx, min(left, rng.randint(2, 5)))
-            corpus.count(docs)
+            corpus.count(docs, layout)
             corpus.add(
                 f"{root}/{ctx.app}/{rng.choice(('manifest', 'deploy', ctx.app, 'k8s'))}."
                 f"{'yml' if rng.random() < 0.15 else 'yaml'}",
@@ -1501,39 +1534,39 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
             )
         elif layout == "split":  # one resource per file, one folder per app
             docs = bundle(ctx, min(left, rng.randint(2, 5)))
-            corpus.count(docs)
+            corpus.count(docs, layout)
             for d in docs:
                 corpus.add(f"{root}/{ctx.app}/{d['kind'].lower()}.yaml", render_docs([d], rng))
         elif layout == "single":
             d = BUILDERS[pick(rng, KIND_WEIGHTS)](ctx)
-            corpus.count([d])
+            corpus.count([d], layout)
             corpus.add(f"{root}/{d['kind'].lower()}-{d['metadata']['name']}.yaml", render_docs([d], rng))
         elif layout == "allinone":  # a big generated file: many apps, 10-25 resources
             docs = []
             for _ in range(rng.randint(3, 8)):
                 docs += bundle(new_ctx(), rng.randint(2, 4))
             docs = docs[: max(1, left)]
-            corpus.count(docs)
+            corpus.count(docs, layout)
             corpus.add(f"{root}/all-in-one-{app_serial}.yaml", render_docs(docs, rng))
         elif layout == "rendered":  # `helm template` of an umbrella chart: one namespace, 60-400 resources
             ns = next(n for n in pool.namespaces if n.name == ctx.namespace)
             docs = []
-            while len(docs) < rng.randint(60, 400):
+            while len(docs) < min(left, rng.randint(60, 400)):
                 docs += bundle(new_ctx(ns), rng.randint(2, 5))
             docs = docs[: max(1, left)]
-            corpus.count(docs)
+            corpus.count(docs, layout)
             corpus.add(f"{root}/rendered/{ctx.namespace}-{app_serial}.yaml", render_docs(docs, rng))
         elif layout == "dump":  # `kubectl get all -A -o yaml`: a List of 100-800 items across namespaces
             docs = []
-            for _ in range(rng.randint(100, 800) // 3):
+            for _ in range(min(rng.randint(100, 800), left + 2) // 3):
                 docs += bundle(new_ctx(), 3)
             docs = docs[: max(1, left)]
-            corpus.count(docs)
+            corpus.count(docs, layout)
             lst = {"apiVersion": "v1", "kind": "List", "items": docs, "metadata": {"resourceVersion": ""}}
             corpus.add(f"clusters/dumps/all-{app_serial}.yaml", render_docs([lst], rng))
         elif layout == "list":  # kubectl get -o yaml output
             docs = [BUILDERS[pick(rng, KIND_WEIGHTS)](ctx) for _ in range(min(left, rng.randint(2, 12)))]
-            corpus.count(docs)
+            corpus.count(docs, layout)
             lst = {"apiVersion": "v1", "kind": "List", "items": docs, "metadata": {"resourceVersion": ""}}
             corpus.add(f"{root}/exports/{ctx.app}-list.yaml", render_docs([lst], rng))
         elif layout == "json":
@@ -1543,7 +1576,7 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
             else:
                 docs = bundle(ctx, min(left, rng.randint(2, 4)))
                 body = {"apiVersion": "v1", "kind": "List", "items": docs}
-            corpus.count(docs)
+            corpus.count(docs, layout)
             corpus.add(
                 f"{root}/{ctx.app}/{docs[0]['kind'].lower()}.json",
                 json.dumps(body, indent=rng.choice((2, 4))) + "\n",
@@ -1565,7 +1598,8 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
             )
             text, values = helm_values(ctx)
             corpus.add(f"{chart}/values.yaml", text)
-            corpus.count(chart_kinds(values))
+            corpus.count(chart_kinds(values), layout)
+            corpus.renders["charts"] += 1
             corpus.add(f"{chart}/templates/_helpers.tpl", CHART_HELPERS)
             for name, template in CHART_TEMPLATES.items():
                 corpus.add(f"{chart}/templates/{name}", template)
@@ -1575,7 +1609,7 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
         else:  # kustomize: base + overlays, nested
             base = f"{root}/{ctx.app}/base"
             docs = bundle(ctx, min(left, rng.randint(2, 4)))
-            corpus.count(docs)
+            corpus.count(docs, layout)
             names: list[str] = []
             for d in docs:
                 name = f"{d['kind'].lower()}.yaml"
@@ -1584,13 +1618,20 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
                 names.extend([] if name in names else [name])
                 corpus.add(f"{base}/{name}", render_docs([d], rng))
             add_kustomization(corpus, base, kustomization(ctx, names))
-            for env in rng.sample(ENVS, rng.randint(1, 2)):
+            for env in rng.sample(ENVS, min(rng.randint(1, 2), remaining[layout])):
                 overlay = f"{root}/{ctx.app}/overlays/{env}"
                 add_kustomization(corpus, overlay, kustomization(ctx, ["../../base"]))
+                corpus.renders["overlays"] += 1
                 if rng.random() < 0.5 and corpus.resources < n_resources:
                     patch = BUILDERS[rng.choice(("ConfigMap", "NetworkPolicy", "Service"))](ctx)
-                    corpus.count([patch])
+                    corpus.count([patch], layout)
                     corpus.add(f"{overlay}/{patch['kind'].lower()}-{env}.yaml", render_docs([patch], rng))
+        if layout == "kustomize":
+            remaining[layout] -= corpus.renders["overlays"] - renders["overlays"]
+        elif layout == "helm":
+            remaining[layout] -= corpus.renders["charts"] - renders["charts"]
+        elif layout in remaining:
+            remaining[layout] -= corpus.layouts.get(layout, 0) - made
     return corpus
 
 
@@ -1603,12 +1644,12 @@ def monolith(corpus: Corpus, rng: random.Random, n_resources: int, new_ctx: Call
     for start in range(0, workloads, 50):
         kinds = [rng.choice(("Deployment", "Deployment", "StatefulSet", "CronJob")) for _ in apps[start : start + 50]]
         docs = [BUILDERS[kind](c) for kind, c in zip(kinds, apps[start : start + 50], strict=True)]
-        corpus.count(docs)
+        corpus.count(docs, "monolith")
         corpus.add(f"legacy/monolith/part-{start // 50:04}.yaml", render_docs(docs, rng))
     docs = [networkpolicy(rng.choice(apps)) for _ in range(policies)]
     for i, d in enumerate(docs):  # several policies may select one app; names stay unique
         d["metadata"]["name"] = f"{d['metadata']['name']}-{i}"
-    corpus.count(docs)
+    corpus.count(docs, "monolith")
     corpus.add("legacy/monolith/networkpolicies.yaml", render_docs(docs, rng))
 
 
@@ -1648,7 +1689,7 @@ def bundle(ctx: Ctx, size: int) -> list[Doc]:
     return [BUILDERS[k](ctx) for k in kinds[:size]]
 
 
-def write_corpus(corpus: Corpus, out: str, seed: int) -> tuple[int, int]:
+def write_corpus(corpus: Corpus, out: str, seed: int, requested: int | None = None) -> tuple[int, int]:
     if os.path.isdir(out):
         shutil.rmtree(out)
     total = 0
@@ -1664,6 +1705,9 @@ def write_corpus(corpus: Corpus, out: str, seed: int) -> tuple[int, int]:
         "files": len(corpus.files),
         "bytes": total,
         "kinds": corpus.kinds,
+        "layouts": corpus.layouts,
+        "renders": corpus.renders,
+        "requested": corpus.resources if requested is None else requested,
         "seed": seed,
         "generator": GENERATOR_VERSION,
     }
@@ -1675,7 +1719,7 @@ def write_corpus(corpus: Corpus, out: str, seed: int) -> tuple[int, int]:
 
 def generate(n_resources: int, out: str, seed: int) -> dict[str, Any]:
     corpus = build_corpus(n_resources, seed)
-    files, total = write_corpus(corpus, out, seed)
+    files, total = write_corpus(corpus, out, seed, n_resources)
     return {
         "resources": corpus.resources,
         "files": files,
@@ -1684,6 +1728,48 @@ def generate(n_resources: int, out: str, seed: int) -> dict[str, Any]:
         "seed": seed,
         "out": out,
     }
+
+
+DEFAULT_RESOURCES = 10_000
+DEFAULT_SEED = 1
+BENCH = os.path.dirname(os.path.abspath(__file__))
+
+
+def corpus_folder(resources: int, seed: int, parent: str | None = None) -> str:
+    """Where the corpus of this size and seed lives: bench/corpus for the default one, else
+    corpus-<N>-s<seed> in PARENT (default bench/)."""
+    if parent is None and (resources, seed) == (DEFAULT_RESOURCES, DEFAULT_SEED):
+        return os.path.join(BENCH, "corpus")
+    return os.path.join(parent or BENCH, f"corpus-{resources}-s{seed}")
+
+
+def corpus_is_current(folder: str, resources: int, seed: int) -> bool:
+    """Whether FOLDER holds the corpus this generator version makes for this size and seed."""
+    try:
+        with open(os.path.join(folder, CORPUS_META), encoding="utf-8") as handle:
+            meta = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and (meta.get("requested"), meta.get("seed"), meta.get("generator")) == (
+        resources,
+        seed,
+        GENERATOR_VERSION,
+    )
+
+
+def ensure_corpus(resources: int, seed: int = DEFAULT_SEED, parent: str | None = None) -> str:
+    """The folder of the generated corpus of this size and seed (see corpus_folder), made first
+    if it is missing or was made by another generator version. Every benchmark gets its corpus
+    here, so none times a stale one. A folder there that is not a generated corpus is never replaced."""
+    folder = corpus_folder(resources, seed, parent)
+    if corpus_is_current(folder, resources, seed):
+        return folder
+    if os.path.isdir(folder) and os.listdir(folder) and not os.path.exists(os.path.join(folder, CORPUS_META)):
+        raise SystemExit(f"{folder} exists and is not a generated corpus (no {CORPUS_META}): not replacing it")
+    print(f"generating {resources} resources (seed {seed}, generator {GENERATOR_VERSION}) into {folder} ...",
+          file=sys.stderr)  # fmt: skip
+    generate(resources, folder, seed)
+    return folder
 
 
 def main(argv: Sequence[str] | None = None) -> int:
