@@ -2,7 +2,8 @@
 back to its template file and line, or to the values line that set the field
 (kubeaudit.sources.helm_origin).
 
-The SDK runs in a child process (kubeaudit.sources.helm_worker) under the renderer timeout. It
+The SDK runs in a child process (kubeaudit.sources.helm_worker, one for every chart of a scan)
+under the renderer timeout, per chart. It
 renders offline, as `helm template` does (hooks and tests included, the chart's notes left out),
 with the options --helm-values, --helm-set, --helm-release-name and --helm-namespace. Nothing from
 the chart runs on this machine: Helm templates are data to the template engine, and there are no
@@ -15,14 +16,15 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 from typing import Any, ClassVar
 
 from kubeaudit.model import CoverageGap, Locator, Origin, Position, RenderedFrom
-from kubeaudit.sources.helm_lines import document_starts, line_map, prints
+from kubeaudit.sources.helm_lines import DEFAULT_TAG, document_starts, line_map, prints
 from kubeaudit.sources.helm_origin import HelmLocator, TemplateOutput, ValuesOrigin, chart_values_files
 from kubeaudit.sources.manifests import display_path
 from kubeaudit.sources.projects import HELM, Project
-from kubeaudit.sources.render import Renderer, RenderError, RenderGap, Rendering, RenderOptions, register, run_tool
+from kubeaudit.sources.render import Renderer, RenderError, RenderGap, Rendering, RenderOptions, ToolServer, register
 
 DEFAULT_RELEASE_NAME = "release-name"  # what `helm template` calls the release when not told
 DEFAULT_NAMESPACE = "default"
@@ -46,6 +48,7 @@ class HelmRendering(Rendering):
         self.release_namespace = namespace
         rendered: dict[str, str] = answer["rendered"]
         marked: dict[str, str] = answer.get("marked") or {}
+        tag: str = answer.get("tag") or DEFAULT_TAG
         pieces: list[str] = []
         self.templates: list[TemplateOutput] = []
         line = 1
@@ -56,7 +59,7 @@ class HelmRendering(Rendering):
             pieces.append(header + text + ("" if text.endswith("\n") else "\n"))
             file = _template_file(project.path, name)
             if os.path.isfile(file):
-                lines = line_map(text, marked[name]) if name in marked else None
+                lines = line_map(text, marked[name], tag) if name in marked else None
                 self.templates.append(TemplateOutput(file, display_path(file), line + 2, lines))
             else:  # a packed subchart (charts/x.tgz): no template file to point at, so the chart
                 self.templates.append(TemplateOutput("", project.manifest_display, line + 2, None))
@@ -113,6 +116,10 @@ class HelmRenderer(Renderer):
     extra: ClassVar[str] = "helm"
     commands: ClassVar[tuple[str, ...]] = ()
 
+    def __init__(self) -> None:
+        self._servers: dict[tuple[str, ...], ToolServer] = {}
+        self._lock = threading.Lock()
+
     def find(self) -> list[str] | None:
         """The render worker, when the SDK is installed (found without loading its library)."""
         if importlib.util.find_spec("helm_python") is None:
@@ -125,14 +132,14 @@ class HelmRenderer(Renderer):
         )
 
     def render(self, project: Project, command: list[str], options: RenderOptions) -> Rendering:
-        args = [*command, project.path]
-        for values in options.helm_values:
-            args += ["--values", values]
-        for expression in options.helm_set:
-            args += ["--set", expression]
-        args += ["--release", options.release_name or DEFAULT_RELEASE_NAME]
-        args += ["--namespace", options.namespace or DEFAULT_NAMESPACE]
-        output = run_tool(args)
+        request = {
+            "chart": project.path,
+            "values": list(options.helm_values),
+            "set": list(options.helm_set),
+            "release": options.release_name or DEFAULT_RELEASE_NAME,
+            "namespace": options.namespace or DEFAULT_NAMESPACE,
+        }
+        output = self._server(command).ask(json.dumps(request))
         try:
             answer = json.loads(output)
         except ValueError as exc:
@@ -142,6 +149,16 @@ class HelmRenderer(Renderer):
         if "error" in answer:
             raise RenderError(answer["error"])
         return HelmRendering(project, answer, list(options.helm_values), options.namespace)
+
+    def _server(self, command: list[str]) -> ToolServer:
+        with self._lock:
+            return self._servers.setdefault(tuple(command), ToolServer(command))
+
+    def close(self) -> None:
+        with self._lock:
+            servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.close()
 
 
 register(HelmRenderer())

@@ -1,9 +1,12 @@
 """Which template line wrote each line of a chart's rendered output.
 
 Helm says which template file produced a manifest, but not which line. To find out, the chart is
-rendered a second time from a copy whose template lines each end with a YAML comment naming the
-line (`#kubeaudit:12`). A comment changes no value, so the marked output has the lines of the real
-output, each ending with the marker of the template line whose line break ended it. Output lines
+rendered from a copy whose template lines each end with a YAML comment naming the line
+(`#kubeaudit:12;`, the tag made unguessable per render worker, see `new_tag`). The marker is put
+before a line's trailing blanks, so a `{{-` on the next line trims what it trims without markers,
+and the marked output is the real output with markers added: `strip_markers` gives the real output
+back, so each chart is rendered once (kubeaudit.sources.helm_worker). Each marked output line ends
+with the marker of the template line whose line break ended it. Output lines
 that an action printed in several lines (`toYaml ... | nindent`, an `include`) carry the marker of
 the line that holds the action, at their last line: such a line takes the next marker below.
 
@@ -20,11 +23,29 @@ Only the standard library here: the render worker (kubeaudit.sources.helm_worker
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
+from functools import lru_cache
 
 # The `;` ends the number: a `{{-` on the next line may join that line's output to the marker.
-_MARKER = " #kubeaudit:{};"
-_MARKER_TAIL = re.compile(r" #kubeaudit:(\d+);")
+DEFAULT_TAG = "kubeaudit"
+
+
+def new_tag() -> str:
+    """A marker tag no chart can print by chance or on purpose (a chart that printed our marker
+    text would otherwise have it stripped from what the scan judges)."""
+    return f"kubeaudit-{secrets.token_hex(8)}"
+
+
+def _marker(tag: str, number: int) -> str:
+    return f" #{tag}:{number};"
+
+
+@lru_cache(maxsize=8)
+def _marker_tail(tag: str) -> re.Pattern[str]:
+    return re.compile(rf" #{re.escape(tag)}:(\d+);")
+
+
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.DOTALL)
 # Actions that print nothing: control flow, definitions, variable assignments, comments.
 _SILENT = re.compile(r"^(?:/\*.*\*/|(?:if|else|end|range|with|define|block|break|continue)\b|\$[\w]*\s*:?=)", re.DOTALL)
@@ -33,8 +54,9 @@ _DEFINE = re.compile(r"^(?:define|block)\b")
 _END = re.compile(r"^end\b")
 
 
-def mark_template(text: str) -> str:
-    """The template with a marker at the end of each line that may print something."""
+def mark_template(text: str, tag: str = DEFAULT_TAG) -> str:
+    """The template with a marker at the end of each line that may print something (before the
+    line's trailing blanks, which a `{{-` on the next line trims)."""
     lines = text.split("\n")
     out: list[str] = []
     depth_in_action = False
@@ -51,7 +73,8 @@ def mark_template(text: str) -> str:
         if starts_inside or depth_in_action or in_define or not prints(line) or line.rstrip().endswith("-}}"):
             out.append(line)
         else:
-            out.append(line + _MARKER.format(number))
+            body = line.rstrip(" \t")
+            out.append(body + _marker(tag, number) + line[len(body) :])
     return "\n".join(out)
 
 
@@ -94,17 +117,23 @@ class LineMap:
         return self._lines[index] if 0 <= index < len(self._lines) else None
 
 
-def line_map(rendered: str, marked: str) -> LineMap | None:
+def strip_markers(marked: str, tag: str = DEFAULT_TAG) -> str:
+    """The marked output without its markers: the output of the unmarked templates."""
+    return _marker_tail(tag).sub("", marked)
+
+
+def line_map(rendered: str, marked: str, tag: str = DEFAULT_TAG) -> LineMap | None:
     """The map from the marked output, or None when it does not have the rendered output's lines."""
+    tail = _marker_tail(tag)
     rendered_lines = rendered.split("\n")
     marked_lines = marked.split("\n")
     if len(rendered_lines) != len(marked_lines):
         return None
     found: list[int | None] = []
     for real, marked_line in zip(rendered_lines, marked_lines, strict=True):
-        if _MARKER_TAIL.sub("", marked_line).rstrip() != real.rstrip():
+        if tail.sub("", marked_line).rstrip() != real.rstrip():
             return None  # the marked render took another path: its lines say nothing about these
-        markers = _MARKER_TAIL.findall(marked_line)
+        markers = tail.findall(marked_line)
         found.append(int(markers[-1]) if markers else None)
     # A line without a marker was printed by the action of the next marked line below.
     following: int | None = None

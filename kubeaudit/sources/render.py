@@ -16,10 +16,14 @@ ending in `register(TheRenderer())`, imported by _load_renderers below.
 from __future__ import annotations
 
 import os
+import selectors
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -108,6 +112,10 @@ class Renderer(ABC):
     def render(self, project: Project, command: list[str], options: RenderOptions) -> Rendering:
         """Render the project. Raises RenderError."""
 
+    def close(self) -> None:  # noqa: B027 - optional, no-op by default
+        """Stop what was kept running between renders (a long-lived worker process): called when
+        a scan's renders are done, and before its --jobs workers fork."""
+
     def missing(self, project: Project) -> CoverageGap:
         """The gap a project is when no renderer is installed: one line naming the extra."""
         programs = " or ".join(f"`{c}`" for c in self.commands)
@@ -159,6 +167,113 @@ def run_tool(args: Sequence[str], cwd: str | None = None, env: dict[str, str] | 
         return done.stdout.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RenderError("rendered output is not valid UTF-8") from exc
+
+
+class ToolServer:
+    """A renderer process that stays up for every project of a scan, answering one line per request
+    line (the Helm worker: loading its SDK costs more than rendering a chart). Requests are sent one
+    at a time. A request it does not answer within RENDER_TIMEOUT_SECONDS, an answer over
+    MAX_OUTPUT_BYTES, or a crash costs that project an error: the process is stopped and the next
+    request starts a new one."""
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self._command = list(command)
+        self._lock = threading.Lock()  # one request at a time
+        self._process: subprocess.Popen[bytes] | None = None
+        self._errors: Any = None  # the process's standard error, a temporary file
+
+    def ask(self, request: str) -> str:
+        """The answer line to one request line. Raises RenderError."""
+        with self._lock:
+            process = self._process or self._start()
+            try:
+                assert process.stdin is not None
+                process.stdin.write(request.encode("utf-8") + b"\n")
+                process.stdin.flush()
+            except OSError:
+                return self._failed(process, None)
+            return self._answer(process)
+
+    def close(self) -> None:
+        """Stop the process (without waiting for a request in flight, which then fails)."""
+        process, self._process = self._process, None
+        if process is not None:
+            _stop(process)
+        if self._errors is not None and not self._lock.locked():
+            self._errors.close()
+            self._errors = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._errors is not None:
+            self._errors.close()
+        # Lives as long as the process (a pipe could fill up and stall it); read when it dies.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self._process = subprocess.Popen(  # a fixed program with arguments we built, no shell
+                self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, bufsize=0
+            )
+        except OSError as exc:
+            raise RenderError(f"cannot run {self._name}: {exc.strerror or exc}") from exc
+        return self._process
+
+    @property
+    def _name(self) -> str:
+        return os.path.basename(self._command[-1] if self._command[0] == sys.executable else self._command[0])
+
+    def _answer(self, process: subprocess.Popen[bytes]) -> str:
+        assert process.stdout is not None
+        deadline = time.monotonic() + RENDER_TIMEOUT_SECONDS
+        chunks: list[bytes] = []
+        size = 0
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    return self._failed(process, f"{self._name} did not finish within {RENDER_TIMEOUT_SECONDS:.0f} s")
+                chunk = os.read(process.stdout.fileno(), 1 << 20)
+                if not chunk:
+                    return self._failed(process, None)
+                end = chunk.find(b"\n")
+                chunks.append(chunk if end < 0 else chunk[:end])
+                size += len(chunk)
+                if end >= 0:
+                    break
+                if size > MAX_OUTPUT_BYTES:
+                    return self._failed(
+                        process, f"rendered output over {MAX_OUTPUT_BYTES // (1024 * 1024)} MiB: not scanned"
+                    )
+        try:
+            return b"".join(chunks).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RenderError("rendered output is not valid UTF-8") from exc
+
+    def _failed(self, process: subprocess.Popen[bytes], reason: str | None) -> str:
+        """Stop the process; raise the reason, or the process's last error line when it died."""
+        if self._process is process:
+            self._process = None
+        _stop(process)
+        if reason is None:
+            reason = f"{self._name} stopped: " + (self._last_error() or f"exit status {process.returncode}")
+        raise RenderError(reason)
+
+    def _last_error(self) -> str:
+        if self._errors is None:
+            return ""
+        try:
+            self._errors.seek(max(0, self._errors.seek(0, os.SEEK_END) - 65536))
+            return one_line(self._errors.read().decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            return ""
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()
 
 
 def one_line(message: str) -> str:
@@ -243,6 +358,8 @@ class RenderQueue:
         if self._pool is not None:
             self._pool.shutdown(wait=not self._pending, cancel_futures=True)
             self._pool = None
+            for renderer in _REGISTRY.renderers.values():
+                renderer.close()
 
 
 def _render(project: Project, options: RenderOptions) -> _Outcome:
