@@ -129,6 +129,7 @@ def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Conf
         for flag, value in (
             ("--kubeconfig", args.kubeconfig),
             ("--context", args.contexts),
+            ("--cluster-name", args.cluster_name is not None),
             ("--namespace", args.namespaces),
             ("--page-size", args.page_size != 500),
             ("--request-timeout", args.request_timeout != 30.0),
@@ -167,6 +168,7 @@ def prepare_sources(args: argparse.Namespace, options: ScanOptions, config: Conf
     cluster = ClusterOptions(
         kubeconfig=args.kubeconfig,
         contexts=list(args.contexts),
+        cluster_name=args.cluster_name,
         namespaces=list(dict.fromkeys(args.namespaces)),
         page_size=args.page_size,
         request_timeout=args.request_timeout,

@@ -187,6 +187,13 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
         help="kube context to scan; repeat to scan several clusters in one run (default: the current context)",
     )  # fmt: skip
     group.add_argument(
+        "--cluster-name", metavar="NAME",
+        help="the name every report gives the cluster, in place of its context's name (in a pod, whose "
+        "credentials have none, the context is in-cluster): findings, gaps, inputs (cluster:NAME), SARIF "
+        "URIs and fingerprints, so that merged reports tell clusters apart; letters, digits, '.', '_' and "
+        "'-'; one context per run (default: the context's name)",
+    )  # fmt: skip
+    group.add_argument(
         "--namespace", "-n", action="append", dest="namespaces", default=[], metavar="NS",
         help="only these namespaces (repeatable) for namespaced kinds (default: all namespaces)",
     )  # fmt: skip

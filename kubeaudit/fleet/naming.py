@@ -2,7 +2,7 @@
 
 A report names what it scanned (`inputs`): a cluster scan `cluster:<context>`, a manifest scan
 its paths. That is the column's name when it says something: one cluster context, or one path
-other than `.`. The in-cluster CronJob's reports all say `cluster:in-cluster`, and a CI scan of
+other than `.`. In-cluster reports without `--cluster-name` say `cluster:in-cluster`, and a CI scan of
 a repository says `.`, so those fall back to the report's file name (save each cluster's report
 as `<cluster>.json`). `--name FILE=LABEL` overrides both. Two reports that would get one name
 are told apart by their file names, then by their paths as given.

@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kubeaudit.sources.cluster import credentials
 from kubeaudit.sources.cluster.transport import METADATA_LIST, QUERY_PARAMETERS
 from tests.apiserver import FIXTURES, ApiServerHandle, running_apiserver
 
@@ -56,6 +58,24 @@ def cluster() -> Iterator[ApiServerHandle]:
     """The example cluster, served exactly as written (no defaulting, no implicit objects)."""
     with serve(EQUIVALENCE, defaulting=False, implicit=False) as api:
         yield api
+
+
+@pytest.fixture
+def pod(cluster: ApiServerHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A pod's environment for the test server: no kubeconfig anywhere, service env vars, a mounted
+    token. The client's own InClusterConfigLoader reads them; only the directory differs from a pod's
+    (credentials.SERVICE_ACCOUNT_DIR, patched here)."""
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    (account / "token").write_text(cluster.token + "\n", encoding="utf-8")
+    shutil.copy(cluster.ca_file, account / "ca.crt")
+    (account / "namespace").write_text("kubeaudit", encoding="utf-8")
+    monkeypatch.setattr(credentials, "SERVICE_ACCOUNT_DIR", str(account))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(cluster.port))
+    return account
 
 
 def write_kubeconfig(path: Path, servers: Mapping[str, ApiServerHandle], current: str | None = None) -> Path:

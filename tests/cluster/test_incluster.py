@@ -8,28 +8,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from kubeaudit.sources.cluster import credentials
 from tests.apiserver import ApiServerHandle
 from tests.cluster.conftest import report
 from tests.conftest import RunCli
-
-
-@pytest.fixture
-def pod(cluster: ApiServerHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A pod's environment for the test server: no kubeconfig anywhere, service env vars, a mounted token."""
-    account = tmp_path / "serviceaccount"
-    account.mkdir()
-    (account / "token").write_text(cluster.token + "\n", encoding="utf-8")
-    shutil.copy(cluster.ca_file, account / "ca.crt")
-    (account / "namespace").write_text("kubeaudit", encoding="utf-8")
-    monkeypatch.setattr(credentials, "SERVICE_ACCOUNT_DIR", str(account))
-    monkeypatch.delenv("KUBECONFIG", raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
-    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
-    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(cluster.port))
-    return account
 
 
 def test_production_default_is_where_kubernetes_mounts_the_token() -> None:

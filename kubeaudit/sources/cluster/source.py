@@ -55,6 +55,8 @@ SCAN_TIMEOUT_GRACE = 2.0
 VERSION_FIELDS = ("major", "minor", "gitVersion", "platform")
 # A namespace name (RFC 1123 label), checked before it becomes part of a request path.
 NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+# A --cluster-name: it becomes part of every fingerprint, SARIF URI and report column name.
+CLUSTER_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9._]{0,251}[A-Za-z0-9])?")
 # Desired state is what rules judge; a workload's status (container statuses, conditions)
 # is dropped as soon as it is read.
 WORKLOAD_KINDS = frozenset(
@@ -66,6 +68,8 @@ WORKLOAD_KINDS = frozenset(
 class ClusterOptions:
     kubeconfig: str | None = None
     contexts: list[str] = field(default_factory=list)  # empty: the current context
+    # What reports call the one cluster scanned, in place of its context's name (`in-cluster` in a pod).
+    cluster_name: str | None = None
     namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
     page_size: int = DEFAULT_PAGE_SIZE
     request_timeout: float = DEFAULT_TIMEOUT  # whole request, however slowly the answer comes
@@ -87,6 +91,7 @@ def open_cluster_sources(options: ClusterOptions, progress: Progress | None = No
     bad = [ns for ns in options.namespaces if not NAMESPACE_NAME.fullmatch(ns)]
     if bad:
         raise ClusterError([f"--namespace {ns!r} is not a namespace name (RFC 1123 label)" for ns in bad])
+    _check_cluster_name(options)
     scan_deadline = time.monotonic() + options.scan_timeout if options.scan_timeout else None
     connections = connect(options.kubeconfig, options.contexts, options.concurrency, options.service_account_dir)
     sources: list[ClusterSource] = []
@@ -119,6 +124,22 @@ def open_cluster_sources(options: ClusterOptions, progress: Progress | None = No
     if problems:
         raise ClusterError(problems)
     return sources
+
+
+def _check_cluster_name(options: ClusterOptions) -> None:
+    name = options.cluster_name
+    if name is None:
+        return
+    if not CLUSTER_NAME.fullmatch(name):
+        raise ClusterError(
+            f"--cluster-name {name!r}: use letters, digits, '.', '_' and '-' (starting and ending with a "
+            "letter or digit, at most 253 characters)"
+        )
+    if len(dict.fromkeys(options.contexts)) > 1:
+        raise ClusterError(
+            "--cluster-name names one cluster, but several --context are given: scan each in its own run "
+            "(or leave --cluster-name out: each context's name is used)"
+        )
 
 
 def failure_reason(error: ApiError) -> str:
@@ -187,7 +208,9 @@ class ClusterSource(Source):
         progress: Progress | None = None,
     ) -> None:
         self.transport = transport
-        self.context = transport.context
+        # What reports call this cluster (its findings, gaps, facts, fingerprints); errors about
+        # connecting keep naming the kube context (transport.context), which is what the user fixes.
+        self.context = options.cluster_name or transport.context
         self.name = f"cluster:{self.context}"
         self.options = options
         self.progress: Progress = progress or NoProgress()
