@@ -11,13 +11,10 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kubeaudit.model import Severity, format_path
 from kubeaudit.validation_cache import validation_cache
-
-if TYPE_CHECKING:  # the YAML parser is imported when there is a config file to read
-    from yaml.nodes import Node
 
 CONFIG_NAMES = (".kubeaudit.yaml", ".kubeaudit.yml")
 
@@ -108,42 +105,22 @@ def find_config(start: FsPath | None = None) -> FsPath | None:
 
 
 def load_config(path: FsPath) -> Config:
+    from kubeaudit.yamlfile import YamlFileError, load_document, read_regular_file
+    from kubeaudit.yamlnodes import locate
+
     shown = path.as_posix()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{shown}: cannot read config: {exc}") from exc
-    import yaml
-
-    from kubeaudit.yamlnodes import (
-        YamlDocumentError,
-        check_expanded_size,
-        compose_documents,
-        construct,
-        locate,
-        yaml_error,
-    )
-
+    except YamlFileError as exc:
+        raise ConfigError(f"{shown}: cannot read config: {exc.message}") from exc
     try:
-        nodes = [n for n in compose_documents(text) if n is not None]
-        if len(nodes) > 1:  # the second document would be silently ignored
-            line = nodes[1].start_mark.line + 1
-            raise ConfigError(f"{shown}:{line}: a config file holds one YAML document; this is a second one")
-        duplicate = _duplicate_key(nodes[0]) if nodes else None
-        if duplicate is not None:  # the last one would silently win
-            key, line, first = duplicate
-            raise ConfigError(f"{shown}:{line}: duplicate key {key!r} (first set on line {first})")
-        data = construct(nodes[0]) if nodes else {}
-        if nodes:
-            check_expanded_size(data, "config", nodes[0].start_mark.line + 1)
-    except yaml.YAMLError as exc:
-        err = yaml_error(exc)
-        raise ConfigError(f"{shown}:{err.line}: {err.message}") from exc
-    except YamlDocumentError as exc:
-        raise ConfigError(f"{shown}:{exc.line}: {exc.message}") from exc
+        data, root = load_document(text, "config")
+    except YamlFileError as exc:
+        raise ConfigError(exc.located(shown)) from exc
     if data is None:
         data = {}
-    root = nodes[0] if nodes else None
 
     def line_of(where: tuple[Any, ...]) -> str:
         return f":{locate(root, where).line}" if root is not None else ""
@@ -161,31 +138,6 @@ def load_config(path: FsPath) -> Config:
         cache.add(key)
         cache.save()
     return _build(path, data, line_of)
-
-
-def _duplicate_key(root: Node) -> tuple[str, int, int] | None:
-    """The first key set twice in one mapping: (key, line, line of the first), if any."""
-    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
-    pending = [root]
-    seen: set[int] = set()  # an alias shares its node: visit it once (also ends a recursive alias)
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            first_line: dict[str, int] = {}
-            for key_node, value_node in node.value:
-                if isinstance(key_node, ScalarNode):
-                    line = key_node.start_mark.line + 1
-                    if key_node.value in first_line:
-                        return key_node.value, line, first_line[key_node.value]
-                    first_line[key_node.value] = line
-                pending.append(value_node)
-        elif isinstance(node, SequenceNode):
-            pending.extend(node.value)
-    return None
 
 
 def _build(path: FsPath, data: dict[str, Any], line_of: Any) -> Config:

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
-
 from kubeaudit.engine.loader import RuleError, compile_rule, read_rule_file
 from kubeaudit.engine.rule import Rule
 from kubeaudit.scan import scan_manifests
 from kubeaudit.semantics.versions import AS_OF_SETTING, TARGET_SETTING
+from kubeaudit.yamlfile import YamlFileError, read_document_file
 
 MARKER = re.compile(r"#\s*ruleid:\s*([a-z0-9-]+)")
 FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -73,9 +72,11 @@ def _with_fixture_params(rule: Rule, folder: FsPath) -> Rule:
     if not params_file.is_file():
         return rule
     try:
-        params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        params = read_document_file(params_file, "fixture parameters")
+    except OSError as exc:
         raise RuleError(params_file.as_posix(), f"cannot read fixture parameters: {exc}") from exc
+    except YamlFileError as exc:
+        raise RuleError(params_file.as_posix(), f"cannot read fixture parameters: {exc.message}", exc.line) from exc
     if not isinstance(params, dict):
         raise RuleError(params_file.as_posix(), "fixture parameters must be a mapping of parameter name to value")
     return compile_rule(
@@ -88,9 +89,11 @@ def _fixture_settings(folder: FsPath) -> dict[str, Any]:
     if not settings_file.is_file():
         return {}
     try:
-        settings = yaml.safe_load(settings_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        settings = read_document_file(settings_file, "fixture settings")
+    except OSError as exc:
         raise RuleError(settings_file.as_posix(), f"cannot read fixture settings: {exc}") from exc
+    except YamlFileError as exc:
+        raise RuleError(settings_file.as_posix(), f"cannot read fixture settings: {exc.message}", exc.line) from exc
     unknown = (
         set(settings or {}) - {TARGET_SETTING, AS_OF_SETTING} if isinstance(settings, dict) else {"(not a mapping)"}
     )

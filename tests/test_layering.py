@@ -27,6 +27,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "kubeaudit.__init__",
             "kubeaudit.model",
             "kubeaudit.yamlnodes",
+            "kubeaudit.yamlfile",
             "kubeaudit.condition",
             "kubeaudit.violation",
             "kubeaudit.refdata",

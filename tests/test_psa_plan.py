@@ -143,7 +143,7 @@ def test_console_and_markdown_say_what_stalls_and_what_to_run(run_cli: RunCli) -
             "defaults: {enforce: strict}\n",
             "defaults.enforce: 'strict' is not one of privileged, baseline, restricted",
         ),
-        ("kind: [\n", "not valid YAML"),
+        ("kind: [\n", "invalid YAML"),
     ],
 )
 def test_a_bad_admission_configuration_is_one_usage_error(

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
-
 from kubeaudit.engine.namespace_policy import LEVELS, MODES
 from kubeaudit.engine.policy_versions import LATEST, PolicyVersionError, parse_minor
+from kubeaudit.yamlfile import YamlFileError, read_document_file
 
 PLUGIN = "PodSecurity"
 CONFIG_KIND = "PodSecurityConfiguration"
@@ -60,13 +59,11 @@ def load_admission_config(path: str) -> AdmissionConfig:
 
 def _read(path: FsPath, shown: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return read_document_file(path, "admission configuration")
     except OSError as exc:
         raise AdmissionConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise AdmissionConfigError(f"{shown}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    except YamlFileError as exc:
+        raise AdmissionConfigError(exc.located(shown)) from exc
 
 
 def _plugin_configuration(data: dict[str, Any], path: FsPath, shown: str) -> tuple[Any, str]:

@@ -15,11 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from kubeaudit.model import ScanError
 from kubeaudit.sources.manifests import MANIFEST_SUFFIXES, STDIN, ManifestFile, display_path
-from kubeaudit.yamlnodes import safe_load
+from kubeaudit.yamlfile import load_document, read_regular_file
 
 HELM = "helm"
 KUSTOMIZE = "kustomize"
@@ -118,12 +116,9 @@ def enclosing_project(folder: str) -> str:
 def read_kustomization(path: str) -> dict[str, Any] | None:
     """The kustomization file as data, or None when it cannot be read (the renderer then says why)."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(_KUSTOMIZATION_MAX_BYTES + 1)
-        if len(text) > _KUSTOMIZATION_MAX_BYTES:
-            return None
-        data = safe_load(text)  # a small config file: plain tags only, no code
-    except (OSError, yaml.YAMLError, ValueError, RecursionError):
+        text = read_regular_file(path, _KUSTOMIZATION_MAX_BYTES)  # a FIFO or a huge file: not read
+        data = load_document(text, "kustomization")[0]  # plain tags only, no code; limits as for manifests
+    except (OSError, ValueError):  # YamlFileError too: the renderer then says why
         return None
     return data if isinstance(data, dict) else None
 

@@ -118,16 +118,17 @@ def connect(
 def _contexts(paths: list[str]) -> tuple[list[str], str | None]:
     """Context names of the merged files, and the current context (the first file that sets one
     wins, as with kubectl)."""
-    import yaml
+    from kubeaudit.yamlfile import YamlFileError, read_document_file
 
     names: list[str] = []
     current: str | None = None
     for path in paths:
         try:
-            with open(path, encoding="utf-8") as handle:
-                doc = yaml.safe_load(handle)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            doc = read_document_file(path, "kubeconfig")
+        except OSError as exc:
             raise ClusterError(f"cannot read kubeconfig {path}: {_one_line(exc)}") from None
+        except YamlFileError as exc:
+            raise ClusterError(f"cannot read kubeconfig {exc.located(path)}") from None
         if doc is None:
             continue
         if not isinstance(doc, dict):
