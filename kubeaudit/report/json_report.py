@@ -6,7 +6,7 @@ from typing import Any, TextIO
 
 from kubeaudit import __version__
 from kubeaudit.compliance.table import ComplianceTable, Status
-from kubeaudit.model import Finding, Position, Resource, ScanResult, Step, format_path
+from kubeaudit.model import Finding, Location, Path, Position, Resource, ScanResult, Step, format_path
 from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import findings_by_severity
@@ -15,7 +15,10 @@ SCHEMA_VERSION = "1.0"
 
 
 def location_dict(resource: Resource, position: Position | None) -> dict[str, Any]:
-    where = resource.origin.location()
+    return _location_dict(resource.origin.location(), position)
+
+
+def _location_dict(where: Location, position: Position | None) -> dict[str, Any]:
     location: dict[str, Any] = {"source": where.source}
     if where.file is not None:
         location["document"] = where.document
@@ -41,35 +44,71 @@ def location_dict(resource: Resource, position: Position | None) -> dict[str, An
 
 
 def resource_dict(resource: Resource) -> dict[str, Any]:
+    return _resource_dict(resource, resource.origin.location())
+
+
+def _resource_dict(resource: Resource, where: Location) -> dict[str, Any]:
     found: dict[str, Any] = {
         "apiVersion": resource.api_version,
         "kind": resource.kind,
         "namespace": resource.namespace,
         "name": resource.name,
     }
-    owned_pods = resource.origin.location().owned_pods
-    if owned_pods is not None:  # cluster owner folding (sources/cluster/owners.py)
-        found["ownedPods"] = owned_pods
+    if where.owned_pods is not None:  # cluster owner folding (sources/cluster/owners.py)
+        found["ownedPods"] = where.owned_pods
     return found
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    return {
-        "ruleId": finding.rule_id,
-        "title": finding.title,
-        "severity": finding.severity.value,
-        "category": finding.category,
-        "message": finding.message,
-        "remediation": finding.remediation,
-        "resource": resource_dict(finding.resource),
-        "container": finding.container,
-        "path": format_path(finding.path),
-        "location": location_dict(finding.resource, finding.position),
-        "fingerprint": finding.fingerprint,
-        "suppression": _suppression(finding),
-        "policyVersion": finding.policy_version,
-        "steps": [step_dict(step) for step in finding.steps],
-    }
+    return FindingDicts()(finding)
+
+
+# Distinct paths whose text a FindingDicts remembers (a report has a few thousand).
+MAX_REMEMBERED_PATHS = 100_000
+
+
+class FindingDicts:
+    """finding_to_dict for a report's findings, in order: what depends only on the finding's
+    resource (its Location, its dict) is made once for each run of findings on one resource
+    (a report's findings are sorted by file and document), and each path's text once."""
+
+    __slots__ = ("_paths", "_resource", "_resource_part", "_where")
+
+    def __init__(self) -> None:
+        self._resource: Resource | None = None
+        self._where: Location | None = None
+        self._resource_part: dict[str, Any] = {}
+        self._paths: dict[Path, str] = {}
+
+    def __call__(self, finding: Finding) -> dict[str, Any]:
+        resource = finding.resource
+        where = self._where
+        if resource is not self._resource or where is None:
+            where = self._where = resource.origin.location()
+            self._resource_part = _resource_dict(resource, where)
+            self._resource = resource
+        rule, path = finding.rule, finding.path
+        shown = self._paths.get(path)
+        if shown is None:
+            shown = format_path(path)
+            if len(self._paths) < MAX_REMEMBERED_PATHS:
+                self._paths[path] = shown
+        return {
+            "ruleId": rule.id,
+            "title": rule.title,
+            "severity": finding.severity.value,
+            "category": rule.category,
+            "message": finding.message,
+            "remediation": rule.remediation,
+            "resource": dict(self._resource_part),
+            "container": finding.container,
+            "path": shown,
+            "location": _location_dict(where, finding.position),
+            "fingerprint": finding.fingerprint,
+            "suppression": _suppression(finding),
+            "policyVersion": finding.policy_version,
+            "steps": [step_dict(step) for step in finding.steps] if finding.steps else [],
+        }
 
 
 def step_dict(step: Step) -> dict[str, Any]:
@@ -155,7 +194,8 @@ def _document(result: ScanResult) -> dict[str, Any]:
             "errors": len(result.errors),
             "gaps": len(result.gaps),
         },
-        "findings": jsontext.Items(finding_to_dict(f) for f in result.findings),
+        # Plain data (strings, integers, None): encoded in C (see jsontext.Items).
+        "findings": jsontext.Items(map(FindingDicts(), result.findings), plain=True),
         "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in result.errors],
         "gaps": [{"what": g.what, "reason": g.reason, "context": g.context} for g in result.gaps],
         "notEvaluated": [
@@ -166,7 +206,7 @@ def _document(result: ScanResult) -> dict[str, Any]:
         "workloads": jsontext.Items(
             {"kind": w.kind, "namespace": w.namespace, "name": w.name, "source": w.source, "qosClass": w.qos_class}
             for w in sorted(result.workloads, key=lambda w: (w.source, w.namespace or "", w.kind, w.name))
-        ),
+        ),  # not plain: a workload's fields are whatever a source gave (a source could give a float name)
         # Which rules ran, not only how many: comparing two reports (`kubeaudit report diff`) can then
         # tell a finding that is gone from one whose rule did not run.
         "ruleIds": sorted(rule.id for rule in result.rules),

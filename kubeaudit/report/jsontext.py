@@ -13,9 +13,12 @@ the standard library's; tests/report/test_jsontext.py holds that against generat
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
+
+import orjson
 
 INDENT = 2
 STREAMED_LEVELS = 2  # by default the document and its lists (findings...) are written piece by piece
@@ -27,12 +30,19 @@ MAX_REMEMBERED_CHARS = 4_000_000
 class Items:
     """A list written item by item as its items are made, for `dump`: a report's findings are
     turned into JSON one at a time and each is dropped once written, so the document is never
-    held whole. It can be written once."""
+    held whole. It can be written once.
 
-    __slots__ = ("_items",)
+    `plain` promises that the items hold nothing but strings (not subclasses), integers, booleans,
+    None, lists and dicts with string keys (no floats, tuples or other types): such an item is
+    encoded by orjson's C encoder, which writes those values exactly as json.dumps(indent=2) does
+    but for characters past printable ASCII, which are then escaped as json escapes them (the rare
+    item orjson refuses, with an integer past 64 bits or a lone surrogate, takes the general path)."""
 
-    def __init__(self, items: Iterable[Any]) -> None:
+    __slots__ = ("_items", "plain")
+
+    def __init__(self, items: Iterable[Any], plain: bool = False) -> None:
         self._items: Iterator[Any] = iter(items)
+        self.plain = plain
 
     def __iter__(self) -> Iterator[Any]:
         return self._items
@@ -124,10 +134,12 @@ class _Writer:
         """A list of what `value` yields, each item encoded and written as soon as it comes."""
         inner = "\n" + " " * (INDENT * (level + 1))
         first = True
+        plain = value.plain
         for item in value:
             write("[" + inner if first else "," + inner)
             first = False
-            write(self.value(item, level + 1))
+            text = _plain_text(item, inner) if plain else None
+            write(self.value(item, level + 1) if text is None else text)
         write("[]" if first else "\n" + " " * (INDENT * level) + "]")
 
     def mapping(self, value: dict[Any, Any], level: int) -> str:
@@ -155,6 +167,27 @@ class _Writer:
         deeper = level + 1
         text = ("," + inner).join([self.value(item, deeper) for item in value])
         return "[" + inner + text + "\n" + " " * (INDENT * level) + "]"
+
+
+def _plain_text(value: Any, newline: str) -> str | None:
+    """A plain value (see `Items`) as json.dumps(value, indent=2) writes it, with each line after
+    the first starting with `newline`; None when only the general path writes it the same."""
+    try:
+        data = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:  # an integer past 64 bits, a lone surrogate, deep nesting...
+        return None
+    if data.isascii() and b"\x7f" not in data:
+        return data.decode("ascii").replace("\n", newline)
+    # orjson writes other characters as they are, json as \u escapes. Outside strings JSON text is
+    # printable ASCII, so escaping each such character wherever it is gives json's text.
+    return _UNESCAPED.sub(_escaped, data.decode("utf-8")).replace("\n", newline)
+
+
+_UNESCAPED = re.compile("[\x7f-\U0010ffff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return encode_basestring_ascii(match.group())[1:-1]  # a character past U+FFFF as a surrogate pair
 
 
 def _stdlib(value: Any, level: int) -> str:

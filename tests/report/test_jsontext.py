@@ -58,3 +58,37 @@ def test_what_json_cannot_encode_is_refused_as_json_refuses_it() -> None:
         jsontext.dumps({"a": {1, 2}})
     with pytest.raises(TypeError, match="keys must be"):
         jsontext.dumps({"a": {(1, 2): 3}})
+
+
+plain_documents = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=40,
+)
+
+
+def _items_written(items: list[Any], streamed_levels: int) -> str:
+    stream = io.StringIO()
+    jsontext.dump({"findings": jsontext.Items(items, plain=True)}, stream, streamed_levels=streamed_levels)
+    return stream.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(plain_documents, max_size=4), st.integers(min_value=1, max_value=3))
+def test_plain_items_are_written_as_json_writes_them(items: list[Any], streamed_levels: int) -> None:
+    # Plain items go through the C encoder: any text (non-ASCII, control characters, lone
+    # surrogates), integers of any size, nesting, still exactly what json writes.
+    assert _items_written(items, streamed_levels) == json.dumps({"findings": items}, indent=2)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"message": "Pod a \u2192 ServiceAccount b \u2192 cluster-admin", "name": "caf\u00e9"},
+        {"emoji": "\U0001f600", "del": "\x7f", "controls": "\x00\x1f\n\t", "quote": '"\\'},
+        {"lone": "\ud800", "big": 2**70, "small": -(2**63)},
+        {"deep": [[[[{"a": [[], {}]}]]]]},
+    ],
+)
+def test_plain_items_with_unusual_text_or_numbers_are_written_as_json_writes_them(item: dict[str, Any]) -> None:
+    assert _items_written([item, item], 2) == json.dumps({"findings": [item, item]}, indent=2)
