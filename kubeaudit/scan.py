@@ -25,7 +25,7 @@ from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
 from kubeaudit.views import ShapeError, check_resource_shape, resource_targets
 from kubeaudit.views.pod import pod_spec_of, slim_resource
-from kubeaudit.views.registry import VIEWS, inventory_view
+from kubeaudit.views.registry import VIEWS, InventoryView, inventory_view
 
 
 class RuleIndex:
@@ -333,26 +333,7 @@ def _run_scan(
     with reparse_session():  # node trees are released by now: re-read each file at most once more
         unlocated: list[Finding] = []
         for view in index.inventory_views:
-            targets = view.build(inventory)
-            unread = view.decisive_kinds & inventory.unavailable.keys()
-            for rule in index.by_view[view.name]:
-                applicable = [t for t in targets if rule.applies_to(t.resource)]
-                # Never assert from data the scan did not read: a decisive kind of the view, or a
-                # kind this rule needs (the fields it reads), was not fully read.
-                if unread or rule.id in result.not_evaluated:
-                    if unread:
-                        kind = min(unread)
-                        result.not_evaluated[rule.id] = f"{kind} could not be read: {inventory.unavailable[kind]}"
-                    result.not_evaluated_targets[rule.id] = sorted({t.resource.ref for t in applicable})
-                    continue
-                reads = rule.document_fields()
-                for target in applicable:
-                    undecided = [why for name, why in sorted(target.unread.items()) if reads is None or name in reads]
-                    if undecided:  # never assert from data the scan did not read
-                        result.not_evaluated.setdefault(rule.id, undecided[0])
-                        result.not_evaluated_targets.setdefault(rule.id, []).append(target.resource.ref)
-                        continue
-                    unlocated.extend(rule.evaluate(target, locate=False, judged=result.judged_rules))
+            unlocated.extend(_evaluate_view(view, index.by_view[view.name], inventory, result))
         findings.extend(locate_findings(unlocated))
         result.notices.extend(inventory.notices.values())
         result.gaps.extend(inventory.gaps.values())
@@ -361,6 +342,47 @@ def _run_scan(
             result.findings = postprocess(result.findings, result)
     result.findings.sort(key=sort_key)
     return result
+
+
+def _evaluate_view(view: InventoryView, rules: list[Rule], inventory: Inventory, result: ScanResult) -> list[Finding]:
+    """The findings of a cross-resource view's rules, in rule order, and its rules' not-evaluated
+    targets, as if each rule ran over every target in turn. Targets come one at a time and each
+    meets every rule before the next is made, so a view's documents (an attack path each) need not
+    all be alive at once."""
+    unread = view.decisive_kinds & inventory.unavailable.keys()
+    # Never assert from data the scan did not read: a decisive kind of the view, or a kind a rule
+    # needs (the fields it reads), was not fully read. Decided before any target is evaluated.
+    skipped = {rule.id for rule in rules if unread or rule.id in result.not_evaluated}
+    reads = {rule.id: rule.document_fields() for rule in rules}
+    found: dict[str, list[Finding]] = {rule.id: [] for rule in rules}
+    # Per rule: the targets it could not judge, with the first reason (an unread field it reads).
+    unjudged: dict[str, list[str]] = {rule.id: [] for rule in rules}
+    first_reason: dict[str, str] = {}
+    for target in view.build(inventory):
+        for rule in rules:
+            if not rule.applies_to(target.resource):
+                continue
+            if rule.id in skipped:
+                unjudged[rule.id].append(target.resource.ref)
+                continue
+            fields = reads[rule.id]
+            undecided = [why for name, why in sorted(target.unread.items()) if fields is None or name in fields]
+            if undecided:  # never assert from data the scan did not read
+                first_reason.setdefault(rule.id, undecided[0])
+                unjudged[rule.id].append(target.resource.ref)
+                continue
+            found[rule.id].extend(rule.evaluate(target, locate=False, judged=result.judged_rules))
+    for rule in rules:  # in rule order, as reports list them in the order they were recorded
+        refs = unjudged[rule.id]
+        if rule.id in skipped:
+            if unread:
+                kind = min(unread)
+                result.not_evaluated[rule.id] = f"{kind} could not be read: {inventory.unavailable[kind]}"
+            result.not_evaluated_targets[rule.id] = sorted(set(refs))
+        elif rule.id in first_reason:
+            result.not_evaluated.setdefault(rule.id, first_reason[rule.id])
+            result.not_evaluated_targets.setdefault(rule.id, []).extend(refs)
+    return [finding for rule in rules for finding in found[rule.id]]
 
 
 def scan_manifests(

@@ -14,7 +14,7 @@ asks it which views exist and which fields a rule's message may name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -44,7 +44,9 @@ class ResourceView(View):
 @dataclass(frozen=True, kw_only=True)
 class InventoryView(View):
     kinds: frozenset[str]  # what it reads from the inventory
-    build: Callable[[Inventory], list[Target]] = field(repr=False)
+    # Its targets; the pipeline takes them one at a time, so a view with many large documents
+    # (attack paths) may make each as it is asked for.
+    build: Callable[[Inventory], Iterable[Target]] = field(repr=False)
     # Kinds that, not fully read, could make its rules assert something false (a missing
     # NetworkPolicy reads as "not isolated"): then its rules do not run and its targets are
     # reported as not evaluated. None: every kind it reads.
