@@ -25,7 +25,7 @@ from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
 from kubeaudit.views import ShapeError, check_resource_shape, resource_targets
 from kubeaudit.views.pod import pod_spec_of, slim_resource
-from kubeaudit.views.registry import VIEWS, InventoryView, inventory_view
+from kubeaudit.views.registry import VIEWS, InventoryView, inventory_view, kept_pod_fields
 
 
 class RuleIndex:
@@ -39,6 +39,8 @@ class RuleIndex:
         inventory_views = [inventory_view(v) for v in sorted(self.by_view)]
         self.inventory_views = [v for v in inventory_views if v is not None]
         self.resource_views = frozenset(self.by_view) - {v.name for v in self.inventory_views}
+        # What the views built read of kept workloads' pod specs: all a slimmed workload keeps of it.
+        self.pod_fields = kept_pod_fields(self.inventory_views)
         self.inventory_kinds = frozenset(
             k for view in self.inventory_views for k in (*view.all_kinds, *(() if view.keep else view.optional_kinds))
         )
@@ -160,7 +162,11 @@ class BatchEvaluator:
                 # a resource (reports, suppressions, NetworkPolicy selection): its findings carry
                 # the copy that keeps no more, made once here rather than copied into each finding.
                 whole = index.kept_whole(resource)
-                kept = slim_resource(resource) if resource.kind in WORKLOAD_KINDS and not whole else resource
+                kept = (
+                    slim_resource(resource, index.pod_fields)
+                    if resource.kind in WORKLOAD_KINDS and not whole
+                    else resource
+                )
                 keep = whole or self.wanted(resource.kind)
                 if keep:
                     # Record where the kept copy's fields are written while the node tree is

@@ -36,6 +36,7 @@ from typing import Any
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path, Resource, Step
 from kubeaudit.refdata import load_data
+from kubeaudit.semantics.fieldtree import FieldTree
 from kubeaudit.semantics.network import LabelIndex, NetworkModel, Policy, Workload, metadata_egress, network_model
 from kubeaudit.semantics.pathgraph import DEFAULT_MAX_LENGTH, Edge, PathGraph, follow
 from kubeaudit.semantics.rbac import Grant, Subject, collect_grants, context_of
@@ -48,6 +49,24 @@ PATH_KINDS = frozenset(
     {"Service", "Ingress", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
 )
 PATH_OPTIONAL_KINDS = frozenset({"Gateway", "VirtualService"})
+# What attack paths read of each kept workload's pod spec (kubeaudit.semantics.fieldtree): the identity
+# it runs as and whether its token is mounted, the host network, and how a container escapes
+# (privileged, added capabilities, hostPath mounts: container_escape).
+_CONTAINER_FIELDS: FieldTree = {
+    "securityContext": {"privileged": True, "capabilities": {"add": True}},
+    "volumeMounts": {"name": True},
+}
+PATH_POD_FIELDS: FieldTree = {
+    "serviceAccountName": True,
+    "serviceAccount": True,
+    "automountServiceAccountToken": True,
+    "hostNetwork": True,
+    "hostPID": True,
+    "volumes": {"name": True, "hostPath": {"path": True}, "projected": {"sources": {"serviceAccountToken": True}}},
+    "containers": _CONTAINER_FIELDS,
+    "initContainers": _CONTAINER_FIELDS,
+    "ephemeralContainers": _CONTAINER_FIELDS,
+}
 EXPOSED_SERVICE_TYPES = ("LoadBalancer", "NodePort")
 ENFORCING_LEVELS = ("baseline", "restricted")
 ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"

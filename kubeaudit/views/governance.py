@@ -17,6 +17,7 @@ from typing import Any
 
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Resource
+from kubeaudit.semantics.fieldtree import FieldTree
 from kubeaudit.semantics.resources import compute_quota, limit_range_violations, qos_class, qos_containers
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, get_path
 
@@ -33,6 +34,11 @@ def _by_namespace(resources: Iterable[Resource]) -> dict[NamespaceKey, list[Reso
     for resource in sorted(resources, key=lambda r: r.name):
         grouped.setdefault(_key(resource), []).append(resource)
     return grouped
+
+# What the namespace's resource facts read of each kept workload's pod spec (kubeaudit.semantics.fieldtree):
+# each container's name and resources (QoS classes, LimitRange bounds).
+_CONTAINER_FIELDS: FieldTree = {"name": True, "resources": True}
+GOVERNANCE_POD_FIELDS: FieldTree = {"containers": _CONTAINER_FIELDS, "initContainers": _CONTAINER_FIELDS}
 
 
 def pod_spec(resource: Resource) -> Any:

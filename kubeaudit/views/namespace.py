@@ -25,7 +25,7 @@ from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path
 from kubeaudit.semantics.network import NETWORK_DECISIVE_KINDS, NETWORK_KINDS, network_model
 from kubeaudit.views.base import Target
-from kubeaudit.views.governance import GOVERNANCE_KINDS, namespace_resource_facts
+from kubeaudit.views.governance import GOVERNANCE_KINDS, GOVERNANCE_POD_FIELDS, namespace_resource_facts
 from kubeaudit.views.mesh import NAMESPACE_MESH_KINDS, namespace_mesh_facts
 from kubeaudit.views.registry import InventoryView, register
 
@@ -90,5 +90,6 @@ NAMESPACE_VIEW = register(
         build=namespace_targets,
         decisive=NETWORK_DECISIVE_KINDS,
         field_kinds={"mesh": NAMESPACE_MESH_KINDS, "resources": GOVERNANCE_KINDS},
+        pod_fields=GOVERNANCE_POD_FIELDS,
     )
 )  # fmt: skip

@@ -24,7 +24,14 @@ from typing import Any
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path, format_path
 from kubeaudit.semantics.network import NETWORK_KINDS
-from kubeaudit.semantics.paths import PATH_KINDS, PATH_OPTIONAL_KINDS, TARGETS, AttackPath, attack_paths
+from kubeaudit.semantics.paths import (
+    PATH_KINDS,
+    PATH_OPTIONAL_KINDS,
+    PATH_POD_FIELDS,
+    TARGETS,
+    AttackPath,
+    attack_paths,
+)
 from kubeaudit.views.base import Target
 from kubeaudit.views.registry import InventoryView, register
 
@@ -73,5 +80,6 @@ PATH_VIEW = register(
         fields=FIELDS,
         build=path_targets,
         optional_kinds=PATH_OPTIONAL_KINDS,
+        pod_fields=PATH_POD_FIELDS,
     )
 )

@@ -12,11 +12,12 @@ from typing import Any
 
 from kubeaudit.condition import violations
 from kubeaudit.model import Path, Resource, describe_type, format_path
+from kubeaudit.semantics.fieldtree import FieldTree, trimmed
 from kubeaudit.semantics.resources import compute_doc, qos_class, requests_above_limits
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.images import image_doc
-from kubeaudit.views.registry import ResourceView, Shared, register
+from kubeaudit.views.registry import ResourceView, Shared, kept_pod_fields, register
 from kubeaudit.views.shapes import check_metadata_shape, check_pod_spec_shape
 
 CONTAINER_LISTS = (
@@ -242,11 +243,13 @@ def is_apiserver_pod(resource: Resource) -> bool:
     return resource.kind == "Pod" and isinstance(labels, dict) and labels.get("component") == "kube-apiserver"
 
 
-def slim_resource(resource: Resource) -> Resource:
+def slim_resource(resource: Resource, pod_fields: FieldTree | None = None) -> Resource:
     """The resource with only what is needed once its own rules have run: its identity,
     its metadata and its pod template's metadata (labels for NetworkPolicy selection,
-    annotations for suppressions). Findings and cross-resource views keep this instead of
-    the whole object, so memory grows with findings, not with the size of manifests."""
+    annotations for suppressions), and of its pod spec the fields the cross-resource views
+    declare (`pod_fields`, by default every registered view's: kept_pod_fields). Findings and
+    cross-resource views keep this instead of the whole object, so memory grows with findings,
+    not with the size of manifests."""
     data = resource.data
     slim: dict[str, Any] = {key: data[key] for key in ("apiVersion", "kind", "metadata") if key in data}
     locations = POD_SPEC_LOCATIONS.get(resource.kind)
@@ -259,32 +262,16 @@ def slim_resource(resource: Resource) -> Resource:
                 node = node.setdefault(str(part), {})
             node[str(meta_path[-1])] = meta
     if locations is not None:
-        _keep_compute_resources(data, slim, locations[0])
+        _keep_pod_fields(data, slim, locations[0], kept_pod_fields() if pod_fields is None else pod_fields)
     return replace(resource, data=slim)
 
 
-# What the cross-resource views read of a pod once its own rules have run: each container's
-# resources (namespace quotas and LimitRanges), and what attack paths follow (the identity the
-# pod runs as, whether its token is mounted, how a container could escape to its node).
-KEPT_CONTAINER_FIELDS = ("name", "resources", "securityContext", "volumeMounts")
-KEPT_POD_FIELDS = (
-    "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "hostNetwork", "hostPID", "hostIPC",
-    "securityContext", "volumes",
-)  # fmt: skip
-
-
-def _keep_compute_resources(data: dict[str, Any], slim: dict[str, Any], spec_path: Path) -> None:
-    """The pod fields cross-resource views read later (KEPT_POD_FIELDS, KEPT_CONTAINER_FIELDS)."""
+def _keep_pod_fields(data: dict[str, Any], slim: dict[str, Any], spec_path: Path, pod_fields: FieldTree) -> None:
+    """The pod spec fields the cross-resource views read later (`pod_fields`), into `slim`."""
     spec = get_path(data, spec_path)
     if not isinstance(spec, dict):
         return
-    kept: dict[str, Any] = {k: spec[k] for k in KEPT_POD_FIELDS if k in spec}
-    for field in ("containers", "initContainers", "ephemeralContainers"):
-        containers = spec.get(field)
-        if isinstance(containers, list):
-            kept[field] = [
-                {k: c[k] for k in KEPT_CONTAINER_FIELDS if k in c} if isinstance(c, dict) else {} for c in containers
-            ]
+    kept = trimmed(spec, pod_fields)
     node = slim
     for part in spec_path[:-1]:
         existing = node.get(str(part))

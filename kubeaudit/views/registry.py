@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Resource
+from kubeaudit.semantics.fieldtree import FieldTree, union
 from kubeaudit.views.base import Target
 
 # What the per-resource views of one resource share (the pod and container views: one PodContext).
@@ -62,6 +63,9 @@ class InventoryView(View):
     # the scan lists a kind at: a cluster source lists the objects the server serves at those
     # versions (metadata only) into its facts, `servedVersions` (sources/cluster/facts.py).
     served_versions: frozenset[tuple[str, str]] = frozenset()
+    # What it reads of each kept workload's pod spec (kubeaudit.semantics.fieldtree); the inventory
+    # keeps no other pod spec field of a slimmed workload. None: none.
+    pod_fields: FieldTree | None = None
 
     @property
     def decisive_kinds(self) -> frozenset[str]:
@@ -104,6 +108,13 @@ def resource_views() -> list[ResourceView]:
 def inventory_view(name: str) -> InventoryView | None:
     view = VIEWS.get(name)
     return view if isinstance(view, InventoryView) else None
+
+
+def kept_pod_fields(views: Iterable[InventoryView] | None = None) -> FieldTree:
+    """The pod spec fields that `views` (by default every registered cross-resource view) read of
+    the workloads the inventory keeps: what a slimmed workload keeps of its pod spec."""
+    chosen = [v for v in VIEWS.values() if isinstance(v, InventoryView)] if views is None else views
+    return union(*(v.pod_fields for v in chosen if v.pod_fields is not None))
 
 
 def view_fields(name: str) -> frozenset[str] | None:
