@@ -18,6 +18,7 @@ from kubeaudit.engine.rule import Rule, located_steps
 from kubeaudit.engine.supersede import merge_superseded
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import CoverageGap, Finding, Resource, ScanError, ScanResult, ScanStats, WorkloadSummary
+from kubeaudit.semantics.fieldtree import trimmed
 from kubeaudit.semantics.resources import qos_class
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 from kubeaudit.sources.base import Batch, Source
@@ -25,7 +26,7 @@ from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
 from kubeaudit.views import ShapeError, check_resource_shape, resource_targets
 from kubeaudit.views.pod import pod_spec_of, slim_resource
-from kubeaudit.views.registry import VIEWS, InventoryView, inventory_view, kept_pod_fields
+from kubeaudit.views.registry import VIEWS, InventoryView, inventory_view, kept_kind_fields, kept_pod_fields
 
 
 class RuleIndex:
@@ -44,6 +45,8 @@ class RuleIndex:
         self.inventory_kinds = frozenset(
             k for view in self.inventory_views for k in (*view.all_kinds, *(() if view.keep else view.optional_kinds))
         )
+        # Of the other kinds kept, the fields those views read (kinds missing here are kept whole).
+        self.kind_fields = kept_kind_fields(self.inventory_views, self.inventory_kinds - WORKLOAD_KINDS)
         # Optional kinds of which a view keeps only some resources, whole (see InventoryView.keep).
         self.keepers: dict[str, list[Callable[[Resource], bool]]] = defaultdict(list)
         for view in self.inventory_views:
@@ -66,6 +69,14 @@ class RuleIndex:
 
     def targets_kind(self, kind: str) -> bool:
         return self._all_kinds or kind in self.kinds or kind in self.inventory_kinds or kind in self.keepers
+
+    def kept_copy(self, resource: Resource) -> Resource:
+        """The copy of a resource the scan keeps past its own rules: workloads slimmed to the pod
+        fields the views read, other kinds the views declare trimmed to those fields."""
+        if resource.kind in WORKLOAD_KINDS:
+            return slim_resource(resource, self.pod_fields)
+        fields = self.kind_fields.get(resource.kind)
+        return resource if fields is None else replace(resource, data=trimmed(resource.data, fields))
 
     def kept_whole(self, resource: Resource) -> bool:
         """Whether a view asked to keep this resource as it is."""
@@ -162,11 +173,7 @@ class BatchEvaluator:
                 # a resource (reports, suppressions, NetworkPolicy selection): its findings carry
                 # the copy that keeps no more, made once here rather than copied into each finding.
                 whole = index.kept_whole(resource)
-                kept = (
-                    slim_resource(resource, index.pod_fields)
-                    if resource.kind in WORKLOAD_KINDS and not whole
-                    else resource
-                )
+                kept = resource if whole else index.kept_copy(resource)
                 keep = whole or self.wanted(resource.kind)
                 if keep:
                     # Record where the kept copy's fields are written while the node tree is

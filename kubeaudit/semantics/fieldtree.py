@@ -22,6 +22,11 @@ from typing import Any, Literal, Union
 FieldTree = Union[Literal[True], Mapping[str, "FieldTree"]]  # noqa: UP007 (a recursive alias needs the string form)
 
 
+# What every kept copy keeps: identity and metadata (reports, suppression annotations, the views'
+# `metadata` fields).
+IDENTITY: Mapping[str, FieldTree] = {"apiVersion": True, "kind": True, "metadata": True}
+
+
 def trimmed(value: Any, tree: FieldTree) -> Any:
     """`value` with only the fields `tree` names (lists trimmed item by item, in place of each item)."""
     if tree is True:

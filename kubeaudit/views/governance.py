@@ -35,6 +35,7 @@ def _by_namespace(resources: Iterable[Resource]) -> dict[NamespaceKey, list[Reso
         grouped.setdefault(_key(resource), []).append(resource)
     return grouped
 
+
 # What the namespace's resource facts read of each kept workload's pod spec (kubeaudit.semantics.fieldtree):
 # each container's name and resources (QoS classes, LimitRange bounds).
 _CONTAINER_FIELDS: FieldTree = {"name": True, "resources": True}

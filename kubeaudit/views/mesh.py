@@ -42,6 +42,7 @@ from typing import Any
 
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Path, Resource
+from kubeaudit.semantics.fieldtree import IDENTITY
 from kubeaudit.semantics.labels import labels_of
 from kubeaudit.semantics.meshconfig import MESH_CONFIG_KINDS, is_mesh_config
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
@@ -581,6 +582,7 @@ ISTIO_VIEW = register(
         fields=_OBJECT_FIELDS | {"scope", "workloads", "appliesTo", "inMeshHost", "missingCredentials"},
         build=istio_targets,
         field_kinds={"missingCredentials": frozenset({"Secret"})},
+        kind_fields={"Secret": IDENTITY},  # names only: a Secret's values are never kept
     )
 )
 # `meshservice`: one target per Service port. Document: `apiVersion`, `kind`, `metadata`,

@@ -13,6 +13,7 @@ from typing import Any
 
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import CoverageGap, Notice, Path, Resource
+from kubeaudit.semantics.fieldtree import IDENTITY
 from kubeaudit.semantics.meshconfig import MESH_CONFIG_KINDS, MeshConfigReading, readings
 from kubeaudit.views.base import Target
 from kubeaudit.views.mesh import PRESENCE_KINDS, mesh_model
@@ -68,5 +69,7 @@ MESHCONFIG_VIEW = register(
         kinds=PRESENCE_KINDS | MESH_CONFIG_KINDS,
         fields=frozenset({"kind", "metadata", "readable", "outboundTrafficPolicy", "effectiveOutboundTrafficPolicy"}),
         build=meshconfig_targets,
+        # Of a ConfigMap only the mesh config text (mesh_config_text), never its other values.
+        kind_fields={"ConfigMap": {**IDENTITY, "data": {"mesh": True}}},
     )
 )

@@ -66,6 +66,14 @@ class InventoryView(View):
     # What it reads of each kept workload's pod spec (kubeaudit.semantics.fieldtree); the inventory
     # keeps no other pod spec field of a slimmed workload. None: none.
     pod_fields: FieldTree | None = None
+    # What it reads of the resources of other kinds it keeps, by kind (kubeaudit.semantics.fieldtree):
+    # a kind every view keeping it declares is kept trimmed to the union; one that a view does not
+    # declare is kept whole.
+    kind_fields: Mapping[str, FieldTree] = field(default_factory=dict)
+
+    def keeps(self, kind: str) -> bool:
+        """Whether the inventory keeps every resource of this kind for this view."""
+        return kind in self.all_kinds or (self.keep is None and kind in self.optional_kinds)
 
     @property
     def decisive_kinds(self) -> frozenset[str]:
@@ -115,6 +123,18 @@ def kept_pod_fields(views: Iterable[InventoryView] | None = None) -> FieldTree:
     the workloads the inventory keeps: what a slimmed workload keeps of its pod spec."""
     chosen = [v for v in VIEWS.values() if isinstance(v, InventoryView)] if views is None else views
     return union(*(v.pod_fields for v in chosen if v.pod_fields is not None))
+
+
+def kept_kind_fields(views: Iterable[InventoryView], kinds: Iterable[str]) -> dict[str, FieldTree]:
+    """For each of `kinds` that every one of `views` keeping it declares (kind_fields), the fields
+    to keep of its resources: the union of their declarations. Kinds not in it are kept whole."""
+    found: dict[str, FieldTree] = {}
+    chosen = list(views)
+    for kind in kinds:
+        trees = [v.kind_fields.get(kind) for v in chosen if v.keeps(kind)]
+        if trees and all(tree is not None for tree in trees):
+            found[kind] = union(*(tree for tree in trees if tree is not None))
+    return found
 
 
 def view_fields(name: str) -> frozenset[str] | None:

@@ -34,6 +34,7 @@ from typing import Any
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Origin, Path, Resource
 from kubeaudit.refdata import load_data
+from kubeaudit.semantics.fieldtree import IDENTITY
 from kubeaudit.semantics.versions import (
     TARGET_SETTING,
     Minor,
@@ -295,6 +296,8 @@ APIVERSION_VIEW = register(
         decisive=frozenset(),  # an unread kind hides its own objects only: no false finding elsewhere
         optional_kinds=deprecated_kinds() - _LISTED,
         served_versions=served_versions(),
+        # Its documents: the identity and metadata (the last-applied annotation too).
+        kind_fields=dict.fromkeys(deprecated_kinds(), IDENTITY),
     )
 )
 CLUSTERVERSION_VIEW = register(
