@@ -347,9 +347,13 @@ def _run_scan(
         unlocated: list[Finding] = []
         for view in index.inventory_views:
             unlocated.extend(_evaluate_view(view, index.by_view[view.name], inventory, result))
-        findings.extend(locate_findings(unlocated))
         result.notices.extend(inventory.notices.values())
         result.gaps.extend(inventory.gaps.values())
+        # The views are built: the kept copies no finding carries, their recorded positions and the
+        # views' models (attack paths, the network model) can go before findings are located and
+        # sorted, the scan's last peak (the evaluator holds the inventory through `wanted`).
+        del inventory, evaluator
+        findings.extend(locate_findings(unlocated))
         result.findings = merge_superseded(_dedupe(findings), rules, result.merged_rules)
         if postprocess is not None:
             result.findings = postprocess(result.findings, result)

@@ -3,12 +3,16 @@ input holds. (Figures: bench/README.md, memory section; these tests check the me
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
 from conftest import FIXTURES
 
+from kubeaudit import scan
 from kubeaudit.engine.loader import load_rules
+from kubeaudit.inventory import Inventory
+from kubeaudit.model import Finding
 from kubeaudit.scan import scan_manifests
 from kubeaudit.views import paths
 
@@ -41,3 +45,21 @@ def test_attack_path_documents_are_made_one_at_a_time(monkeypatch: pytest.Monkey
     assert {f.rule_id for f in result.findings} >= {"path-exposed-node-escape", "path-pod-creation-escape"}
     assert _CountedDocument.made > 3
     assert _CountedDocument.most_alive <= 2
+
+
+def test_the_inventory_is_released_before_findings_are_located(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the cross-resource views are built, their inventory (kept copies no finding carries,
+    their recorded positions, the views' models) goes before the findings are located and
+    sorted, the last peak of a scan."""
+    alive_when_locating: list[int] = []
+    original = scan.locate_findings
+
+    def locate(findings: list[Finding]) -> list[Finding]:
+        gc.collect()
+        alive_when_locating.append(sum(isinstance(o, Inventory) for o in gc.get_objects()))
+        return original(findings)
+
+    monkeypatch.setattr(scan, "locate_findings", locate)
+    result = scan_manifests([str(FIXTURES / "attack-paths")], load_rules())
+    assert any(f.rule_id.startswith("path-") for f in result.findings)
+    assert alive_when_locating == [0]
