@@ -14,6 +14,7 @@ from kubeaudit.engine.loader import load_rules
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import Finding
 from kubeaudit.scan import scan_manifests
+from kubeaudit.semantics.paths import AttackPath
 from kubeaudit.views import paths
 
 
@@ -35,16 +36,23 @@ class _CountedDocument(dict[str, Any]):
         type(self).alive -= 1
 
 
-def test_attack_path_documents_are_made_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A scan holds one attack path's document at a time (there is one per entry point and crown
-    jewel: 12,481 at 10,000 resources, 38 MiB when all were made before the first was judged),
-    and judges every one of them."""
+def test_attack_paths_and_their_documents_are_made_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan holds one attack path and its document at a time (there is one per entry point and
+    crown jewel: 12,481 at 10,000 resources, 38 MiB of documents when all were made before the
+    first was judged), and judges every one of them."""
     original = paths.path_document
-    monkeypatch.setattr(paths, "path_document", lambda path: _CountedDocument(original(path)))
+    paths_alive: list[int] = []
+
+    def document(path: AttackPath) -> dict[str, Any]:
+        paths_alive.append(sum(isinstance(o, AttackPath) for o in gc.get_objects()))
+        return _CountedDocument(original(path))
+
+    monkeypatch.setattr(paths, "path_document", document)
     result = scan_manifests([str(FIXTURES / "attack-paths")], load_rules())
     assert {f.rule_id for f in result.findings} >= {"path-exposed-node-escape", "path-pod-creation-escape"}
-    assert _CountedDocument.made > 3
+    assert _CountedDocument.made == len(paths_alive) > 3
     assert _CountedDocument.most_alive <= 2
+    assert max(paths_alive) <= 2
 
 
 def test_the_inventory_is_released_before_findings_are_located(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -604,14 +604,11 @@ def _service_of_host(context: str, namespace: str, host: str) -> tuple[str, str,
     return (context, parts[1], parts[0])
 
 
-def attack_paths(inventory: Inventory) -> list[AttackPath]:
-    """Every attack path of the inventory, built once and shared (the view and `kubeaudit paths`)."""
-    return inventory.derived("attack-paths", _build)
-
-
-def _build(inventory: Inventory) -> list[AttackPath]:
+def attack_paths(inventory: Inventory) -> Iterator[AttackPath]:
+    """Every attack path of the inventory, one at a time: the path view (which `kubeaudit paths`
+    lists too) judges each and drops it, as there is one per entry point and crown jewel."""
     builder = PathBuilder(inventory)
     builder.build()
     max_length = inventory.settings.get(MAX_LENGTH_SETTING, DEFAULT_MAX_LENGTH)
     max_length = max_length if isinstance(max_length, int) and max_length > 0 else DEFAULT_MAX_LENGTH
-    return list(builder.paths(max_length))
+    yield from builder.paths(max_length)
