@@ -11,6 +11,7 @@ point at the pod template's labels.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from kubeaudit.inventory import Inventory
@@ -21,9 +22,9 @@ from kubeaudit.views.base import Target
 from kubeaudit.views.registry import InventoryView, register
 
 
-def podnetwork_targets(inventory: Inventory) -> list[Target]:
+def podnetwork_targets(inventory: Inventory) -> Iterator[Target]:
+    """One target per workload, each made as it is asked for (the pipeline judges one at a time)."""
     model = network_model(inventory)
-    targets = []
     for ns_key, workloads in sorted(model.namespaces.items()):
         namespace = ns_key[1]
         deny_ingress = model.default_deny(ns_key, "Ingress")
@@ -51,8 +52,7 @@ def podnetwork_targets(inventory: Inventory) -> list[Target]:
                 prefixes[(key,)] = labels_path
             for key in ("namespace", "namespaceDefaultDenyIngress", "namespaceDefaultDenyEgress"):
                 prefixes[(key,)] = ("metadata", "namespace")
-            targets.append(Target("podnetwork", workload.resource, doc, prefixes))
-    return targets
+            yield Target("podnetwork", workload.resource, doc, prefixes)
 
 
 PODNETWORK_VIEW = register(

@@ -40,6 +40,7 @@ The document (see README "Views"):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from kubeaudit.inventory import Inventory
@@ -78,13 +79,13 @@ def _effective(grants: list[Grant]) -> dict[str, Any]:
     return effective
 
 
-def subject_targets(inventory: Inventory) -> list[Target]:
+def subject_targets(inventory: Inventory) -> Iterator[Target]:
+    """One target per binding subject, each made as it is asked for (the pipeline judges one at a time)."""
     grants = collect_grants(inventory)
     by_subject: dict[tuple[str, Subject], list[Grant]] = defaultdict(list)
     for grant in grants:
         by_subject[(context_of(grant.binding), grant.subject)].append(grant)
     effective = {key: _effective(own) for key, own in by_subject.items()}
-    targets = []
     for grant in grants:
         subject_effective = effective[(context_of(grant.binding), grant.subject)]
         can = dict(grant.caps.can)
@@ -108,8 +109,7 @@ def subject_targets(inventory: Inventory) -> list[Target]:
             "beyondDiscovery": beyond_discovery(grant.role.rules, grant.namespace),
             "effective": subject_effective,
         }
-        targets.append(Target("subject", grant.binding, doc, _prefixes(grant.index)))
-    return targets
+        yield Target("subject", grant.binding, doc, _prefixes(grant.index))
 
 
 def _prefixes(index: int) -> dict[Path, Path]:

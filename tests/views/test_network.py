@@ -395,8 +395,8 @@ def test_both_network_views_share_one_model(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(network, "build_model", counting)
     inv = _big_namespace(20, 2)
-    assert namespace_targets(inv) and podnetwork_targets(inv)
+    assert namespace_targets(inv) and list(podnetwork_targets(inv))
     assert len(built) == 1
     inv.add(deployment("late", "big", {"app": "late"}))  # a changed inventory gets a new model
-    assert len(podnetwork_targets(inv)) == 21
+    assert len(list(podnetwork_targets(inv))) == 21
     assert len(built) == 2

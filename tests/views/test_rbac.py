@@ -367,7 +367,7 @@ def test_bindings_resolve_roles_of_their_own_cluster() -> None:
         in_context(res("ClusterRoleBinding", "ops", roleRef=ops, subjects=[{"kind": "User", "name": "ann"}]), "prod"),
         in_context(res("ClusterRoleBinding", "gone", roleRef={**ops, "name": "gone"}, subjects=[ann]), "dev"),
     )
-    targets = subject_targets(inv)
+    targets = list(subject_targets(inv))
     secrets = {(t.resource.origin.context, t.resource.name): t.doc["can"]["readSecrets"] for t in targets}
     assert secrets == {("dev", "ops"): False, ("prod", "ops"): True, ("dev", "gone"): False}
     effective = {t.resource.origin.context: t.doc["effective"]["clusterWide"]["grants"] for t in targets}
