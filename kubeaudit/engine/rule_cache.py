@@ -33,14 +33,15 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
+from enum import Enum
+from functools import cache
 from pathlib import Path as FsPath
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from kubeaudit import __version__
-from kubeaudit.engine.fixes import FixChange
 from kubeaudit.engine.rule import Compiled, Rule
-from kubeaudit.model import Reference, Severity
 from kubeaudit.validation_cache import cache_dir, library_identity
 
 FORMAT = 1
@@ -138,66 +139,114 @@ def store(inputs: Inputs, rules: list[Rule]) -> None:
         _drop_old(path.parent)
 
 
+# A record keeps every field of each Rule but its compiled conditions (rebuilt from the rule's text
+# when first used), derived from the dataclass: a field added to Rule is kept with no change here.
 def _entry(rule: Rule) -> dict[str, Any]:
-    return {
-        "id": rule.id,
-        "title": rule.title,
-        "severity": rule.severity.value,
-        "category": rule.category,
-        "view": rule.view,
-        "message": rule.message,
-        "remediation": rule.remediation,
-        "references": [[ref.title, ref.url] for ref in rule.references],
-        "kinds": sorted(rule.kinds) if rule.kinds is not None else None,
-        "profile": rule.profile,
-        "description": rule.description,
-        "enabled_by_default": rule.enabled_by_default,
-        "tags": list(rule.tags),
-        "frameworks": [[name, list(ids)] for name, ids in rule.frameworks],
-        "params": rule.params,
-        "param_docs": rule.param_docs,
-        "data": list(rule.data),
-        "supersedes": list(rule.supersedes),
-        # the fix block as parsed (FixChange fields; `when` as its compiled expressions' text)
-        "fix": [
-            [c.operation, list(c.path), c.at, c.value, c.comment, [w.pattern for w in c.when]] for c in rule.fix
-        ],
-        "source": rule.source,
-        "builtin": rule.builtin,
-        "raw": rule.raw,
-    }
+    return {name: encode(getattr(rule, name)) for name in _readers(Rule)}
 
 
 def _rule(entry: dict[str, Any], compiled: Compiled) -> Rule:
-    kinds = entry["kinds"]
-    return Rule(
-        id=entry["id"],
-        title=entry["title"],
-        severity=Severity(entry["severity"]),
-        category=entry["category"],
-        view=entry["view"],
-        message=entry["message"],
-        remediation=entry["remediation"],
-        references=tuple(Reference(title, url) for title, url in entry["references"]),
-        compiled=compiled,
-        kinds=frozenset(kinds) if kinds is not None else None,
-        profile=entry["profile"],
-        description=entry["description"],
-        enabled_by_default=entry["enabled_by_default"],
-        tags=tuple(entry["tags"]),
-        frameworks=tuple((name, tuple(ids)) for name, ids in entry["frameworks"]),
-        params=entry["params"],
-        param_docs=entry["param_docs"],
-        data=tuple(entry["data"]),
-        supersedes=tuple(entry["supersedes"]),
-        fix=tuple(
-            FixChange(op, tuple(path), at, value, comment, tuple(re.compile(w) for w in when))
-            for op, path, at, value, comment, when in entry["fix"]
-        ),
-        source=entry["source"],
-        builtin=entry["builtin"],
-        raw=entry["raw"],
-    )
+    return Rule(compiled=compiled, **{name: read(entry[name]) for name, read in _readers(Rule).items()})
+
+
+def encode(value: Any) -> Any:
+    """A field's value as JSON data: enums by value, dataclasses as the list of their fields,
+    tuples and sets as lists (sets sorted), compiled patterns as their text."""
+    if isinstance(value, Enum):
+        return value.value
+    if is_dataclass(value) and not isinstance(value, type):
+        return [encode(getattr(value, f.name)) for f in fields(value)]
+    if isinstance(value, (frozenset, set)):
+        return sorted(encode(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return [encode(v) for v in value]
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    return value
+
+
+def decode(hint: Any, data: Any) -> Any:
+    """The value of type `hint` that `encode` wrote as `data`."""
+    return reader(hint)(data)
+
+
+@cache
+def _readers(cls: type) -> dict[str, Callable[[Any], Any]]:
+    """A reader per kept field of a dataclass (every field but Rule's compiled conditions)."""
+    hints = get_type_hints(cls)
+    return {f.name: reader(hints[f.name]) for f in fields(cls) if not (cls is Rule and f.name == "compiled")}
+
+
+def reader(hint: Any) -> Callable[[Any], Any]:
+    """A function that makes the value of type `hint` that `encode` wrote; built once per type,
+    as reading the record is on the start-up path of `rules list`. It raises TypeError (or
+    ValueError) for data of the wrong shape, and for a type it cannot make: a miss, the load is
+    done afresh."""
+    if hint is Any:
+        return _same_value
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (UnionType, Union):
+        (kind,) = (a for a in args if a is not type(None))  # X | None only
+        inner = reader(kind)
+        return lambda data: None if data is None else inner(data)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = reader(args[0])
+        if item is _same_value:
+            return lambda data: tuple(_as_list(data))
+        return lambda data: tuple(item(v) for v in _as_list(data))
+    if origin is tuple:
+        items = [reader(a) for a in args]
+        return lambda data: tuple(read(v) for read, v in zip(items, _as_list(data), strict=True))
+    if origin is frozenset:
+        member = reader(args[0])
+        return lambda data: frozenset(member(v) for v in _as_list(data))
+    if origin is dict:
+        key, value = reader(args[0]), reader(args[1])
+        if key is _same_value and value is _same_value:
+            return _as_dict  # JSON's own mapping: a rule's raw text as data is most of the record
+        return lambda data: {key(k): value(v) for k, v in _as_dict(data).items()}
+    if origin is re.Pattern:
+        return lambda data: re.compile(_of_type(str, data))
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint
+    if isinstance(hint, type) and is_dataclass(hint):
+        readers = list(_readers(hint).values())
+        if all(read is _same_value for read in readers):
+            return lambda data: hint(*_sized(_as_list(data), len(readers)))
+        return lambda data: hint(*(read(v) for read, v in zip(readers, _as_list(data), strict=True)))
+    if hint in (str, bool, int, float):
+        return _same_value  # as JSON wrote it (store() checked that it reads back the same)
+    raise TypeError(f"a rule record cannot hold a {hint!r}")
+
+
+def _same_value(data: Any) -> Any:
+    return data
+
+
+def _of_type(kind: type, data: Any) -> Any:
+    if type(data) is not kind:
+        raise TypeError(f"not a {kind.__name__}")
+    return data
+
+
+def _sized(data: list[Any], size: int) -> list[Any]:
+    if len(data) != size:
+        raise ValueError("not the fields of this version")
+    return data
+
+
+def _as_dict(data: Any) -> dict[Any, Any]:
+    if not isinstance(data, dict):
+        raise TypeError("not a mapping")
+    return data
+
+
+def _as_list(data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise TypeError("not a list")
+    return data
 
 
 def _same(a: Rule, b: Rule) -> bool:

@@ -7,15 +7,17 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from kubeaudit.api import ScanOptions, run
 from kubeaudit.engine import rule_cache
+from kubeaudit.engine.fixes import FixChange
 from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.rule import Rule
-from kubeaudit.model import Severity
+from kubeaudit.model import Reference, Severity
 from kubeaudit.report.json_report import render
 from tests.conftest import AS_OF_DAY, FIXTURES
 from tests.engine.test_loader import GOOD_RULE, write_rule
@@ -169,3 +171,44 @@ def test_only_the_most_recently_used_records_are_kept(tmp_path: Path, cache_dir:
 
 def _by_id(rules: list[Rule]) -> dict[str, Rule]:
     return {r.id: r for r in rules}
+
+
+def test_every_field_of_a_rule_reads_back_from_its_record(cache_dir: Path) -> None:
+    """Each field of Rule set to a value that is not its default survives the record: a field added
+    to Rule fails this test until it has a sample here, and then needs nothing in rule_cache.py."""
+    rule = next(r for r in load_rules() if r.fix)
+    samples: dict[str, object] = {
+        "id": "sample-rule",
+        "title": "Sample",
+        "severity": Severity.CRITICAL,
+        "category": "sample",
+        "view": "pod",
+        "message": "sample {value}",
+        "remediation": "do it",
+        "references": (Reference("doc", "https://example.com/doc"),),
+        "kinds": frozenset({"Pod", "Job"}),
+        "profile": "restricted",
+        "description": "a sample",
+        "enabled_by_default": False,
+        "tags": ("a", "b"),
+        "frameworks": (("cis", ("5.2.1", "5.2.2")),),
+        "params": {"ports": [80, 443], "nested": {"a": None}},
+        "param_docs": {"ports": "the ports"},
+        "data": ("pss-versions",),
+        "supersedes": ("pss-baseline-privileged",),
+        "fix": (FixChange("set", ("securityContext", "x"), "container", False, "why", (re.compile(r"\.x$"),)),),
+        "source": "rules/sample.yaml",
+        "builtin": False,
+        "raw": {"id": "sample-rule", "when": {"a": [1, 2.5, True]}},
+    }
+    kept = [f for f in dataclasses.fields(Rule) if f.name != "compiled"]
+    assert sorted(samples) == sorted(f.name for f in kept), "give every Rule field a sample value"
+    for f in kept:
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        assert samples[f.name] != default, f"{f.name}: the sample must differ from the default"
+    changed = dataclasses.replace(rule, **samples)  # type: ignore[arg-type]
+    inputs = rule_cache.Inputs("1" * 64, {})
+    rule_cache.store(inputs, [changed])
+    back = rule_cache.lookup(inputs, lambda entry: rule.compiled)
+    assert back is not None, "the record was refused: a field does not read back as it was"
+    assert _metadata(back) == _metadata([changed])
