@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from kubeaudit import __version__
 from kubeaudit.fleet import markdown
 from kubeaudit.fleet.diff import Finding, ReportDiff, new_at_or_above
-from kubeaudit.fleet.reports import SavedReport, resource_ref, severity_counts
+from kubeaudit.fleet.reports import SavedReport, identity_dict, resource_ref, severity_counts
 from kubeaudit.fleet.text import plural, resource_name, table, where
 from kubeaudit.model import Severity
 from kubeaudit.safetext import printable
@@ -78,7 +78,8 @@ def diff_dict(diff: ReportDiff) -> dict[str, Any]:
         "tool": {"name": "kubeaudit", "version": __version__},
         "complete": diff.complete,
         "old": _report_dict(diff.old),
-        "new": _report_dict(diff.new),
+        # "new" lists the new findings (below); the new report itself is "newReport"
+        "newReport": _report_dict(diff.new),
         "summary": {key: {"total": len(found[key]), **severity_counts(found[key])} for key, _ in GROUPS},
         **{key: found[key] for key, _ in GROUPS},
         "notes": list(diff.notes),
@@ -86,14 +87,7 @@ def diff_dict(diff: ReportDiff) -> dict[str, Any]:
 
 
 def _report_dict(report: SavedReport) -> dict[str, Any]:
-    return {
-        "report": report.path,
-        "inputs": report.inputs,
-        "toolVersion": report.tool_version,
-        "rules": report.rule_count,
-        "complete": report.complete,
-        "findings": len(report.active_findings),
-    }
+    return {**identity_dict(report), "findings": len(report.active_findings)}
 
 
 def render_json(diff: ReportDiff, stream: TextIO, fail_on_new: str | None = None) -> None:

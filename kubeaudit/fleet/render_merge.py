@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from kubeaudit import __version__
 from kubeaudit.fleet.merge import Column, FleetSummary
+from kubeaudit.fleet.reports import identity_dict
 from kubeaudit.fleet.text import plural, table
 from kubeaudit.model import Severity
 from kubeaudit.safetext import printable
@@ -134,11 +135,7 @@ def summary_dict(summary: FleetSummary) -> dict[str, Any]:
 def _column_dict(column: Column) -> dict[str, Any]:
     return {
         "name": column.name,
-        "report": column.path,
-        "inputs": column.inputs,
-        "toolVersion": column.tool_version,
-        "rules": column.rule_count,
-        "complete": column.complete,
+        **identity_dict(column),
         "resources": column.resources,
         "findings": {"total": column.total, **column.findings},
         "suppressed": column.suppressed,

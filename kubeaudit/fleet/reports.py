@@ -12,12 +12,39 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, Protocol
 
 from kubeaudit.model import Severity
 
 SCHEMA_FILE = FsPath(__file__).parents[1] / "report" / "json-report.schema.json"
 READABLE_SCHEMA_VERSIONS = ("1.0",)
+
+
+class ReportIdentity(Protocol):
+    """What the diff and merge reports say about each saved report they read."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def inputs(self) -> list[str]: ...
+    @property
+    def tool_version(self) -> str: ...
+    @property
+    def rule_count(self) -> int: ...
+    @property
+    def complete(self) -> bool: ...
+
+
+def identity_dict(report: ReportIdentity) -> dict[str, Any]:
+    """A saved report as the diff (`old`, `new`) and merge (`reports`) documents name it: one
+    serializer, so the two formats cannot drift apart on a field they share."""
+    return {
+        "report": report.path,
+        "inputs": report.inputs,
+        "toolVersion": report.tool_version,
+        "rules": report.rule_count,
+        "complete": report.complete,
+    }
 
 
 class ReportReadError(Exception):

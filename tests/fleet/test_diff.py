@@ -231,3 +231,19 @@ def test_a_rule_the_new_scan_did_not_run_fixed_nothing(run_cli: RunCli, tmp_path
     console = run_cli("report", "merge", str(before), str(after), "--name", "after.json=later").out
     line = next(line for line in console.splitlines() if " pss-baseline-privileged " in line)
     assert line.split()[2:] == ["1", "-", "1"]
+
+
+def test_diff_and_merge_describe_each_report_alike(run_cli: RunCli, fleet: FleetReports) -> None:
+    """A report's identity (file, inputs, tool version, rules, complete) reads the same in the diff
+    report's old/new and in the merge report's reports: one serializer (fleet/reports.identity_dict)."""
+    _, diff = _diff(run_cli, str(fleet.prod), str(fleet.prod_partial))
+    merged = json.loads(run_cli("report", "merge", str(fleet.prod), str(fleet.prod_partial), "-f", "json").out)
+    shared = {"report", "inputs", "toolVersion", "rules", "complete"}
+    # The new report is newReport: "new" lists the new findings (it once overwrote the new report).
+    for side, column in zip((diff["old"], diff["newReport"]), merged["reports"], strict=True):
+        assert shared <= side.keys() and shared <= column.keys()
+        assert {k: side[k] for k in shared} == {k: column[k] for k in shared}
+    assert diff["old"]["complete"] is True and diff["newReport"]["complete"] is False
+    assert diff["newReport"]["report"] == str(fleet.prod_partial)
+    assert diff["old"]["report"] == str(fleet.prod)
+    assert diff["old"]["inputs"] == ["cluster:prod"]
