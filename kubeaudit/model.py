@@ -297,6 +297,15 @@ def compute_fingerprint(rule_id: str, resource: Resource, path: Path) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def subject_fingerprint(rule_id: str, subject: str, doc: Any, view_path: Path) -> str:
+    """The fingerprint of a finding about something that is not the resource it is reported at
+    (a namespace without its Namespace object is reported at one of its workloads): the rule,
+    the subject ("<context>\x1fNamespace\x1f<name>") and the path in the view's document. Renaming,
+    moving or adding the workload it is reported at leaves it as it was."""
+    text = f"{rule_id}\x1f{subject}\x1f{_stable_path(doc, view_path)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 # The last resource's identity part: a resource's findings are made one after another, and
 # the part (its file's repository path above all) is the same for each of them.
 _last_identity: tuple[Resource | None, str] = (None, "")

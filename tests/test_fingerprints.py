@@ -116,3 +116,56 @@ def test_a_finding_moved_to_its_slim_resource_keeps_every_field_and_its_fingerpr
     ):
         assert [getattr(moved, name) for name in fields] == [getattr(expected, name) for name in fields]
     assert finding.with_resource(slim).fingerprint == finding.fingerprint != ""
+
+
+NAMESPACE_RULES = ["--disable", "*", "--enable", "netpol-default-deny-ingress", "--enable", "resources-quota-missing"]
+
+
+def _namespace_fingerprints(run_cli: RunCli, folder: Path) -> dict[tuple[str, str], str]:
+    run = run_cli("scan", ".", "--no-config", "--format", "json", "--fail-on", "none", *NAMESPACE_RULES, cwd=folder)
+    findings = json.loads(run.out)["findings"]
+    assert findings, run.err
+    return {(f["ruleId"], f["location"]["source"]): f["fingerprint"] for f in findings} | {
+        (f["ruleId"], "namespace"): f["fingerprint"] for f in findings
+    }
+
+
+def test_a_namespace_finding_keeps_its_fingerprint_when_the_workload_it_is_shown_at_changes(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """A namespace without its Namespace object is shown at one of its workloads (the first by kind
+    and name); its findings are about the namespace, so renaming that workload, adding one that
+    sorts first or moving its file changes neither their fingerprints nor what a baseline matches."""
+    _pod(tmp_path / "deploy", "web")
+    _pod(tmp_path / "deploy", "worker")
+    before = _namespace_fingerprints(run_cli, tmp_path)
+    assert ("netpol-default-deny-ingress", "deploy/web.yaml") in before  # shown at the first pod
+    baseline = tmp_path / "baseline.json"
+    created = run_cli(
+        "baseline", "create", "-o", str(baseline), ".", "--no-config", *NAMESPACE_RULES, *REASON, cwd=tmp_path
+    )
+    assert created.code == 0, created.err
+
+    (tmp_path / "deploy" / "web.yaml").unlink()
+    _pod(tmp_path / "deploy" / "renamed", "api")  # another name, another folder: sorts first now
+    after = _namespace_fingerprints(run_cli, tmp_path)
+    assert ("netpol-default-deny-ingress", "deploy/renamed/api.yaml") in after
+    for rule in ("netpol-default-deny-ingress", "resources-quota-missing"):
+        assert after[(rule, "namespace")] == before[(rule, "namespace")]
+    gated = run_cli(
+        "scan", ".", "--no-config", "--baseline", str(baseline), "--fail-on", "info", *NAMESPACE_RULES, cwd=tmp_path
+    )
+    assert gated.code == 0, gated.out  # the baselined namespace findings are still the same findings
+
+    # The Namespace object added: the findings are shown at it, and are still the same findings.
+    (tmp_path / "deploy" / "namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
+    with_object = _namespace_fingerprints(run_cli, tmp_path)
+    assert ("netpol-default-deny-ingress", "deploy/namespace.yaml") in with_object
+    assert with_object[("netpol-default-deny-ingress", "namespace")] == before[("netpol-default-deny-ingress", "namespace")]
+
+    # Another namespace is another finding.
+    other = tmp_path / "other"
+    (other / "deploy").mkdir(parents=True)
+    (other / "deploy" / "web.yaml").write_text(POD.format(name="web", namespace="cart", annotations="{}"))
+    elsewhere = _namespace_fingerprints(run_cli, other)
+    assert elsewhere[("netpol-default-deny-ingress", "namespace")] != before[("netpol-default-deny-ingress", "namespace")]

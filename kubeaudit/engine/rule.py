@@ -19,6 +19,7 @@ from kubeaudit.model import (
     Step,
     compute_fingerprint,
     format_path,
+    subject_fingerprint,
 )
 from kubeaudit.violation import MISSING, Check, Violation, short
 
@@ -234,7 +235,7 @@ class Rule:
         rule_id, meta, severity = self.id, self.meta, self.severity
         policy_version = f"v1.{minor}" if checks.variants and minor is not None else None
         origin = resource.origin
-        steps = target.steps
+        steps, subject = target.steps, target.subject
         if steps and locate:
             steps = located_steps(steps)
         for violation in out:
@@ -254,7 +255,9 @@ class Rule:
                     position=origin.position(path) if locate else None,
                     container=container,
                     policy_version=policy_version,
-                    fingerprint=compute_fingerprint(rule_id, resource, path),
+                    fingerprint=compute_fingerprint(rule_id, resource, path)
+                    if subject is None
+                    else subject_fingerprint(rule_id, subject, doc, view_path),
                     steps=steps,
                 )
             )

@@ -24,6 +24,10 @@ class Target:
     # Gateway's credentials when a --namespace scan did not read every namespace): a rule that
     # reads one of them does not judge this target, which is listed as not evaluated.
     unread: dict[str, str] = field(default_factory=dict)
+    # What the findings are about when it is not `resource` (a namespace, a cluster's mesh, reported
+    # at one of its objects): their fingerprints name it (model.subject_fingerprint), so a
+    # baseline entry or a diff does not follow whichever object the finding happens to be shown at.
+    subject: str | None = None
 
     def resource_path(self, view_path: Path) -> Path:
         """The path in the resource that a path in this view's document stands for."""

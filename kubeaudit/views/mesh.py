@@ -383,6 +383,7 @@ def mesh_targets(inventory: Inventory) -> list[Target]:
             "meshWidePolicy": deciding.name if deciding is not None else None,
         }
         prefixes: dict[Path, Path]
+        subject = None
         if deciding is not None:
             resource, prefixes = deciding, {("meshWideMtls",): ("spec", "mtls", "mode")}
         else:
@@ -390,7 +391,8 @@ def mesh_targets(inventory: Inventory) -> list[Target]:
             if anchor is None:
                 continue
             resource, prefixes = anchor
-        targets.append(Target("mesh", resource, doc, prefixes))
+            subject = f"{context}\x1fmesh"  # about the cluster's mesh, not the object it is shown at
+        targets.append(Target("mesh", resource, doc, prefixes, subject=subject))
     return targets
 
 

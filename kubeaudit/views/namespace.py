@@ -61,8 +61,8 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
             at: Path = ("metadata", "name")
             prefixes: dict[Path, Path] = {("metadata",): ("metadata",)}
         else:
-            # Anchor on a workload chosen by identity, not input order, so the finding's
-            # fingerprint (and any baseline entry) survives reordered files and documents.
+            # Shown at a workload chosen by identity, not input order, so the finding's place is
+            # the same for reordered files and documents (its fingerprint names the namespace).
             resource = min(workloads, key=lambda w: (w.resource.kind, w.resource.name)).resource
             doc["metadata"] = {"name": namespace}
             at = ("metadata", "namespace")
@@ -73,7 +73,9 @@ def namespace_targets(inventory: Inventory) -> list[Target]:
                 # A fact set's fields are facts about the namespace, not fields of the resource.
                 for fact in value if isinstance(value, dict) else ():
                     prefixes[(key, fact)] = at
-        targets.append(Target("namespace", resource, doc, prefixes))
+        # The findings are about the namespace, whichever object shows them: fingerprints name it.
+        subject = f"{ns_key[0]}\x1fNamespace\x1f{namespace}"
+        targets.append(Target("namespace", resource, doc, prefixes, subject=subject))
     return targets
 
 
