@@ -161,11 +161,12 @@ def test_a_namespace_finding_keeps_its_fingerprint_when_the_workload_it_is_shown
     (tmp_path / "deploy" / "namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
     with_object = _namespace_fingerprints(run_cli, tmp_path)
     assert ("netpol-default-deny-ingress", "deploy/namespace.yaml") in with_object
-    assert with_object[("netpol-default-deny-ingress", "namespace")] == before[("netpol-default-deny-ingress", "namespace")]
+    deny = ("netpol-default-deny-ingress", "namespace")
+    assert with_object[deny] == before[deny]
 
     # Another namespace is another finding.
     other = tmp_path / "other"
     (other / "deploy").mkdir(parents=True)
     (other / "deploy" / "web.yaml").write_text(POD.format(name="web", namespace="cart", annotations="{}"))
     elsewhere = _namespace_fingerprints(run_cli, other)
-    assert elsewhere[("netpol-default-deny-ingress", "namespace")] != before[("netpol-default-deny-ingress", "namespace")]
+    assert elsewhere[deny] != before[deny]
