@@ -17,7 +17,7 @@ from rich.text import Text
 from kubeaudit.model import Finding, ScanResult, Severity, Step, format_path
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.compliance_console import print_compliance
-from kubeaudit.report.summary import findings_by_severity, not_evaluated_text
+from kubeaudit.report.summary import findings_by_severity, not_evaluated_lines
 from kubeaudit.safetext import printable
 
 SEVERITY_STYLE = {
@@ -182,10 +182,12 @@ def _print_by_rule(out: Console, result: ScanResult, width: int | None) -> None:
     out.print()
 
 
-def _print_section(out: Console, title: str, lines: list[str], style: str, width: int | None) -> None:
+def _print_section(
+    out: Console, title: str, lines: list[str], style: str, width: int | None, count: int | None = None
+) -> None:
     if not lines:
         return
-    out.print(Text(f"{title} ({len(lines)}):", style=f"bold {style}"))
+    out.print(Text(f"{title} ({len(lines) if count is None else count}):", style=f"bold {style}"))
     for line in lines:
         _print_wrapped(out, Text("  "), Text(printable(line), style=style), 4, width)
     out.print()
@@ -213,9 +215,10 @@ def _print_problems(out: Console, result: ScanResult, width: int | None) -> None
     _print_section(
         out,
         "Rules not fully evaluated",
-        [f"{rule}: {not_evaluated_text(result, rule)}" for rule in sorted(result.not_evaluated)],
+        not_evaluated_lines(result),
         "yellow",
         width,
+        count=len(result.not_evaluated),
     )
     _print_section(out, "Notes", [str(n) for n in result.notices], "yellow", width)
 

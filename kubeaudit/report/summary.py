@@ -26,3 +26,13 @@ def not_evaluated_text(result: ScanResult, rule_id: str) -> str:
         more = f" and {len(targets) - SHOWN_TARGETS} more" if len(targets) > SHOWN_TARGETS else ""
         text += f"; not evaluated: {shown}{more}"
     return text
+
+
+def not_evaluated_lines(result: ScanResult) -> list[str]:
+    """The rules not (fully) evaluated, one line per reason: rules left out for the same reason
+    (every kubelet rule when no node's kubelet configuration was read) share one line, their ids
+    first, so one missing input is said once, not once per rule."""
+    by_text: dict[str, list[str]] = {}
+    for rule_id in sorted(result.not_evaluated):
+        by_text.setdefault(not_evaluated_text(result, rule_id), []).append(rule_id)
+    return [f"{', '.join(rule_ids)}: {text}" for text, rule_ids in by_text.items()]

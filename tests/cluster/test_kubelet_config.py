@@ -72,6 +72,16 @@ def test_without_the_flag_no_node_is_proxied_and_the_kubelet_rules_are_not_evalu
     )
 
 
+def test_without_the_flag_the_console_says_so_once_not_once_per_kubelet_rule(tmp_path: Path, run_cli: RunCli) -> None:
+    with serve([_nodes(tmp_path)], implicit=False) as api:
+        run = run_cli("scan", "--cluster", "--kubeconfig", str(api.kubeconfig_path), "--no-config")
+    lines = [line for line in run.out.splitlines() if "needs --read-kubelet-config" in line]
+    assert len(lines) == 1, run.out
+    named = lines[0].strip().split(": KubeletConfiguration could not be read")[0].split(", ")
+    assert len(named) == 11 and all(rule.startswith("kubelet-") for rule in named), lines[0]
+    assert "Rules not fully evaluated (11):" in run.out  # still counted by rule
+
+
 def test_with_the_flag_each_node_running_configuration_is_judged(tmp_path: Path, run_cli: RunCli) -> None:
     with serve([_nodes(tmp_path)], implicit=False, kubelet_configs={"node-a": WEAK}) as api:
         code, doc = _scan(run_cli, api, "--read-kubelet-config")
