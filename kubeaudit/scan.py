@@ -25,6 +25,7 @@ from kubeaudit.sources.base import Batch, Source
 from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.sources.reparse import reparse_session
 from kubeaudit.views import ShapeError, check_resource_shape, resource_targets
+from kubeaudit.views.base import Target
 from kubeaudit.views.pod import pod_spec_of, slim_resource
 from kubeaudit.views.registry import VIEWS, InventoryView, inventory_view, kept_kind_fields, kept_pod_fields
 
@@ -94,10 +95,12 @@ def evaluate_resource(
     policy: int | None = None,
     report_as: Resource | None = None,
     judged: set[str] | None = None,
+    undecided: list[tuple[str, str, str]] | None = None,
 ) -> list[Finding]:
     """Every finding of every applicable per-resource rule on one resource, its pod judged at
     Pod Security policy v1.`policy`, carrying `report_as` (the copy the scan keeps) if given;
-    `judged` collects the rules that judged a target of it.
+    `judged` collects the rules that judged a target of it, `undecided` (rule id, why, target)
+    the rules that read a field of a target its view could not decide (Target.unread).
     Raises ShapeError."""
     findings: list[Finding] = []
     for view, targets in resource_targets(resource, index.resource_views, policy).items():
@@ -106,8 +109,23 @@ def evaluate_resource(
             continue
         for target in targets:
             for rule in rules:
+                if target.unread and undecided is not None:
+                    why = _undecided_reason(rule, target)
+                    if why is not None:  # never assert from data the scan did not read
+                        undecided.append((rule.id, why, target.resource.ref))
+                        continue
                 findings.extend(rule.evaluate(target, report_as=report_as, judged=judged))
     return findings
+
+
+def _undecided_reason(rule: Rule, target: Target) -> str | None:
+    """Why `rule` cannot judge `target`: the first unread field it reads, if any. A target the
+    rule's `match.where` leaves out (a kube-apiserver rule on kube-scheduler) is not its to judge."""
+    reads = rule.document_fields()
+    why = next((why for name, why in sorted(target.unread.items()) if reads is None or name in reads), None)
+    if why is not None and rule.where is not None and not rule.where(target.doc, (), None):
+        return None
+    return why
 
 
 def _namespaces_first(resources: list[Resource]) -> list[Resource]:
@@ -139,6 +157,7 @@ class BatchOutcome:
     kept: list[Resource] = field(default_factory=list)  # for the inventory, in input order
     findings: list[Finding] = field(default_factory=list)
     judged: set[str] = field(default_factory=set)  # rules that judged a target (ScanResult.judged_rules)
+    undecided: list[tuple[str, str, str]] = field(default_factory=list)  # rule id, why, target: not evaluated
 
 
 class BatchEvaluator:
@@ -179,7 +198,7 @@ class BatchEvaluator:
                     # Record where the kept copy's fields are written while the node tree is
                     # here: cross-resource findings then need not re-read the file.
                     kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
-                found = evaluate_resource(resource, index, policy, kept, outcome.judged)
+                found = evaluate_resource(resource, index, policy, kept, outcome.judged, outcome.undecided)
                 if policy is not None:
                     entry = policies.workload_entry(resource, pod_spec_of(resource))
                     if entry is not None:
@@ -336,6 +355,9 @@ def _run_scan(
                 inventory.add(kept)
             findings.extend(outcome.findings)
             result.judged_rules |= outcome.judged
+            for rule_id, reason, ref in outcome.undecided:
+                result.not_evaluated.setdefault(rule_id, reason)
+                result.not_evaluated_targets.setdefault(rule_id, []).append(ref)
         unavailable = source.unavailable_kinds()
         inventory.unavailable.update(unavailable)
         for kind, reason in unavailable.items():

@@ -6,7 +6,11 @@ their mirror pods in kube-system carry every flag. One target per container whos
 first argument) runs one of them. Flags are read from `command` then `args`, as the container
 runtime joins them: `--flag=value`, `--flag value` (a next word that is not a flag; never for a
 boolean flag, which the binaries do not let take a separate value), and a bare `--flag` (true);
-a flag given twice keeps its last value, as the binaries' flag parsers do, and `--` ends the flags.
+a flag given twice keeps its last value, as the binaries' flag parsers do, except the map and list
+flags kube-apiserver, kube-controller-manager and kube-scheduler add up (`--feature-gates` given
+twice sets the gates of both), and `--` ends the flags. A kube-scheduler given `--config` or an
+etcd given `--config-file` takes its settings from a file on the node that the scan does not read:
+its flags judge nothing, and the rules reading them list the pod as not evaluated.
 
 Document: `apiVersion`, `kind`, `metadata`, `component` (kube-apiserver, kube-controller-manager,
 kube-scheduler, etcd), `container`, `flags` (name without dashes -> value, a string), and the same
@@ -45,6 +49,19 @@ BOOLEAN_FLAGS = frozenset({
     "enable-hostpath-provisioner", "client-cert-auth", "auto-tls", "peer-client-cert-auth",
     "peer-auto-tls", "enable-pprof", "strict-reconfig-check", "force-new-cluster",
 })  # fmt: skip
+# Flags of kube-apiserver, kube-controller-manager and kube-scheduler that add up when given more
+# than once (`--flag=a --flag=b`): key=value maps (component-base's feature gates and
+# ConfigurationMap) and pflag string slices and arrays. Every other flag keeps its last value.
+MAP_FLAGS = frozenset({"feature-gates", "runtime-config"})
+LIST_FLAGS = frozenset({
+    "enable-admission-plugins", "disable-admission-plugins", "admission-control", "authorization-mode",
+    "tls-cipher-suites", "etcd-servers", "api-audiences", "service-account-issuer", "service-account-key-file",
+    "cors-allowed-origins", "controllers",
+})  # fmt: skip
+# Settings files that take the place of flags: etcd ignores its flags once given --config-file, and
+# kube-scheduler takes its settings from --config (the flags that remain only partly override it).
+# The scan does not read the node's file, so the component's flags judge nothing.
+CONFIG_FILE_FLAGS = {"kube-scheduler": "config", "etcd": "config-file"}
 # strconv.ParseBool, as both flag parsers read a boolean value.
 GO_BOOLEANS = {
     **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
@@ -91,9 +108,13 @@ def component_of(words: list[tuple[str, Path]]) -> str | None:
     return None
 
 
-def parse_flags(words: list[tuple[str, Path]]) -> dict[str, tuple[str, Path]]:
-    """Flag name -> (value, where it was set last)."""
+def parse_flags(words: list[tuple[str, Path]], component: str | None = None) -> dict[str, tuple[str, Path]]:
+    """Flag name -> (value, where it was set last). A flag given twice keeps its last value, but
+    the Kubernetes binaries (not etcd) add up the values of map and list flags given more than
+    once: `--feature-gates=A=false --feature-gates=B=true` turns both gates (a gate named twice
+    keeps its last value), and a second `--enable-admission-plugins` adds to the first."""
     flags: dict[str, tuple[str, Path]] = {}
+    merging = component is not None and component != "etcd"
     index = 0
     while index < len(words):
         word, at = words[index]
@@ -109,8 +130,22 @@ def parse_flags(words: list[tuple[str, Path]]) -> dict[str, tuple[str, Path]]:
                 value, index = following, index + 1
             else:
                 value = "true"
+        if merging and name in flags and (name in MAP_FLAGS or name in LIST_FLAGS):
+            value = _merged(name, flags[name][0], value)
         flags[name] = (value, at)
     return flags
+
+
+def _merged(name: str, earlier: str, later: str) -> str:
+    """A map or list flag's value given again, as the binary reads the two together."""
+    if name in LIST_FLAGS:  # pflag's string slices and arrays append each value's items
+        return ",".join(part for part in (earlier, later) if part)
+    entries: dict[str, str] = {}  # component-base's map flags: each value's keys set in turn
+    for item in f"{earlier},{later}".split(","):
+        key, _, value = item.partition("=")
+        if key.strip():
+            entries[key.strip()] = value.strip()
+    return ",".join(f"{key}={value}" for key, value in entries.items())
 
 
 def etcd_env_flags(container: dict[str, Any], base: Path) -> dict[str, tuple[str, Path]]:
@@ -178,7 +213,7 @@ def controlplane_targets(resource: Resource, shared: Shared) -> list[Target]:
         if component is None:
             continue
         base: Path = ("spec", "containers", index)
-        flags = {name: (value, (*base, *at)) for name, (value, at) in parse_flags(words).items()}
+        flags = {name: (value, (*base, *at)) for name, (value, at) in parse_flags(words, component).items()}
         if component == "etcd":
             flags = {**etcd_env_flags(container, base), **flags}  # the command line wins
         doc = {
@@ -194,9 +229,15 @@ def controlplane_targets(resource: Resource, shared: Shared) -> list[Target]:
         flag_words = {name: at for name, (_, at) in flags.items()}
         container_name = container.get("name")
         label = container_name if isinstance(container_name, str) else None
-        targets.append(
-            CommandLineTarget("controlplane", resource, doc, prefixes, label, flag_words=flag_words, command=command)
+        target = CommandLineTarget(
+            "controlplane", resource, doc, prefixes, label, flag_words=flag_words, command=command
         )
+        config_flag = CONFIG_FILE_FLAGS.get(component)
+        if config_flag is not None and config_flag in flags:
+            file = flags[config_flag][0]
+            why = f"{component} reads its settings from --{config_flag} {file}, a file the scan did not read"
+            target.unread = dict.fromkeys(sorted(FLAG_FIELDS), why)
+        targets.append(target)
     return targets
 
 
