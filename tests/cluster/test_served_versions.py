@@ -69,16 +69,19 @@ def test_a_server_without_deprecated_versions_costs_no_request_and_reports_nothi
 
 
 def test_a_slow_deprecated_version_is_a_gap_at_the_scan_timeout(run_cli: RunCli) -> None:
-    with serve([SERVED], git_version="v1.24.17", delay={"horizontalpodautoscalers.autoscaling": 3.0}) as api:
+    """The deprecated version's answer is held far longer than the test waits, and the scan timeout
+    leaves the other lists ample time even on a loaded machine: only the held list is a gap."""
+    held = 120.0
+    with serve([SERVED], git_version="v1.24.17", delay={"horizontalpodautoscalers.autoscaling": held}) as api:
         started = time.monotonic()
-        code, doc = _scan(run_cli, api, "--scan-timeout", "1")
+        code, doc = _scan(run_cli, api, "--scan-timeout", "4")
         elapsed = time.monotonic() - started
     gaps = {g["what"]: g["reason"] for g in doc["gaps"]}
     assert code == 2
     not_read = "not read before the scan timeout (--scan-timeout)"
     assert gaps == {"horizontalpodautoscalers.autoscaling at autoscaling/v2beta2": not_read}
     assert ("CronJob", "nightly") in _api_findings(doc)  # what was read in time is still judged
-    assert elapsed < 4  # the 1 s budget, not the 3 s answer
+    assert elapsed < held  # the scan's budget, not the held answer
 
 
 def test_a_forbidden_deprecated_version_is_a_gap_and_the_rest_is_judged(run_cli: RunCli) -> None:
