@@ -48,7 +48,7 @@ SHOWN_NAME = "bad\\xff\\x1b[31mname.yaml"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="Linux file names are bytes; others must be Unicode")
-@pytest.mark.parametrize("fmt", ["console", "json", "sarif", "junit"])
+@pytest.mark.parametrize("fmt", ["console", "json", "sarif", "junit", "html"])
 def test_a_file_name_that_is_not_utf8_is_shown_escaped_in_every_format(odd_file_name: Path, fmt: str) -> None:
     run = run_real_cli("scan", ".", "--format", fmt, cwd=odd_file_name)
     assert run.returncode == 1, run.stderr.decode()
@@ -67,8 +67,27 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped_in_every_format(odd_file_
         assert unquote_to_bytes(uris.pop()) == b"bad\xff\x1b[31mname.yaml"
     elif fmt == "junit":
         assert SHOWN_NAME in ET.fromstring(out).iter("failure").__next__().text  # type: ignore[operator]
+    elif fmt == "html":
+        assert SHOWN_NAME in out
     else:
         assert out.startswith(SHOWN_NAME + "\n")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux file names are bytes; others must be Unicode")
+@pytest.mark.parametrize(
+    "args",
+    [["psa-plan", ".", "-f", fmt] for fmt in ("console", "json", "markdown", "html")] + [["fix", ".", "--dry-run"]],
+    ids=["psa-plan-console", "psa-plan-json", "psa-plan-markdown", "psa-plan-html", "fix-dry-run"],
+)
+def test_a_file_name_that_is_not_utf8_is_safe_in_the_other_commands(odd_file_name: Path, args: list[str]) -> None:
+    """psa-plan in every format and fix's listing: valid UTF-8, no escape sequence, no traceback."""
+    run = run_real_cli(*args, cwd=odd_file_name)
+    assert run.returncode in (0, 1), run.stderr.decode()
+    assert b"Traceback" not in run.stderr
+    out = run.stdout.decode("utf-8")  # strict
+    assert "\x1b" not in out
+    if args[0] == "fix":
+        assert f"would fix: {SHOWN_NAME}:" in out
 
 
 @pytest.mark.parametrize("field", ["name", "namespace", "container"])
