@@ -59,7 +59,7 @@ def _file_size_limit(limit: int) -> Callable[[], None]:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="POSIX file-size limits")
-@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "console"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_a_failed_write_leaves_the_previous_report_untouched_and_says_so(folder: Path, fmt: str) -> None:
     report = folder / "report.out"
     previous = "the previous, complete report\n"
@@ -189,3 +189,26 @@ def test_an_interrupted_scan_leaves_the_previous_report_and_says_so(folder: Path
     assert "kubeaudit: report not written: report.json was left as it was" in err
     assert report.read_text() == "previous"
     assert sorted(p.name for p in folder.iterdir()) == ["pod.yaml", "report.json"]  # no temporary file left
+
+
+FIX_ARGS = {"dry-run": ["--dry-run"], "diff": ["--diff"]}
+
+
+@pytest.mark.parametrize("mode", FIX_ARGS)
+def test_fix_on_a_full_disk_or_a_closed_pipe_is_one_line_and_exit_2(folder: Path, mode: str) -> None:
+    """`kubeaudit fix --dry-run/--diff` writes its listing as the reports are written: a traceback
+    and exit 1 (full disk) or a silent exit 0 (closed pipe) before."""
+    with open("/dev/full", "w") as full:
+        run = kubeaudit("fix", "pod.yaml", *FIX_ARGS[mode], cwd=folder, stdout=full.fileno())
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.endswith("kubeaudit: error: standard output: cannot write the report: No space left on device\n")
+    assert "Traceback" not in run.stderr
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        run = kubeaudit("fix", "pod.yaml", *FIX_ARGS[mode], cwd=folder, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.endswith("kubeaudit: error: standard output: cannot write the report: Broken pipe\n")
+    assert (folder / "pod.yaml").read_text() == POD  # a dry run changed nothing

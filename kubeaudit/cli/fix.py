@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kubeaudit.api import load_effective_config
 from kubeaudit.cli.common import EXIT_ERROR, Parser, UsageError, add_command
 from kubeaudit.cli.inputs import check_paths, scan_options
 from kubeaudit.cli.options import add_paths_argument, add_selection_options
+from kubeaudit.cli.outputs import open_output
 from kubeaudit.model import Finding
 from kubeaudit.safetext import printable
+
+if TYPE_CHECKING:  # the fix machinery (ruamel.yaml) is imported when a fix runs
+    from kubeaudit.fix.run import FixReport
 
 
 def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
@@ -55,13 +59,20 @@ def run(args: argparse.Namespace) -> int:
     options = scan_options(args)
     config = load_effective_config(options)
     check_paths(options.paths, config)
+    if sys.stdout is None:  # started with standard output closed: refused before any file is changed
+        raise UsageError("standard output is closed: nowhere to write what fix did")
     dry = args.dry_run or args.diff
     report = fix(options, config, write=not dry, placeholders=args.placeholders)
-    out = sys.stdout
-    if args.diff:
+    # A full disk or a closed pipe on standard output is one line and exit 2, as for every report.
+    with open_output(None) as out:
+        _write_listing(out, report, "would fix" if dry else "fixed", args.diff)
+    return report.exit_code
+
+
+def _write_listing(out: TextIO, report: FixReport, verb: str, diff: bool) -> None:
+    if diff:
         for change in report.files:  # a line of a manifest may hold control characters: shown escaped
             out.writelines(printable(line.rstrip("\n")) + "\n" for line in change.diff().splitlines(True))
-    verb = "would fix" if dry else "fixed"
     for item in report.fixed:
         _line(out, verb, item.finding, "; ".join(e.describe() for e in item.edits if e in report.made))
     for item in report.not_removed:
@@ -79,7 +90,6 @@ def run(args: argparse.Namespace) -> int:
         f"kubeaudit fix: {len(report.fixed)} finding(s) {verb} in {files} file(s); {len(report.remaining)} remain; "
         f"{len(report.not_removed)} fix(es) did not remove their finding; {len(report.new)} new finding(s)\n"
     )
-    return report.exit_code
 
 
 def _line(out: TextIO, status: str, finding: Finding, detail: str) -> None:
