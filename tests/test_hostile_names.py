@@ -102,6 +102,27 @@ def test_control_characters_in_names_cannot_forge_console_lines(run_cli: RunCli,
     assert "\\x1b[32mScanned 0 files\\n0 findings" in result.out  # shown, escaped, where it was
 
 
+@pytest.mark.parametrize("field", ["name", "namespace", "container"])
+@pytest.mark.parametrize(
+    "args",
+    [["psa-plan", "evil.yaml", "-f", "console"], ["psa-plan", "evil.yaml", "-f", "markdown"],
+     ["scan", "evil.yaml", "-f", "junit"]],
+    ids=["psa-plan-console", "psa-plan-markdown", "scan-junit"],
+)  # fmt: skip
+def test_control_characters_in_names_cannot_forge_lines_in_the_other_human_formats(
+    run_cli: RunCli, tmp_path: Path, field: str, args: list[str]
+) -> None:
+    """psa-plan's console and Markdown reports and the JUnit report (shown by CI pages) escape the
+    names they show, as the console report does."""
+    values = {"name": "p", "namespace": "shop", "container": "c", field: FORGED}
+    (tmp_path / "evil.yaml").write_text(PRIVILEGED.format(**values))
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.code in (0, 1), result.err
+    assert not any(ch in result.out for ch in "\x1b\r\u202e")
+    lines = [line.strip() for line in result.out.splitlines()]
+    assert not any(line.startswith(("0 findings", "Scanned 0 files")) for line in lines), result.out
+
+
 def test_control_characters_in_a_file_name_cannot_forge_console_lines(run_cli: RunCli, tmp_path: Path) -> None:
     name = "a\n0 findings\x1b[2J.yaml"
     (tmp_path / name).write_text(PRIVILEGED.format(name="p", namespace="shop", container="c"))

@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any, TextIO
 
 from kubeaudit import __version__
 from kubeaudit.psa.plan import NamespacePlan, Plan, Rejection
+from kubeaudit.safetext import printable
 
 SCHEMA_VERSION = "1.0"
 FORMATS = ("console", "json", "markdown", "html")  # html: render_html.py, which needs the scan too
 
 
 def _where(ns: NamespacePlan) -> str:
-    return f"{ns.namespace} (context {ns.context})" if ns.context else ns.namespace
+    where = f"{ns.namespace} (context {ns.context})" if ns.context else ns.namespace
+    return printable(where)
 
 
 def _labels(ns: NamespacePlan) -> dict[str, str]:
@@ -84,21 +87,22 @@ def render_console(plan: Plan, stream: TextIO) -> None:
         if modes:
             write(f"  {modes}\n")
         if ns.exempt:
-            write(f"  EXEMPT: {ns.exempt}; its pods are not evaluated ({_count(ns.workloads, 'workload')})\n\n")
+            count = _count(ns.workloads, "workload")
+            write(f"  EXEMPT: {printable(ns.exempt)}; its pods are not evaluated ({count})\n\n")
             continue
         write(f"  {_count(ns.workloads, 'workload')}")
         write(f", {len(ns.exempt_workloads)} exempt\n" if ns.exempt_workloads else "\n")
         for kind, name, why in ns.exempt_workloads:
-            write(f"    exempt  {kind}/{name}: {why}\n")
+            write(printable(f"    exempt  {kind}/{name}: {why}") + "\n")
         for level in ("baseline", "restricted"):
             found = ns.rejected.get(level, [])
             write(f"  rejected at {level}: {len(found) or 'none'}\n")
             for r in found:
-                write(f"    {r.kind}/{r.name}: {', '.join(r.controls)}\n      {r.effect}\n")
+                write(printable(f"    {r.kind}/{r.name}: {', '.join(r.controls)}") + f"\n      {printable(r.effect)}\n")
         if ns.stalled_now:
             names = ", ".join(f"{r.kind}/{r.name}" for r in ns.stalled_now)
-            write(f"  NOW: {ns.level} already refuses new pods of {names}\n")
-        write(f"  strictest level enforceable today: {ns.strictest}\n    {ns.command}\n\n")
+            write(printable(f"  NOW: {ns.level} already refuses new pods of {names}") + "\n")
+        write(f"  strictest level enforceable today: {ns.strictest}\n    {printable(str(ns.command))}\n\n")
     _footer(plan, write)
 
 
@@ -110,13 +114,19 @@ def _footer(plan: Plan, write: Any) -> None:
     write(f"{len(plan.namespaces)} namespaces: strictest enforceable {summary or 'none'}")
     write(f"; {exempt} exempt\n" if exempt else "\n")
     for problem in plan.problems:
-        write(f"not scanned: {problem}\n")
+        write(printable(f"not scanned: {problem}") + "\n")
     if not plan.complete:
         write("The plan is incomplete: some input could not be read (see above).\n")
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return printable(text).replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """Text from the input in a Markdown code span: control characters shown as escapes, and no
+    backtick to end the span early."""
+    return "`" + printable(text).replace("`", "'") + "`"
 
 
 # GitHub refuses a pull-request comment longer than this many characters.
@@ -124,17 +134,18 @@ COMMENT_LIMIT = 65_536
 
 
 def _markdown_details(ns: NamespacePlan) -> str:
-    out = [f"<details><summary><code>{ns.namespace}</code>: enforce {ns.strictest} today</summary>\n\n"]
+    namespace = html.escape(printable(ns.namespace))
+    out = [f"<details><summary><code>{namespace}</code>: enforce {ns.strictest} today</summary>\n\n"]
     if ns.stalled_now:
-        names = ", ".join(f"`{r.kind}/{r.name}`" for r in ns.stalled_now)
+        names = ", ".join(_code(f"{r.kind}/{r.name}") for r in ns.stalled_now)
         out.append(f"**Now:** {ns.level} already refuses new pods of {names}.\n\n")
     for level in ("baseline", "restricted"):
         for r in ns.rejected[level]:
             stall = " (rollout stalls)" if r.stalls else ""
-            out.append(f"- {level}: `{r.kind}/{r.name}`{stall}: {', '.join(f'`{c}`' for c in r.controls)}\n")
+            out.append(f"- {level}: {_code(f'{r.kind}/{r.name}')}{stall}: {', '.join(f'`{c}`' for c in r.controls)}\n")
     for kind, name, why in ns.exempt_workloads:
-        out.append(f"- exempt: `{kind}/{name}`: {why}\n")
-    out.append(f"\n```sh\n{ns.command}\n```\n\n</details>\n\n")
+        out.append(f"- exempt: {_code(f'{kind}/{name}')}: {printable(why)}\n")
+    out.append(f"\n```sh\n{printable(str(ns.command))}\n```\n\n</details>\n\n")
     return "".join(out)
 
 
@@ -158,7 +169,7 @@ def render_markdown(plan: Plan, stream: TextIO, limit: int = COMMENT_LIMIT) -> N
     head += "| Namespace | Enforces now | Policy | Rejected at baseline | Rejected at restricted | Strictest today |\n"
     head += "|---|---|---|---|---|---|\n"
     rows = [_markdown_row(ns) for ns in plan.namespaces]
-    commands = [ns.command for ns in plan.namespaces if ns.command and ns.strictest != "privileged"]
+    commands = [printable(ns.command) for ns in plan.namespaces if ns.command and ns.strictest != "privileged"]
     tail = ""
     if commands:
         tail += "Enforce the strictest level each namespace passes today:\n\n```sh\n" + "\n".join(commands) + "\n```\n"

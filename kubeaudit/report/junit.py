@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from kubeaudit.model import Finding, ScanResult, Severity, format_path
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import not_evaluated_text
+from kubeaudit.safetext import printable
 
 INPUTS_SUITE = "kubeaudit.inputs"
 PASSED_NAME = "no findings"
@@ -50,10 +51,12 @@ def _where(finding: Finding) -> str:
 
 
 def _finding_text(finding: Finding) -> str:
-    lines = [f"{_where(finding)}  {format_path(finding.path)}", f"  {finding.message}"]
+    # What the input controls (names in the message, the file, an annotation's reason) shows its
+    # control characters as escapes: a CI page showing the text must not get a forged line.
+    lines = [printable(f"{_where(finding)}  {format_path(finding.path)}"), f"  {printable(finding.message)}"]
     if finding.suppression is not None:
         reason = finding.suppression.justification or finding.suppression.source
-        lines.append(f"  suppressed ({finding.suppression.source}): {reason}")
+        lines.append(printable(f"  suppressed ({finding.suppression.source}): {reason}"))
     else:
         lines.append(f"  fix: {finding.remediation}")
     return "\n".join(lines)
@@ -162,7 +165,7 @@ def _suite(name: str, cases: Iterable[_Case]) -> ET.Element:
             suite,
             "testcase",
             {
-                key: _text(value)
+                key: _text(printable(value))
                 for key, value in {"classname": case.classname, "name": case.name, **case.attrs}.items()
             },
         )
@@ -172,7 +175,7 @@ def _suite(name: str, cases: Iterable[_Case]) -> ET.Element:
                 ET.SubElement(properties, "property", {"name": key, "value": _text(value)})
         if case.outcome is None:
             continue
-        attrs = {"message": _text(case.message)}
+        attrs = {"message": _text(printable(case.message))}
         if case.type:
             attrs["type"] = case.type
         child = ET.SubElement(element, case.outcome, attrs)
