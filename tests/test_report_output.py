@@ -212,3 +212,32 @@ def test_fix_on_a_full_disk_or_a_closed_pipe_is_one_line_and_exit_2(folder: Path
     assert run.returncode == 2, run.stderr
     assert run.stderr.endswith("kubeaudit: error: standard output: cannot write the report: Broken pipe\n")
     assert (folder / "pod.yaml").read_text() == POD  # a dry run changed nothing
+
+
+OTHER_REPORTS = {
+    "report diff": ["report", "diff", "report.json", "report.json", "-f", "markdown"],
+    "report merge": ["report", "merge", "report.json", "-f", "html"],
+    "psa-plan": ["psa-plan", "pod.yaml", "-f", "markdown"],
+}
+
+
+@pytest.mark.parametrize("command", OTHER_REPORTS)
+def test_the_other_reports_on_a_full_disk_or_a_closed_pipe_are_one_line_and_exit_2(folder: Path, command: str) -> None:
+    made = kubeaudit("scan", "pod.yaml", "-f", "json", "-o", "report.json", "--fail-on", "none", cwd=folder)
+    assert made.returncode == 0, made.stderr
+    with open("/dev/full", "w") as full:
+        run = kubeaudit(*OTHER_REPORTS[command], cwd=folder, stdout=full.fileno())
+    assert (run.returncode, run.stderr) == (
+        2,
+        "kubeaudit: error: standard output: cannot write the report: No space left on device\n",
+    )
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        run = kubeaudit(*OTHER_REPORTS[command], cwd=folder, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert (run.returncode, run.stderr) == (
+        2,
+        "kubeaudit: error: standard output: cannot write the report: Broken pipe\n",
+    )
