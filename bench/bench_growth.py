@@ -7,15 +7,21 @@ default rule, interleaved, medians. Each child first scans the 1,000-resource co
 untimed, so that first-call costs (lazy imports, compiled patterns) are not charged to the
 smallest size. Reported per size: seconds, microseconds per resource for both, the scan/parse
 ratio (which the machine's load moves far less than either time), CPU seconds per resource
-(this process and the renderers it ran, e.g. kubectl kustomize) and the child's peak RSS.
+(this process and the renderers it ran, e.g. kubectl kustomize), the CPU time of the cyclic
+garbage collector's passes during the scan per resource, and the child's peak RSS. Every corpus
+is made (or checked) before the first scan, so generating one never overlaps a timed scan.
 
 Target: time per resource within +-15% of the median over the sizes. The corpus grows the
 way a real repository does, including one namespace (`legacy-monolith`) with one workload
 per 40 resources and one NetworkPolicy per 400: 5,000 workloads and 500 policies at 200,000.
+--namespace-sizes scans that namespace alone too (a corpus's monolith, made with
+generate_corpus.py --monolith-only), so its growth is seen apart from the rest.
 
     python bench/bench_growth.py                          # 1k, 10k, 50k, 200k (200k: minutes)
     python bench/bench_growth.py --sizes 1000,10000,50000 --repeat 3
     python bench/bench_growth.py --json
+    python bench/bench_growth.py --sizes '' --namespace-sizes 1000,5000,10000
+    python bench/bench_growth.py --corpus-dir /tmp/corpora    # generated corpora kept there
 
 The 200,000-resource corpus is about 230 MB and takes a few minutes to generate.
 """
@@ -42,7 +48,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 from bench_scan import DEFAULT_SEED, _memory_now, fmt_mb, load_default_rules, parse_only, run_scan  # noqa: E402
-from generate_corpus import ensure_corpus  # noqa: E402
+from generate_corpus import MONOLITH_WORKLOAD_SHARE, ensure_corpus  # noqa: E402
 
 DEFAULT_SIZES = (1_000, 10_000, 50_000, 200_000)
 TOLERANCE = 0.15  # time per resource within +-15% of the median over the sizes
@@ -55,8 +61,29 @@ def cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+class CollectionClock:
+    """Collections of the cyclic garbage collector during the timed scans, and their CPU time."""
+
+    def __init__(self) -> None:
+        self.collections = 0
+        self.seconds = 0.0
+        self.running = False
+        self.started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if not self.running:
+            return
+        if phase == "start":
+            self.started = time.process_time()
+        else:
+            self.collections += 1
+            self.seconds += time.process_time() - self.started
+
+
 def child(root: str, warmup_root: str, repeat: int) -> int:
     """Time parse and scan of ROOT in this fresh process; print the figures as JSON."""
+    clock = CollectionClock()
+    gc.callbacks.append(clock)
     rules = load_default_rules()
     run_scan(warmup_root, rules)  # first-call costs, on a small corpus
     parse_only(warmup_root)
@@ -76,7 +103,9 @@ def child(root: str, warmup_root: str, repeat: int) -> int:
                 parse_t.append(time.perf_counter() - start)
                 parse_cpu.append(cpu_seconds() - cpu)
             else:
+                clock.running = True
                 result = run_scan(root, rules)
+                clock.running = False
                 scan_t.append(time.perf_counter() - start)
                 scan_cpu.append(cpu_seconds() - cpu)
     print(
@@ -92,6 +121,8 @@ def child(root: str, warmup_root: str, repeat: int) -> int:
                 "files": result.stats.files,
                 "findings": len(result.findings),
                 "errors": len(result.errors),
+                "gc_collections": clock.collections / repeat,
+                "gc_s": clock.seconds / repeat,
                 "peak_bytes": _memory_now()[1],
             }
         )
@@ -99,11 +130,10 @@ def child(root: str, warmup_root: str, repeat: int) -> int:
     return 0
 
 
-def measure(sizes: Sequence[int], seed: int, repeat: int, corpus_dir: str | None) -> list[dict[str, Any]]:
-    warmup_root = ensure_corpus(WARMUP_SIZE, seed, corpus_dir)
+def measure(roots: dict[int, str], warmup_root: str, repeat: int, what: str) -> list[dict[str, Any]]:
+    """Scan each corpus (keyed by its size) in a fresh child process, in turn."""
     rows = []
-    for size in sizes:
-        root = ensure_corpus(size, seed, corpus_dir)
+    for size, root in roots.items():
         command = [sys.executable, os.path.abspath(__file__), "--child", root, "--warmup-corpus", warmup_root,
                    "--repeat", str(repeat)]  # fmt: skip
         started = time.perf_counter()
@@ -115,7 +145,7 @@ def measure(sizes: Sequence[int], seed: int, repeat: int, corpus_dir: str | None
         row["size"] = size
         row["child_wall_s"] = time.perf_counter() - started
         rows.append(row)
-        print(f"  {size:>7} resources: {summary_line(row)}", file=sys.stderr, flush=True)
+        print(f"  {size:>7} {what}: {summary_line(row)}", file=sys.stderr, flush=True)
     return rows
 
 
@@ -124,7 +154,8 @@ def summary_line(row: dict[str, Any]) -> str:
         return f"failed: {row['error']}"
     n = row["resources"]
     return (
-        f"scan {row['scan_s']:.2f}s ({1e6 * row['scan_s'] / n:.0f} us/resource), "
+        f"scan {row['scan_s']:.2f}s ({1e6 * row['scan_s'] / n:.0f} us/resource, "
+        f"CPU {1e6 * row['scan_cpu_s'] / n:.0f}), "
         f"parse {row['parse_s']:.2f}s, ratio {row['scan_s'] / row['parse_s']:.2f}x, peak {fmt_mb(row['peak_bytes'])}"
     )
 
@@ -154,43 +185,68 @@ def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def render(report: dict[str, Any]) -> str:
+def table(rows: list[dict[str, Any]], v: dict[str, Any], first: str) -> list[str]:
     lines = [
-        f"corpus seed {report['seed']}, {report['repeat']} repetition(s) per size, one fresh process per size, "
-        f"python {report['python']}, load average at start {report['load']}",
-        "",
-        f"{'resources':>10}{'files':>8}{'findings':>10}{'parse':>9}{'scan':>9}{'us/res':>9}{'vs median':>11}"
-        f"{'CPU us/res':>12}{'vs median':>11}{'scan/parse':>12}{'vs median':>11}{'peak RSS':>10}",
+        f"{first:>10}{'resources':>10}{'files':>8}{'findings':>10}{'parse':>9}{'scan':>9}{'us/res':>9}{'vs median':>11}"
+        f"{'CPU us/res':>12}{'vs median':>11}{'GC us/res':>11}{'scan/parse':>12}{'vs median':>11}{'peak RSS':>10}",
     ]
-    v = report["verdict"]
-    for row in report["rows"]:
-        if "error" in row:
-            lines.append(f"{row['size']:>10}  failed: {row['error']}")
-            continue
+    for row in rows:
         size = row["size"]
+        if "error" in row:
+            lines.append(f"{size:>10}  failed: {row['error']}")
+            continue
+        n = row["resources"]
         lines.append(
-            f"{row['resources']:>10}{row['files']:>8}{row['findings']:>10}{row['parse_s']:>8.2f}s{row['scan_s']:>8.2f}s"
-            f"{1e6 * row['scan_s'] / row['resources']:>9.0f}{100 * v['deviation'][size]:>+10.0f}%"
-            f"{1e6 * row['scan_cpu_s'] / row['resources']:>12.0f}{100 * v['cpu_deviation'][size]:>+10.0f}%"
+            f"{size:>10}{n:>10}{row['files']:>8}{row['findings']:>10}{row['parse_s']:>8.2f}s{row['scan_s']:>8.2f}s"
+            f"{1e6 * row['scan_s'] / n:>9.0f}{100 * v['deviation'][size]:>+10.0f}%"
+            f"{1e6 * row['scan_cpu_s'] / n:>12.0f}{100 * v['cpu_deviation'][size]:>+10.0f}%"
+            f"{1e6 * row['gc_s'] / n:>11.0f}"
             f"{row['scan_s'] / row['parse_s']:>11.2f}x{100 * v['ratio_deviation'][size]:>+10.0f}%"
             f"{fmt_mb(row['peak_bytes']):>10}"
         )
     if "median_us_per_resource" in v:
         lines += [
-            "",
             f"time per resource within +-{TOLERANCE:.0%} of the median ({v['median_us_per_resource']:.0f} us): "
             f"{'MET' if v['met'] else 'NOT MET'}",
             f"CPU time per resource within +-{TOLERANCE:.0%} of the median ({v['median_cpu_us_per_resource']:.0f} us): "
             f"{'MET' if v['cpu_met'] else 'NOT MET'} (the machine's load moves it less than wall time)",
             f"scan/parse ratio within +-{TOLERANCE:.0%} of its median: {'MET' if v['ratio_met'] else 'NOT MET'}",
         ]
+    return lines
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        f"corpus seed {report['seed']}, {report['repeat']} repetition(s) per size, one fresh process per size, "
+        f"python {report['python']}, load average at start {report['load']} and at the end {report['load_end']}",
+        "",
+    ]
+    if report["rows"]:
+        lines += table(report["rows"], report["verdict"], "size")
+    if report["namespace_rows"]:
+        lines += [""] if report["rows"] else []
+        lines += ["one namespace (legacy-monolith alone): its workloads, and a NetworkPolicy per 10 of them", ""]
+        lines += table(report["namespace_rows"], report["namespace_verdict"], "workloads")
     return "\n".join(lines)
+
+
+def sizes_option(parser: argparse.ArgumentParser, text: str, name: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"{name} takes whole numbers separated by commas")
+    if sizes and min(sizes) < 1:
+        parser.error(f"{name} takes sizes of 1 or more")
+    return sizes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
-                        help="corpus sizes, comma-separated (default: %(default)s)")  # fmt: skip
+                        help="corpus sizes, comma-separated (default: %(default)s; empty for none)")  # fmt: skip
+    parser.add_argument("--namespace-sizes", default="",
+                        help="also scan one namespace alone with this many workloads (comma-separated, e.g. "
+                             "1000,5000,10000): the legacy-monolith of a corpus 40 times that size")  # fmt: skip
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--repeat", type=int, default=1, help="timed repetitions per size (median)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -200,23 +256,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child, args.warmup_corpus, max(1, args.repeat))
-    try:
-        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    except ValueError:
-        parser.error("--sizes takes whole numbers separated by commas")
-    if not sizes or min(sizes) < 1:
-        parser.error("--sizes needs at least one size of 1 or more")
+    sizes = sizes_option(parser, args.sizes, "--sizes")
+    namespace_sizes = sizes_option(parser, args.namespace_sizes, "--namespace-sizes")
+    if not sizes and not namespace_sizes:
+        parser.error("nothing to measure: give --sizes or --namespace-sizes")
+    repeat = max(1, args.repeat)
+    # Every corpus first (generating one takes minutes at 200,000), then the timed scans.
+    warmup_root = ensure_corpus(WARMUP_SIZE, args.seed, args.corpus_dir)
+    roots = {size: ensure_corpus(size, args.seed, args.corpus_dir) for size in sizes}
+    namespace_roots = {
+        workloads: ensure_corpus(workloads * MONOLITH_WORKLOAD_SHARE, args.seed, args.corpus_dir, monolith_only=True)
+        for workloads in namespace_sizes
+    }
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    rows = measure(sizes, args.seed, max(1, args.repeat), args.corpus_dir)
+    rows = measure(roots, warmup_root, repeat, "resources")
+    namespace_rows = measure(namespace_roots, warmup_root, repeat, "workloads in one namespace")
     report = {
         "seed": args.seed,
-        "repeat": max(1, args.repeat),
+        "repeat": repeat,
         "python": platform.python_version(),
         "load": round(load, 1),
+        "load_end": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else float("nan"),
         "rows": rows,
+        "namespace_rows": namespace_rows,
         "tolerance": TOLERANCE,
     }
     report["verdict"] = verdict(rows)
+    report["namespace_verdict"] = verdict(namespace_rows)
     print(json.dumps(report, indent=2) if args.json else render(report))
     return 0
 

@@ -1488,7 +1488,9 @@ def layout_budgets(n_resources: int) -> dict[str, int]:
     return budgets
 
 
-def build_corpus(n_resources: int, seed: int) -> Corpus:
+def build_corpus(n_resources: int, seed: int, monolith_only: bool = False) -> Corpus:
+    """The corpus of this size; with MONOLITH_ONLY just its `legacy-monolith` namespace (the files
+    the one-namespace benchmark scans: 5,000 workloads and 500 policies for 200,000 resources)."""
     rng = random.Random(seed)
     corpus = Corpus()
     pool = NamespacePool(rng, n_resources)
@@ -1509,7 +1511,7 @@ def build_corpus(n_resources: int, seed: int) -> Corpus:
 
     monolith(corpus, rng, n_resources, new_ctx)
     remaining = layout_budgets(n_resources)
-    while corpus.resources < n_resources:
+    while corpus.resources < n_resources and not monolith_only:
         open_layouts = [layout for layout, left in remaining.items() if left > 0]
         if open_layouts:
             weights = [remaining[layout] / UNIT_SIZES[layout] for layout in open_layouts]
@@ -1689,7 +1691,9 @@ def bundle(ctx: Ctx, size: int) -> list[Doc]:
     return [BUILDERS[k](ctx) for k in kinds[:size]]
 
 
-def write_corpus(corpus: Corpus, out: str, seed: int, requested: int | None = None) -> tuple[int, int]:
+def write_corpus(
+    corpus: Corpus, out: str, seed: int, requested: int | None = None, monolith_only: bool = False
+) -> tuple[int, int]:
     if os.path.isdir(out):
         shutil.rmtree(out)
     total = 0
@@ -1708,6 +1712,7 @@ def write_corpus(corpus: Corpus, out: str, seed: int, requested: int | None = No
         "layouts": corpus.layouts,
         "renders": corpus.renders,
         "requested": corpus.resources if requested is None else requested,
+        "monolith_only": monolith_only,
         "seed": seed,
         "generator": GENERATOR_VERSION,
     }
@@ -1717,9 +1722,9 @@ def write_corpus(corpus: Corpus, out: str, seed: int, requested: int | None = No
     return len(corpus.files), total
 
 
-def generate(n_resources: int, out: str, seed: int) -> dict[str, Any]:
-    corpus = build_corpus(n_resources, seed)
-    files, total = write_corpus(corpus, out, seed, n_resources)
+def generate(n_resources: int, out: str, seed: int, monolith_only: bool = False) -> dict[str, Any]:
+    corpus = build_corpus(n_resources, seed, monolith_only)
+    files, total = write_corpus(corpus, out, seed, n_resources, monolith_only)
     return {
         "resources": corpus.resources,
         "files": files,
@@ -1735,40 +1740,41 @@ DEFAULT_SEED = 1
 BENCH = os.path.dirname(os.path.abspath(__file__))
 
 
-def corpus_folder(resources: int, seed: int, parent: str | None = None) -> str:
+def corpus_folder(resources: int, seed: int, parent: str | None = None, monolith_only: bool = False) -> str:
     """Where the corpus of this size and seed lives: bench/corpus for the default one, else
-    corpus-<N>-s<seed> in PARENT (default bench/)."""
-    if parent is None and (resources, seed) == (DEFAULT_RESOURCES, DEFAULT_SEED):
+    corpus-<N>-s<seed> in PARENT (default bench/), with -monolith for its monolith alone."""
+    if parent is None and (resources, seed, monolith_only) == (DEFAULT_RESOURCES, DEFAULT_SEED, False):
         return os.path.join(BENCH, "corpus")
-    return os.path.join(parent or BENCH, f"corpus-{resources}-s{seed}")
+    return os.path.join(parent or BENCH, f"corpus-{resources}-s{seed}{'-monolith' if monolith_only else ''}")
 
 
-def corpus_is_current(folder: str, resources: int, seed: int) -> bool:
+def corpus_is_current(folder: str, resources: int, seed: int, monolith_only: bool = False) -> bool:
     """Whether FOLDER holds the corpus this generator version makes for this size and seed."""
     try:
         with open(os.path.join(folder, CORPUS_META), encoding="utf-8") as handle:
             meta = json.load(handle)
     except (OSError, ValueError):
         return False
-    return isinstance(meta, dict) and (meta.get("requested"), meta.get("seed"), meta.get("generator")) == (
-        resources,
-        seed,
-        GENERATOR_VERSION,
-    )
+    if not isinstance(meta, dict):
+        return False
+    made = (meta.get("requested"), meta.get("seed"), meta.get("generator"), meta.get("monolith_only", False))
+    return made == (resources, seed, GENERATOR_VERSION, monolith_only)
 
 
-def ensure_corpus(resources: int, seed: int = DEFAULT_SEED, parent: str | None = None) -> str:
+def ensure_corpus(
+    resources: int, seed: int = DEFAULT_SEED, parent: str | None = None, monolith_only: bool = False
+) -> str:
     """The folder of the generated corpus of this size and seed (see corpus_folder), made first
     if it is missing or was made by another generator version. Every benchmark gets its corpus
     here, so none times a stale one. A folder there that is not a generated corpus is never replaced."""
-    folder = corpus_folder(resources, seed, parent)
-    if corpus_is_current(folder, resources, seed):
+    folder = corpus_folder(resources, seed, parent, monolith_only)
+    if corpus_is_current(folder, resources, seed, monolith_only):
         return folder
     if os.path.isdir(folder) and os.listdir(folder) and not os.path.exists(os.path.join(folder, CORPUS_META)):
         raise SystemExit(f"{folder} exists and is not a generated corpus (no {CORPUS_META}): not replacing it")
     print(f"generating {resources} resources (seed {seed}, generator {GENERATOR_VERSION}) into {folder} ...",
           file=sys.stderr)  # fmt: skip
-    generate(resources, folder, seed)
+    generate(resources, folder, seed, monolith_only)
     return folder
 
 
@@ -1781,8 +1787,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="output folder (replaced if it exists)",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--monolith-only", action="store_true", help="only the corpus's legacy-monolith namespace")
     args = parser.parse_args(argv)
-    info = generate(args.resources, args.out, args.seed)
+    info = generate(args.resources, args.out, args.seed, args.monolith_only)
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(info["kinds"].items(), key=lambda kv: -kv[1]))
     print(f"{info['resources']} resources in {info['files']} files, {info['bytes'] / 1e6:.1f} MB -> {args.out}")
     print(f"kinds: {kinds}")

@@ -82,3 +82,11 @@ def test_a_folder_that_is_not_a_generated_corpus_is_never_replaced(tmp_path: Pat
     with pytest.raises(SystemExit, match="not a generated corpus"):
         ensure_corpus(60, 3, str(tmp_path))
     assert (mine / "deploy.yaml").read_text() == "kind: Deployment\n"
+
+
+def test_the_one_namespace_corpus_is_the_whole_corpus_s_monolith() -> None:
+    # bench_growth --namespace-sizes scans a corpus's legacy-monolith namespace alone: the same files.
+    whole, alone = build_corpus(1_000, 1), build_corpus(1_000, 1, monolith_only=True)
+    assert alone.files and alone.files == {path: text for path, text in whole.files.items() if path in alone.files}
+    assert {path.split("/")[0] for path in alone.files} == {"legacy", "namespaces"}
+    assert alone.kinds.get("NetworkPolicy") == 1_000 // 400 and alone.resources == 1 + 1_000 // 40 + 1_000 // 400
