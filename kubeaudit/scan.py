@@ -282,13 +282,23 @@ def sort_key(finding: Finding) -> tuple[object, ...]:
 FindingFilter = Callable[[list[Finding], ScanResult], list[Finding]]
 
 
+# Young collections run once this many more container objects were made than freed. One file's
+# node tree and documents are tens of thousands of them, all alive until the file is done, so at
+# 50,000 nearly every big file set off a collection that moved its whole tree to the older
+# generations, and their passes cost more as the kept findings grew (GC was 8% of the CPU of a scan
+# of 11,000 resources in one namespace, 4% at 1,100). At 200,000 most trees are freed before a
+# collection sees them: a third of that cost, the same peak RSS (bench/README.md, "Garbage
+# collection"). It bounds the cyclic garbage that can pile up between passes (a scan makes little).
+YOUNG_COLLECTION_THRESHOLD = 200_000
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """A scan allocates millions of small, acyclic objects (YAML nodes, dicts) while the
     heap of kept findings grows; Python's default thresholds then run ever costlier full
     collections, measured at a quarter of scan time. Collect less often, then restore."""
     previous = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, 20, 100)
     try:
         yield
     finally:
