@@ -80,20 +80,22 @@ class CollectionClock:
             self.seconds += time.process_time() - self.started
 
 
-def child(root: str, warmup_root: str, repeat: int) -> int:
+def child(root: str, warmup_root: str, repeat: int, parse: bool = True) -> int:
     """Time parse and scan of ROOT in this fresh process; print the figures as JSON."""
     clock = CollectionClock()
     gc.callbacks.append(clock)
     rules = load_default_rules()
     run_scan(warmup_root, rules)  # first-call costs, on a small corpus
-    parse_only(warmup_root)
+    if parse:
+        parse_only(warmup_root)
     parse_t: list[float] = []
     scan_t: list[float] = []
     parse_cpu: list[float] = []
     scan_cpu: list[float] = []
     result: Any = None
     for i in range(repeat):
-        for which in ("parse", "scan") if i % 2 == 0 else ("scan", "parse"):
+        order = ("parse", "scan") if i % 2 == 0 else ("scan", "parse")
+        for which in order if parse else ("scan",):
             if which == "scan":
                 result = None  # let the previous result go before timing the next scan
             gc.collect()
@@ -111,9 +113,9 @@ def child(root: str, warmup_root: str, repeat: int) -> int:
     print(
         json.dumps(
             {
-                "parse_s": statistics.median(parse_t),
+                "parse_s": statistics.median(parse_t) if parse_t else None,
                 "scan_s": statistics.median(scan_t),
-                "parse_cpu_s": statistics.median(parse_cpu),
+                "parse_cpu_s": statistics.median(parse_cpu) if parse_cpu else None,
                 "scan_cpu_s": statistics.median(scan_cpu),
                 "parse_samples_s": parse_t,
                 "scan_samples_s": scan_t,
@@ -130,12 +132,12 @@ def child(root: str, warmup_root: str, repeat: int) -> int:
     return 0
 
 
-def measure(roots: dict[int, str], warmup_root: str, repeat: int, what: str) -> list[dict[str, Any]]:
+def measure(roots: dict[int, str], warmup_root: str, repeat: int, what: str, parse: bool) -> list[dict[str, Any]]:
     """Scan each corpus (keyed by its size) in a fresh child process, in turn."""
     rows = []
     for size, root in roots.items():
         command = [sys.executable, os.path.abspath(__file__), "--child", root, "--warmup-corpus", warmup_root,
-                   "--repeat", str(repeat)]  # fmt: skip
+                   "--repeat", str(repeat)] + ([] if parse else ["--no-parse"])  # fmt: skip
         started = time.perf_counter()
         proc = subprocess.run(command, capture_output=True, text=True, check=False)
         try:
@@ -156,7 +158,8 @@ def summary_line(row: dict[str, Any]) -> str:
     return (
         f"scan {row['scan_s']:.2f}s ({1e6 * row['scan_s'] / n:.0f} us/resource, "
         f"CPU {1e6 * row['scan_cpu_s'] / n:.0f}), "
-        f"parse {row['parse_s']:.2f}s, ratio {row['scan_s'] / row['parse_s']:.2f}x, peak {fmt_mb(row['peak_bytes'])}"
+        + (f"parse {row['parse_s']:.2f}s, ratio {row['scan_s'] / row['parse_s']:.2f}x, " if row["parse_s"] else "")
+        + f"peak {fmt_mb(row['peak_bytes'])}"
     )
 
 
@@ -164,11 +167,11 @@ def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
     good = [r for r in rows if "error" not in r]
     per = {r["size"]: r["scan_s"] / r["resources"] for r in good}
     per_cpu = {r["size"]: r["scan_cpu_s"] / r["resources"] for r in good}
-    ratio = {r["size"]: r["scan_s"] / r["parse_s"] for r in good}
+    ratio = {r["size"]: r["scan_s"] / r["parse_s"] for r in good if r["parse_s"]}
     if not per:
         return {"met": False}
     median = statistics.median(per.values())
-    median_ratio = statistics.median(ratio.values())
+    median_ratio = statistics.median(ratio.values()) if ratio else 0.0
     spread = {size: value / median - 1 for size, value in per.items()}
     median_cpu = statistics.median(per_cpu.values())
     cpu_spread = {size: value / median_cpu - 1 for size, value in per_cpu.items()}
@@ -181,7 +184,7 @@ def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "cpu_deviation": cpu_spread,
         "cpu_met": len(good) == len(rows) and all(abs(d) <= TOLERANCE for d in cpu_spread.values()),
         "met": len(good) == len(rows) and all(abs(d) <= TOLERANCE for d in spread.values()),
-        "ratio_met": len(good) == len(rows) and all(abs(d) <= TOLERANCE for d in ratio_spread.values()),
+        "ratio_met": bool(ratio) and len(good) == len(rows) and all(abs(d) <= TOLERANCE for d in ratio_spread.values()),
     }
 
 
@@ -196,12 +199,18 @@ def table(rows: list[dict[str, Any]], v: dict[str, Any], first: str) -> list[str
             lines.append(f"{size:>10}  failed: {row['error']}")
             continue
         n = row["resources"]
+        parse_s = f"{row['parse_s']:.2f}s" if row["parse_s"] else "-"
+        ratio = (
+            f"{row['scan_s'] / row['parse_s']:.2f}x{100 * v['ratio_deviation'][size]:>+10.0f}%"
+            if row["parse_s"]
+            else "-"
+        )
         lines.append(
-            f"{size:>10}{n:>10}{row['files']:>8}{row['findings']:>10}{row['parse_s']:>8.2f}s{row['scan_s']:>8.2f}s"
+            f"{size:>10}{n:>10}{row['files']:>8}{row['findings']:>10}{parse_s:>9}{row['scan_s']:>8.2f}s"
             f"{1e6 * row['scan_s'] / n:>9.0f}{100 * v['deviation'][size]:>+10.0f}%"
             f"{1e6 * row['scan_cpu_s'] / n:>12.0f}{100 * v['cpu_deviation'][size]:>+10.0f}%"
             f"{1e6 * row['gc_s'] / n:>11.0f}"
-            f"{row['scan_s'] / row['parse_s']:>11.2f}x{100 * v['ratio_deviation'][size]:>+10.0f}%"
+            f"{ratio:>22}"
             f"{fmt_mb(row['peak_bytes']):>10}"
         )
     if "median_us_per_resource" in v:
@@ -210,8 +219,11 @@ def table(rows: list[dict[str, Any]], v: dict[str, Any], first: str) -> list[str
             f"{'MET' if v['met'] else 'NOT MET'}",
             f"CPU time per resource within +-{TOLERANCE:.0%} of the median ({v['median_cpu_us_per_resource']:.0f} us): "
             f"{'MET' if v['cpu_met'] else 'NOT MET'} (the machine's load moves it less than wall time)",
-            f"scan/parse ratio within +-{TOLERANCE:.0%} of its median: {'MET' if v['ratio_met'] else 'NOT MET'}",
         ]
+        if v["ratio_deviation"]:
+            lines.append(
+                f"scan/parse ratio within +-{TOLERANCE:.0%} of its median: {'MET' if v['ratio_met'] else 'NOT MET'}"
+            )
     return lines
 
 
@@ -250,12 +262,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--repeat", type=int, default=1, help="timed repetitions per size (median)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--no-parse", action="store_true", help="scan only, no parse-only baseline")
     parser.add_argument("--corpus-dir", help="keep the generated corpora in this folder (default: bench/)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--warmup-corpus", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(args.child, args.warmup_corpus, max(1, args.repeat))
+        return child(args.child, args.warmup_corpus, max(1, args.repeat), not args.no_parse)
     sizes = sizes_option(parser, args.sizes, "--sizes")
     namespace_sizes = sizes_option(parser, args.namespace_sizes, "--namespace-sizes")
     if not sizes and not namespace_sizes:
@@ -269,8 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for workloads in namespace_sizes
     }
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    rows = measure(roots, warmup_root, repeat, "resources")
-    namespace_rows = measure(namespace_roots, warmup_root, repeat, "workloads in one namespace")
+    rows = measure(roots, warmup_root, repeat, "resources", not args.no_parse)
+    namespace_rows = measure(namespace_roots, warmup_root, repeat, "workloads in one namespace", not args.no_parse)
     report = {
         "seed": args.seed,
         "repeat": repeat,
