@@ -56,12 +56,7 @@ def read_regular_file(path: str | FsPath, max_bytes: int = MAX_CONFIG_BYTES) -> 
 def read_document_file(path: str | FsPath, what: str, max_bytes: int = MAX_CONFIG_BYTES) -> Any:
     """The one YAML document in the file at `path` as plain data (None for an empty file).
     Raises OSError when it cannot be read, YamlFileError when it is not one valid document."""
-    data = read_regular_file(path, max_bytes)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise YamlFileError(f"not UTF-8 text (byte {exc.start})") from exc
-    return load_document(text, what)[0]
+    return load_document(read_regular_file(path, max_bytes), what)[0]
 
 
 def load_document(text: str | bytes, what: str) -> tuple[Any, Node | None]:
