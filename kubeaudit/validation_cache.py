@@ -35,6 +35,26 @@ MAX_ENTRIES = 4096
 MAX_FILE_BYTES = 1 << 20  # MAX_ENTRIES keys take about 280 KB
 
 
+def read_json_record(path: FsPath, max_bytes: int) -> Any:
+    """The JSON value in the regular file at `path` of at most max_bytes; None when it is missing,
+    not a regular file, too large or not JSON. A cache record that cannot be read is only a miss."""
+    try:
+        # O_NONBLOCK: a FIFO put in the record's place must not hang the scanner.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        with open(descriptor, "rb", closefd=False) as handle:
+            return json.loads(handle.read(max_bytes + 1))
+    except (OSError, ValueError, RecursionError):
+        return None
+    finally:
+        os.close(descriptor)
+
+
 def cache_dir() -> FsPath | None:
     """The folder the record lives in; None when caching is off."""
     if os.environ.get("KUBEAUDIT_NO_CACHE"):
@@ -114,21 +134,7 @@ class ValidationCache:
 
     def _read(self) -> dict[str, None]:
         assert self.path is not None
-        try:
-            # O_NONBLOCK: a FIFO put in the cache's place must not hang the scanner.
-            descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
-            return {}
-        try:
-            info = os.fstat(descriptor)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                return {}
-            with open(descriptor, "rb", closefd=False) as handle:
-                record = json.loads(handle.read(MAX_FILE_BYTES + 1))
-        except (OSError, ValueError):
-            return {}
-        finally:
-            os.close(descriptor)
+        record = read_json_record(self.path, MAX_FILE_BYTES)
         if not isinstance(record, dict) or record.get("format") != FORMAT or not isinstance(record.get("keys"), list):
             return {}
         return {key: None for key in record["keys"] if isinstance(key, str)}

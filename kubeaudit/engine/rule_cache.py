@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
@@ -42,7 +41,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from kubeaudit import __version__
 from kubeaudit.engine.rule import Compiled, Rule
-from kubeaudit.validation_cache import cache_dir, library_identity
+from kubeaudit.validation_cache import cache_dir, library_identity, read_json_record
 
 FORMAT = 1
 FOLDER = "rules"
@@ -99,7 +98,7 @@ def lookup(inputs: Inputs, compiled_for: Callable[[dict[str, Any]], Compiled]) -
     path = _record_path(inputs.key)
     if path is None:
         return None
-    record = _read_json(path)
+    record = read_json_record(path, MAX_RECORD_BYTES)
     if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("key") != inputs.key:
         return None
     try:
@@ -267,24 +266,6 @@ def _exact(value: Any) -> Any:
 def _record_path(key: str) -> FsPath | None:
     folder = cache_dir()
     return folder / FOLDER / f"{key}.json" if folder is not None else None
-
-
-def _read_json(path: FsPath) -> Any:
-    try:
-        # O_NONBLOCK: a FIFO put in the record's place must not hang the scanner.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
-            return None
-        with open(descriptor, "rb", closefd=False) as handle:
-            return json.loads(handle.read(MAX_RECORD_BYTES + 1))
-    except (OSError, ValueError, RecursionError):
-        return None
-    finally:
-        os.close(descriptor)
 
 
 def _drop_old(folder: FsPath) -> None:
