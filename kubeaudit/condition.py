@@ -230,14 +230,50 @@ def _b_type(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     _need(all(n in _JSON_TYPES for n in names), where, f"unknown type; use {sorted(_JSON_TYPES)}")
     # null means "not set" in Kubernetes, so it is not worth naming when other types are allowed.
     shown = [_TYPE_WORDS[n] for n in names if n != "null" or len(names) == 1]
+    reason = f"must be {' or '.join(shown)}"
+    if all(n in _PLAIN_TYPES for n in names):  # most: one isinstance, not a test per type
+        return _instance_leaf(tuple(_PLAIN_TYPES[n] for n in names), reason)
     tests = [_TYPE_TESTS[n] for n in names]
-    test = tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests))
-    return _leaf(test, f"must be {' or '.join(shown)}")
+    test = tests[0] if len(tests) == 1 else _any_test(tests)
+    return _leaf(test, reason)
+
+
+# JSON types that are exactly the values of some Python types (a bool is not an integer for JSON,
+# but no test here lets one through as another type: the integer tests are not among these).
+_PLAIN_TYPES: dict[str, type] = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+def _any_test(tests: list[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    def test(value: Any) -> bool:
+        for one in tests:  # noqa: SIM110  (a loop: any() over a generator costs more per call)
+            if one(value):
+                return True
+        return False
+
+    return test
+
+
+def _instance_leaf(kind: type | tuple[type, ...], reason: str) -> Check:
+    """_leaf(lambda v: isinstance(v, kind), reason) without a second call per value."""
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if isinstance(value, kind):
+            return True
+        if out is not None:
+            out.append(Violation(path, value, reason))
+        return False
+
+    return check
 
 
 def _b_const(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     expected = s["const"]
-    return _leaf(lambda v: json_equal(v, expected), str(s.get("x-message", f"must be {short(expected)}")))
+    reason = str(s.get("x-message", f"must be {short(expected)}"))
+    if isinstance(expected, bool):  # what json_equal says of a boolean: only the same boolean
+        return _leaf(lambda v: v is expected, reason)
+    if type(expected) is str:  # and of a string: a string, equal
+        return _leaf(lambda v: type(v) is str and v == expected, reason)
+    return _leaf(lambda v: json_equal(v, expected), reason)
 
 
 def _b_enum(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
@@ -276,6 +312,11 @@ def _b_one_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
 def _b_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     props = s["properties"]
     _need(isinstance(props, dict), where, "must be a mapping of field name to condition")
+    if len(props) == 1:  # most are: often a chain of them down to one field (container.securityContext.x)
+        name, sub = next(iter(props.items()))
+        rest, leaf = _single_property_chain(sub)
+        leaf_where = where + (name,) + tuple(part for below in rest for part in ("properties", below))
+        return _property_chain((name, *rest), c.compile(leaf, leaf_where))
     compiled = [(name, c.compile(sub, where + (name,))) for name, sub in props.items()]
 
     def check(value: Any, path: Path, out: Out) -> bool:
@@ -295,6 +336,51 @@ def _b_properties(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
                 if out is None:
                     return False
         return ok
+
+    return check
+
+
+def _single_property_chain(schema: Any) -> tuple[tuple[str, ...], Any]:
+    """The field names of a chain of conditions that are each nothing but `properties` of one
+    field ({properties: {b: {properties: {c: X}}}}: (b, c)), and the condition at its end (X)."""
+    names: list[str] = []
+    while (
+        isinstance(schema, dict)
+        and set(schema) - ANNOTATION_KEYWORDS == {"properties"}
+        and isinstance(schema["properties"], dict)
+        and len(schema["properties"]) == 1
+    ):
+        name, schema = next(iter(schema["properties"].items()))
+        names.append(name)
+    return tuple(names), schema
+
+
+def _property_chain(names: tuple[str, ...], sub: Check) -> Check:
+    """`properties` nested one field per level down `names`, then `sub`: one closure instead of
+    one per level (a condition is called about 170,000 times in a scan of 10,000 resources). A
+    level that is not a mapping, or a field unset or null, holds, as `properties` does there."""
+    if len(names) == 1:
+        (name,) = names
+
+        def one(value: Any, path: Path, out: Out) -> bool:
+            if not isinstance(value, dict):
+                return True
+            item = value.get(name)
+            if item is None:
+                return True
+            return sub(item, path, None) if out is None else sub(item, (*path, name), out)
+
+        return one
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        node = value
+        for name in names:
+            if not isinstance(node, dict):
+                return True
+            node = node.get(name)
+            if node is None:
+                return True
+        return sub(node, path, None) if out is None else sub(node, (*path, *names), out)
 
     return check
 

@@ -67,6 +67,16 @@ class RuleIndex:
             elif view_kinds is not None:
                 kinds |= view_kinds
         self.kinds = frozenset(kinds)
+        self._for_kind: dict[tuple[str, str], list[Rule]] = {}
+
+    def rules_for(self, view: str, kind: str) -> list[Rule]:
+        """The rules of a per-resource view that match a kind, in rule order: worked out once per
+        (view, kind), not for every resource (10,000 resources meet them 20,000 times)."""
+        key = (view, kind)
+        found = self._for_kind.get(key)
+        if found is None:
+            found = self._for_kind[key] = [r for r in self.by_view[view] if r.kinds is None or kind in r.kinds]
+        return found
 
     def targets_kind(self, kind: str) -> bool:
         return self._all_kinds or kind in self.kinds or kind in self.inventory_kinds or kind in self.keepers
@@ -104,7 +114,7 @@ def evaluate_resource(
     Raises ShapeError."""
     findings: list[Finding] = []
     for view, targets in resource_targets(resource, index.resource_views, policy).items():
-        rules = [r for r in index.by_view[view] if r.applies_to(resource)]
+        rules = index.rules_for(view, resource.kind)
         if not rules:
             continue
         for target in targets:

@@ -98,3 +98,38 @@ def test_broken_conditions_are_rejected_with_their_location(schema: dict[str, An
 def test_unknown_param_is_an_error() -> None:
     with pytest.raises(ConditionError, match="unknown parameter 'nope'"):
         substitute_params({"enum": {"$param": "nope"}}, {})
+
+
+def test_a_chain_of_single_fields_reports_the_whole_path_and_skips_what_is_not_there() -> None:
+    # One field per level down to the judged one: the shape most rule conditions have.
+    schema = {"properties": {"spec": {"properties": {"sc": {"properties": {"privileged": {"const": False}}}}}}}
+    assert check(schema, {"spec": {"sc": {"privileged": True}}}) == [(("spec", "sc", "privileged"), True)]
+    # A level unset, null or not a mapping holds, as `properties` does at each level.
+    for doc in ({}, {"spec": None}, {"spec": {"sc": None}}, {"spec": "text"}, {"spec": {"sc": []}}, []):
+        assert check(schema, doc) == []
+    assert compile_condition(schema)({"spec": {"sc": {"privileged": True}}}, (), None) is False
+
+
+def test_a_chain_ending_in_several_keywords_reports_each_at_the_full_path() -> None:
+    schema = {"properties": {"a": {"properties": {"b": {"required": ["c"], "properties": {"d": {"type": "string"}}}}}}}
+    assert check(schema, {"a": {"b": {"d": 1}}}) == [(("a", "b", "c"), MISSING), (("a", "b", "d"), 1)]
+
+
+def test_a_broken_condition_deep_in_a_chain_is_rejected_at_its_location() -> None:
+    schema = {"properties": {"a": {"properties": {"b": {"properties": {"c": {"tyep": "string"}}}}}}}
+    with pytest.raises(ConditionError, match=r"^properties\.a\.properties\.b\.properties\.c: unsupported keyword"):
+        compile_condition(schema)
+
+
+def test_type_lists_and_nullable_types() -> None:
+    nullable = {"type": ["object", "null"]}
+    assert check(nullable, None) == [] and check(nullable, {}) == []
+    assert check(nullable, "yes") == [((), "yes")]
+    assert check({"type": ["integer", "string"]}, True) == [((), True)]  # a boolean is not an integer
+    assert check({"type": ["integer", "string"]}, 2.0) == []  # an integral float is
+    assert check({"type": "boolean"}, 0) == [((), 0)]
+
+
+def test_const_strings_and_booleans_match_only_their_own_type() -> None:
+    assert check({"const": False}, 0) == [((), 0)] and check({"const": False}, False) == []
+    assert check({"const": "1"}, 1) == [((), 1)] and check({"const": "a"}, "a") == []

@@ -72,6 +72,15 @@ class Checks:
     variants: tuple[Variant, ...] = ()
 
 
+def variant_at(variants: tuple[Variant, ...], minor: int) -> Variant | None:
+    """The variant in force at policy v1.`minor`: the newest one from that version or before."""
+    found = None
+    for variant in variants:
+        if variant.since <= minor:
+            found = variant
+    return found
+
+
 class Compiled:
     """A rule's Checks, built on first use and then kept.
 
@@ -79,11 +88,12 @@ class Compiled:
     is compiled when it is first evaluated. Copies of a rule (dataclasses.replace) share this
     object, so a copy never compiles again."""
 
-    __slots__ = ("_build", "_checks")
+    __slots__ = ("_at", "_build", "_checks")
 
     def __init__(self, build: Callable[[], Checks]) -> None:
         self._build: Callable[[], Checks] | None = build
         self._checks: Checks | None = None
+        self._at: dict[int | None, tuple[Check, Check | None] | None] = {}
 
     @classmethod
     def ready(cls, checks: Checks) -> Compiled:
@@ -98,6 +108,22 @@ class Compiled:
             checks = self._checks = self._build()
             self._build = None  # what it held (the rule's text, its inputs) is not needed again
         return checks
+
+    def at(self, minor: int | None) -> tuple[Check, Check | None] | None:
+        """The condition and `where` in force at Pod Security policy v1.`minor` (None: no version
+        given), or None where the control does not exist at that version. Looked up once per
+        version, not once per target."""
+        try:
+            return self._at[minor]
+        except KeyError:
+            pass
+        checks = self.get()
+        found: tuple[Check, Check | None] | None = (checks.condition, checks.where)
+        if minor is not None and checks.variants:
+            variant = variant_at(checks.variants, minor)
+            found = None if variant is None else (variant.condition, variant.where)
+        self._at[minor] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -146,11 +172,7 @@ class Rule:
         return self.variants[0].since if self.variants else None
 
     def variant_at(self, minor: int) -> Variant | None:
-        found = None
-        for variant in self.variants:
-            if variant.since <= minor:
-                found = variant
-        return found
+        return variant_at(self.variants, minor)
 
     @cached_property
     def meta(self) -> RuleMeta:
@@ -212,14 +234,11 @@ class Rule:
         and its control exists at the target's policy version: compliant, outside its
         `match.where` (a pod without user namespaces for a rule on those) or not."""
         doc = target.doc
-        checks = self.compiled.get()
-        condition, where = checks.condition, checks.where
         minor = target.policy
-        if minor is not None and checks.variants:
-            variant = self.variant_at(minor)
-            if variant is None:  # the control does not exist at this policy version
-                return []
-            condition, where = variant.condition, variant.where
+        resolved = self.compiled.at(minor)
+        if resolved is None:  # the control does not exist at this policy version
+            return []
+        condition, where = resolved
         if judged is not None:
             judged.add(self.id)
         if where is not None and not where(doc, (), None):
@@ -233,7 +252,7 @@ class Rule:
         resource = target.resource
         carried = resource if report_as is None else report_as
         rule_id, meta, severity = self.id, self.meta, self.severity
-        policy_version = f"v1.{minor}" if checks.variants and minor is not None else None
+        policy_version = f"v1.{minor}" if minor is not None and self.compiled.get().variants else None
         origin = resource.origin
         steps, subject = target.steps, target.subject
         if steps and locate:
