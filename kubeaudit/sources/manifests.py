@@ -402,23 +402,23 @@ class ManifestSource(Source):
         return list(self.paths)
 
     def batches(self) -> Iterator[Batch]:
-        leading, first, rest = self._plan()
+        leading, rest = self._plan()
         yield from leading
-        for file in (*first, *rest):
-            yield self._batch(file)
+        yield from map(self._batch, rest)
 
     def split(self) -> SplitBatches | None:
-        """The walk's errors, rendered projects and files holding Namespaces first, every other
+        """The walk's errors, files holding Namespaces and rendered projects first, every other
         file on its own; stdin can be read only by this process, so a scan of it is not split."""
         if STDIN in self.paths:
             return None
-        leading, first, rest = self._plan()
+        leading, rest = self._plan()
         reads: list[Callable[[], Batch]] = [partial(self._batch, file) for file in rest]
-        return SplitBatches(itertools.chain(leading, map(self._batch, first)), reads)
+        return SplitBatches(leading, reads)
 
-    def _plan(self) -> tuple[Iterator[Batch], list[ManifestFile], list[ManifestFile]]:
-        """The walk's errors, then rendered projects (charts, overlays), as batches; the files
-        holding Namespaces; the other files."""
+    def _plan(self) -> tuple[Iterator[Batch], list[ManifestFile]]:
+        """The batches read first: the walk's errors, the files holding Namespaces, then rendered
+        projects (charts, overlays); and the other files. A Namespace file comes before anything
+        rendered so that the version it pins applies to the rendered workloads in its namespace."""
         # Imported here: both build on this module's file reading.
         from kubeaudit.sources.projects import plan_inputs
         from kubeaudit.sources.render import RenderOptions, RenderQueue
@@ -428,7 +428,8 @@ class ManifestSource(Source):
         first, rest = namespace_files_first(plan.files, self.max_file_bytes)
         # Charts and overlays render in other processes, several at once (RenderQueue).
         renders = RenderQueue(plan.projects, self.render_options or RenderOptions(), self.max_file_bytes)
-        return itertools.chain([Batch(errors=errors)] if errors else [], renders.batches()), first, rest
+        walk_errors = [Batch(errors=errors)] if errors else []
+        return itertools.chain(walk_errors, map(self._batch, first), renders.batches()), rest
 
     def _batch(self, file: ManifestFile) -> Batch:
         parsed = parse_file(file, self.max_file_bytes)
