@@ -190,8 +190,11 @@ def run(options: ScanOptions, config: Config | None = None) -> ScanResult:
 
 def _keep_at_or_above(result: ScanResult, severity: Severity) -> None:
     """--severity: what is not reported must not fail the gate either, so the findings go."""
-    kept = [f for f in result.findings if f.severity.rank >= severity.rank]
-    dropped = len(result.findings) - len(kept)
+    from kubeaudit.finding_store import FindingStore
+
+    findings = result.findings if isinstance(result.findings, FindingStore) else FindingStore(result.findings)
+    kept = findings.where(lambda f: f.severity.rank >= severity.rank)
+    dropped = len(findings) - len(kept)
     result.findings = kept
     if dropped:
         result.notices.append(

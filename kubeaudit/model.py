@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Protocol
@@ -437,7 +438,9 @@ class WorkloadSummary:
 
 @dataclass(slots=True)
 class ScanResult:
-    findings: list[Finding]
+    # A scan's own are a kubeaudit.finding_store.FindingStore (compact records, each Finding made
+    # as it is read); any sequence of findings will do for a result made otherwise.
+    findings: Sequence[Finding]
     errors: list[ScanError]
     stats: ScanStats
     inputs: list[str]
@@ -469,6 +472,10 @@ class ScanResult:
         return not self.errors and (self.allow_partial or not self.gaps)
 
     @property
-    def active_findings(self) -> list[Finding]:
+    def active_findings(self) -> Sequence[Finding]:
         """Findings that count for the gate: not suppressed."""
+        from kubeaudit.finding_store import FindingStore  # it stores this module's types
+
+        if isinstance(self.findings, FindingStore):
+            return self.findings.active()  # read off the records, no finding made
         return [f for f in self.findings if f.suppression is None]

@@ -15,7 +15,8 @@ from typing import Any
 
 from kubeaudit.engine.namespace_policy import NamespacePolicies, WorkloadEntry
 from kubeaudit.engine.rule import Rule, located_steps
-from kubeaudit.engine.supersede import merge_superseded
+from kubeaudit.engine.supersede import superseded
+from kubeaudit.finding_store import FindingStore
 from kubeaudit.inventory import Inventory
 from kubeaudit.model import CoverageGap, Finding, Resource, ScanError, ScanResult, ScanStats, WorkloadSummary
 from kubeaudit.semantics.fieldtree import trimmed
@@ -245,9 +246,9 @@ def _outcomes(source: Source, evaluate: BatchEvaluator, jobs: int) -> Iterator[B
     yield from parallel_outcomes(split.rest, evaluate, jobs)
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
+def _dedupe(findings: FindingStore) -> FindingStore:
     seen: set[tuple[object, ...]] = set()
-    unique = []
+    unique = findings.derived()
     for f in findings:
         origin = f.resource.origin
         key = (f.rule_id, origin.source, origin.document, origin.base_path, origin.rendered, f.resource.ref, f.path)
@@ -289,7 +290,7 @@ def sort_key(finding: Finding) -> tuple[object, ...]:
     )
 
 
-FindingFilter = Callable[[list[Finding], ScanResult], list[Finding]]
+FindingFilter = Callable[[FindingStore, ScanResult], Sequence[Finding]]
 
 
 # Young collections run once this many more container objects were made than freed. One file's
@@ -348,7 +349,9 @@ def _run_scan(
         policies = NamespacePolicies(inventory.settings.get("pss_version"))
     errors: list[ScanError] = []
     stats = ScanStats()
-    findings: list[Finding] = []
+    # Findings as compact records from the first batch on: tens of thousands of them are held
+    # through the whole scan (kubeaudit.finding_store).
+    findings = FindingStore()
     result = ScanResult(findings, errors, stats, [], [r.meta for r in rules], allow_partial=allow_partial)
     result.namespace_policies = policies
     evaluator = BatchEvaluator(index, inventory.wants, policies)
@@ -396,11 +399,23 @@ def _run_scan(
         # sorted, the scan's last peak (the evaluator holds the inventory through `wanted`).
         del inventory, evaluator
         findings.extend(locate_findings(unlocated))
-        result.findings = merge_superseded(_dedupe(findings), rules, result.merged_rules)
+        unique = _dedupe(findings)
+        del findings
+        survivors = unique.without(superseded(unique, rules, result.merged_rules))
+        del unique
         if postprocess is not None:
-            result.findings = postprocess(result.findings, result)
-    result.findings.sort(key=sort_key)
+            survivors = _stored(postprocess(survivors, result), survivors)
+    result.findings = survivors.sorted_by(sort_key)
     return result
+
+
+def _stored(findings: Sequence[Finding], like: FindingStore) -> FindingStore:
+    """A filter's findings as a store (filters may hand back a list)."""
+    if isinstance(findings, FindingStore):
+        return findings
+    store = like.derived()
+    store.extend(findings)
+    return store
 
 
 def _evaluate_view(view: InventoryView, rules: list[Rule], inventory: Inventory, result: ScanResult) -> list[Finding]:

@@ -8,13 +8,14 @@ and may carry an expiry date after which it stops applying and the report says s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
 from kubeaudit.baseline import Baseline
 from kubeaudit.config import Config, Exemption
+from kubeaudit.finding_store import FindingStore
 from kubeaudit.model import Finding, Notice, Path, ScanResult, Suppression, format_path
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, get_path
 
@@ -62,10 +63,12 @@ class Suppressor:
         self.today = today or dt.date.today()
         self.known_rules = known_rules
 
-    def __call__(self, findings: list[Finding], result: ScanResult) -> list[Finding]:
+    def __call__(self, findings: Sequence[Finding], result: ScanResult) -> FindingStore:
         notices: dict[tuple[str, str], Notice] = {}
         self._expired_entries: dict[tuple[str, str], int] = {}
-        out = []
+        # Compact records, as the scan keeps them: never every finding alive at once.
+        out = findings.derived() if isinstance(findings, FindingStore) else FindingStore()
+        seen: set[str] = set()
         for finding in findings:
             suppression = (
                 self._annotation(finding, notices)
@@ -73,6 +76,8 @@ class Suppressor:
                 or self._baselined(finding, notices)
             )
             out.append(replace(finding, suppression=suppression) if suppression else finding)
+            if self.baseline is not None:
+                seen.add(finding.fingerprint)
         _note_foreign_overrides(findings, notices)
         if self.known_rules is not None:
             _note_unknown_rule_ids(findings, self.known_rules, notices)
@@ -83,7 +88,6 @@ class Suppressor:
                 "their findings count again",
             )
         if self.baseline is not None:
-            seen = {f.fingerprint for f in out}
             gone = len(self.baseline.keys() - seen)
             if gone:
                 notices[("baseline", "")] = Notice(
@@ -193,7 +197,7 @@ def _exempts(exemption: Exemption, finding: Finding) -> bool:
 
 
 def _note_unknown_rule_ids(
-    findings: list[Finding], known: frozenset[str], notices: dict[tuple[str, str], Notice]
+    findings: Sequence[Finding], known: frozenset[str], notices: dict[tuple[str, str], Notice]
 ) -> None:
     """A rule id in kubeaudit.io/ignore that names no rule (a typo, a renamed rule) suppresses
     nothing, and the finding it was meant for counts: say so, at the annotation's line."""
@@ -219,7 +223,7 @@ def _note_unknown_rule_ids(
             )
 
 
-def _note_foreign_overrides(findings: list[Finding], notices: dict[tuple[str, str], Notice]) -> None:
+def _note_foreign_overrides(findings: Sequence[Finding], notices: dict[tuple[str, str], Notice]) -> None:
     seen: set[tuple[str, str]] = set()
     for finding in findings:
         resource = finding.resource

@@ -7,6 +7,7 @@ pair; the findings then carry the steps, and the rule says which pair a path bel
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kubeaudit.condition import compile_condition
@@ -82,7 +83,7 @@ def listing_rules(entries: list[str], wanted: list[str]) -> list[Rule]:
     return rules
 
 
-def listed(findings: list[Finding]) -> list[ListedPath]:
+def listed(findings: Iterable[Finding]) -> list[ListedPath]:
     """The paths among the findings of the listing rules, by target severity, then where they start."""
     kinds = {f"{RULE_PREFIX}-{e.lower()}-{t}": (e, t) for e in ENTRY_KINDS for t in TARGETS}
     found = [ListedPath(*kinds[f.rule_id], f) for f in findings if f.rule_id in kinds]

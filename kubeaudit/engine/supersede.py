@@ -27,20 +27,36 @@ def merge_superseded(
     """`findings` with each pair of one problem (a superseding and a superseded rule's
     finding at the same place) reduced to the one that says more. `merged` gets, by the kept
     finding's fingerprint, the rules whose finding went into it: both rules found the problem."""
+    dropped = superseded(findings, rules, merged)
+    return [f for i, f in enumerate(findings) if i not in dropped] if dropped else findings
+
+
+def superseded(
+    findings: Sequence[Finding], rules: Sequence[Rule], merged: dict[str, tuple[str, ...]] | None = None
+) -> set[int]:
+    """The indexes of the findings merge_superseded drops (by index, not identity: a compact
+    store, kubeaudit.finding_store, makes a new Finding each time one is read)."""
     tightened_by = {rule.id: tuple(rule.supersedes) for rule in rules if rule.supersedes}
     if not tightened_by:
-        return findings
+        return set()
     tightened = {old for olds in tightened_by.values() for old in olds}
-    looser: dict[tuple[object, ...], Finding] = {_place(f, f.rule_id): f for f in findings if f.rule_id in tightened}
+    looser: dict[tuple[object, ...], int] = {}
+    for i, f in enumerate(findings):
+        if f.rule_id in tightened:
+            looser[_place(f, f.rule_id)] = i
     dropped: set[int] = set()
-    for finding in findings:
+    for i, finding in enumerate(findings):
         for old in tightened_by.get(finding.rule_id, ()):
-            other = looser.get(_place(finding, old))
-            if other is None or id(other) in dropped:
+            j = looser.get(_place(finding, old))
+            if j is None or j in dropped:
                 continue
-            loser, kept = (other, finding) if finding.severity.rank > other.severity.rank else (finding, other)
-            dropped.add(id(loser))
+            other = findings[j]
+            if finding.severity.rank > other.severity.rank:
+                loser, kept, dropped_index = other, finding, j
+            else:
+                loser, kept, dropped_index = finding, other, i
+            dropped.add(dropped_index)
             if merged is not None:
                 merged[kept.fingerprint] = (*merged.get(kept.fingerprint, ()), loser.rule_id)
             break
-    return [f for f in findings if id(f) not in dropped]
+    return dropped

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 from collections import Counter
+from collections.abc import Iterable
 from itertools import groupby
 from typing import TextIO
 
@@ -115,7 +116,7 @@ def render(result: ScanResult, stream: TextIO, color: bool = False, show_suppres
     _print_summary(out, result, len(suppressed), show_suppressed)
 
 
-def _print_findings(out: Console, findings: list[Finding], width: int | None) -> None:
+def _print_findings(out: Console, findings: Iterable[Finding], width: int | None) -> None:
     for heading, in_source in groupby(findings, key=_group_heading):
         out.print(Text(printable(heading), style="bold underline"))
         for _, group in groupby(in_source, key=_resource_key):

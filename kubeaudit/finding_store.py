@@ -1,0 +1,276 @@
+"""A scan's findings kept as compact records, rebuilt into Finding objects one at a time.
+
+At 50,000 resources a scan makes about 200,000 findings. As Finding objects (each with its own
+Position, path tuple, fingerprint string and message) they took about 630 bytes apiece, the
+largest part of what a scan holds once its inventory is released. Here each finding is one
+fixed-size record in a bytearray (RECORD.size bytes): its rule, resource, message, path, container,
+suppression and policy version as indexes into tables of shared objects (equal paths, messages
+and suppressions kept once), its line and column as numbers and its fingerprint as 16 raw bytes.
+Whatever does not fit (a position in another file, an attack path's steps, a fingerprint that is
+not 32 hex digits) goes into a side table. Reports iterate the store: each finding is made as
+it is read and dropped once written.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, overload
+
+from kubeaudit.model import Finding, Position, Resource, Step
+
+# rule, severity, flags, message, resource, path, container, suppression, policy version,
+# line, column, extra, fingerprint. Index 0 of the optional tables stands for None.
+RECORD = struct.Struct("<HBBIIIIHHIII16s")
+_HAS_POSITION = 1
+_HEX_FINGERPRINT = 2
+# Where each field starts in a record, for reading one field without unpacking the rest.
+_SUPPRESSION_OFFSET = struct.calcsize("<HBBIIII")
+_SUPPRESSION = struct.Struct("<H")
+_MAX_U16, _MAX_U32 = 0xFFFF, 0xFFFFFFFF
+
+
+class _Interned:
+    """Objects kept once each, by value, numbered in the order first seen (0 may be None)."""
+
+    __slots__ = ("items", "numbers")
+
+    def __init__(self, none_first: bool) -> None:
+        self.items: list[Any] = [None] if none_first else []
+        self.numbers: dict[Any, int] = {}
+
+    def number(self, item: Any) -> int:
+        if item is None:
+            return 0
+        number = self.numbers.get(item)
+        if number is None:
+            number = self.numbers[item] = len(self.items)
+            self.items.append(item)
+        return number
+
+
+class _ByIdentity(_Interned):
+    """Objects kept once each, by identity: rules and resources (many findings share one)."""
+
+    __slots__ = ()
+
+    def number(self, item: Any) -> int:
+        number = self.numbers.get(id(item))
+        if number is None:
+            # The list holds the object, so its id is not reused while the table lives.
+            number = self.numbers[id(item)] = len(self.items)
+            self.items.append(item)
+        return number
+
+
+class _Tables:
+    """What a store's records point into; shared by the stores made from one another."""
+
+    __slots__ = (
+        "containers",
+        "extras",
+        "messages",
+        "paths",
+        "policies",
+        "resources",
+        "rules",
+        "severities",
+        "suppressions",
+    )
+
+    def __init__(self) -> None:
+        self.rules = _ByIdentity(none_first=False)
+        self.severities = _Interned(none_first=False)
+        self.messages = _Interned(none_first=False)
+        self.resources = _ByIdentity(none_first=False)
+        self.paths = _Interned(none_first=False)
+        self.containers = _Interned(none_first=True)
+        self.suppressions = _Interned(none_first=True)
+        self.policies = _Interned(none_first=True)
+        # (position, steps, fingerprint) of findings whose record cannot hold them; 0 is none.
+        self.extras: list[tuple[Position | None, tuple[Step, ...], str | None] | None] = [None]
+
+
+class FindingStore(Sequence[Finding]):
+    """Findings in the order added, as compact records (see the module's docstring). Indexing and
+    iterating make a new, equal Finding each time: compare findings by value, never by identity."""
+
+    __slots__ = ("_records", "_tables")
+
+    def __init__(self, findings: Iterable[Finding] = (), *, tables: _Tables | None = None) -> None:
+        self._tables = tables if tables is not None else _Tables()
+        self._records = bytearray()
+        self.extend(findings)
+
+    def derived(self) -> FindingStore:
+        """An empty store sharing this one's tables (adding its findings to it is cheap)."""
+        return FindingStore(tables=self._tables)
+
+    def append(self, finding: Finding) -> None:
+        self._records += self._record(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        if isinstance(findings, FindingStore) and findings._tables is self._tables:
+            self._records += findings._records
+            return
+        record = self._record
+        self._records += b"".join([record(finding) for finding in findings])
+
+    def __len__(self) -> int:
+        return len(self._records) // RECORD.size
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> FindingStore: ...
+
+    def __getitem__(self, index: int | slice) -> Finding | FindingStore:
+        if isinstance(index, slice):
+            part = self.derived()
+            part._records = bytearray(b"".join(self._raw(i) for i in range(*index.indices(len(self)))))
+            return part
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError("finding index out of range")
+        return self._finding(RECORD.unpack_from(self._records, index * RECORD.size))
+
+    def __iter__(self) -> Iterator[Finding]:
+        finding = self._finding
+        for fields in RECORD.iter_unpack(self._records):
+            yield finding(fields)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FindingStore):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        if isinstance(other, list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a list
+
+    def __repr__(self) -> str:
+        return f"FindingStore({list(self)!r})"
+
+    def active(self) -> FindingStore:
+        """The findings not suppressed, read off the records without making any finding."""
+        kept = self.derived()
+        size, records = RECORD.size, self._records
+        kept._records = bytearray(
+            b"".join(
+                records[start : start + size]
+                for start in range(0, len(records), size)
+                if not _SUPPRESSION.unpack_from(records, start + _SUPPRESSION_OFFSET)[0]
+            )
+        )
+        return kept
+
+    def where(self, keep: Callable[[Finding], bool]) -> FindingStore:
+        """The findings `keep` accepts, in order."""
+        kept = self.derived()
+        kept._records = bytearray(b"".join(self._raw(i) for i, finding in enumerate(self) if keep(finding)))
+        return kept
+
+    def without(self, indexes: set[int]) -> FindingStore:
+        """This store less the findings at `indexes`, in order."""
+        kept = self.derived()
+        kept._records = bytearray(b"".join(self._raw(i) for i in range(len(self)) if i not in indexes))
+        return kept
+
+    def sorted_by(self, key: Callable[[Finding], Any]) -> FindingStore:
+        """This store in the order of `key` (stable), each finding made once to compute its key."""
+        keys = [key(finding) for finding in self]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        del keys
+        ordered = self.derived()
+        ordered._records = bytearray(b"".join(self._raw(i) for i in order))
+        return ordered
+
+    def resources(self) -> list[Resource]:
+        """The resources the findings are reported at, each once, in the order first seen."""
+        seen = {number for number in (fields[4] for fields in RECORD.iter_unpack(self._records))}
+        items = self._tables.resources.items
+        return [items[number] for number in sorted(seen)]
+
+    def _raw(self, index: int) -> bytes:
+        start = index * RECORD.size
+        return bytes(self._records[start : start + RECORD.size])
+
+    def _record(self, finding: Finding) -> bytes:
+        tables = self._tables
+        flags = 0
+        position, extra_position = finding.position, None
+        line = column = 0
+        if position is not None:
+            simple = position.file is None and position.via is None
+            if simple and position.line <= _MAX_U32 and position.column <= _MAX_U32:
+                flags |= _HAS_POSITION
+                line, column = position.line, position.column
+            else:
+                extra_position = position
+        fingerprint, raw, extra_fingerprint = finding.fingerprint, b"", None
+        if len(fingerprint) == 32:
+            try:
+                raw = bytes.fromhex(fingerprint)
+            except ValueError:
+                raw = b""
+        if raw and raw.hex() == fingerprint:
+            flags |= _HEX_FINGERPRINT
+        else:
+            raw, extra_fingerprint = b"\0" * 16, fingerprint
+        extra = 0
+        if extra_position is not None or finding.steps or extra_fingerprint is not None:
+            extra = len(tables.extras)
+            tables.extras.append((extra_position, finding.steps, extra_fingerprint))
+        suppression = tables.suppressions.number(finding.suppression)
+        policy = tables.policies.number(finding.policy_version)
+        rule = tables.rules.number(finding.rule)
+        if max(suppression, policy, rule) > _MAX_U16:
+            raise OverflowError("more distinct rules, suppressions or policy versions than a finding record holds")
+        return RECORD.pack(
+            rule,
+            tables.severities.number(finding.severity),
+            flags,
+            tables.messages.number(finding.message),
+            tables.resources.number(finding.resource),
+            tables.paths.number(finding.path),
+            tables.containers.number(finding.container),
+            suppression,
+            policy,
+            line,
+            column,
+            extra,
+            raw,
+        )
+
+    def _finding(self, fields: tuple[Any, ...]) -> Finding:
+        rule, severity, flags, message, resource, path, container, suppression, policy = fields[:9]
+        line, column, extra, raw = fields[9:]
+        tables = self._tables
+        position: Position | None = Position(line, column) if flags & _HAS_POSITION else None
+        steps: tuple[Step, ...] = ()
+        fingerprint = raw.hex() if flags & _HEX_FINGERPRINT else ""
+        if extra:
+            extra_position, steps, extra_fingerprint = tables.extras[extra]
+            if extra_position is not None:
+                position = extra_position
+            if extra_fingerprint is not None:
+                fingerprint = extra_fingerprint
+        made = object.__new__(Finding)
+        for name, value in (
+            ("rule", tables.rules.items[rule]),
+            ("severity", tables.severities.items[severity]),
+            ("message", tables.messages.items[message]),
+            ("resource", tables.resources.items[resource]),
+            ("path", tables.paths.items[path]),
+            ("position", position),
+            ("container", tables.containers.items[container]),
+            ("suppression", tables.suppressions.items[suppression]),
+            ("policy_version", tables.policies.items[policy]),
+            ("fingerprint", fingerprint),
+            ("steps", steps),
+        ):
+            object.__setattr__(made, name, value)
+        return made

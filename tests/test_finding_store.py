@@ -1,0 +1,126 @@
+"""A scan keeps its findings as compact records (kubeaudit.finding_store): reports read back the
+same findings, in the same order, while no more than the one being written exists as an object.
+(Figures: bench/README.md, memory section.)"""
+
+from __future__ import annotations
+
+import gc
+import io
+from typing import Any
+
+import pytest
+from conftest import FIXTURES
+
+from kubeaudit.engine.loader import load_rules
+from kubeaudit.finding_store import RECORD, FindingStore
+from kubeaudit.model import Finding, Origin, Position, Resource, RuleMeta, Severity, Step, Suppression
+from kubeaudit.report.base import RenderOptions
+from kubeaudit.report.html_report import HtmlReporter
+from kubeaudit.report.html_report import findings as findings_part
+from kubeaudit.report.html_report.view import FindingView, ReportView
+from kubeaudit.scan import scan_manifests
+
+RULE = RuleMeta("demo-rule", "Demo", Severity.HIGH, "demo", "Fix it.")
+OTHER = RuleMeta("other-rule", "Other", Severity.LOW, "demo", "Fix that.")
+POD = Resource("v1", "Pod", "web", "shop", {"metadata": {"name": "web"}}, Origin("pods.yaml"))
+JOB = Resource("batch/v1", "Job", "once", None, {"metadata": {"name": "once"}}, Origin("jobs.yaml", 2))
+
+
+def _findings() -> list[Finding]:
+    return [
+        Finding(RULE, Severity.HIGH, "web runs as root", POD, ("spec", "containers", 0), Position(7, 9), "app"),
+        Finding(OTHER, Severity.LOW, "no limits", POD, ("spec",), None),
+        # A line in another file (a Helm values file) and the template line that printed it.
+        Finding(
+            RULE,
+            Severity.CRITICAL,
+            "web runs as root",
+            POD,
+            ("spec", "containers", 1),
+            Position(3, 1, file="values.yaml", via=Position(12, 5)),
+            "sidecar",
+            suppression=Suppression("inSource", "annotation", "accepted", "2027-01-01"),
+            policy_version="v1.33",
+        ),
+        Finding(
+            OTHER,
+            Severity.INFO,
+            "a path",
+            JOB,
+            (),
+            Position(1, 1),
+            steps=(Step("reaches", POD, ("spec",), Position(2, 3)),),
+        ),
+        Finding(RULE, Severity.HIGH, "custom fingerprint", JOB, ("spec",), None, fingerprint="not-hex"),
+    ]
+
+
+def test_the_store_gives_back_the_same_findings_in_order() -> None:
+    findings = _findings()
+    store = FindingStore(findings)
+    assert len(store) == 5
+    assert list(store) == findings
+    assert [f.fingerprint for f in store] == [f.fingerprint for f in findings]
+    assert [f.steps for f in store] == [f.steps for f in findings]
+    assert store[2].position == Position(3, 1, file="values.yaml", via=Position(12, 5))
+    assert store[-1] == findings[-1] and store[-1].fingerprint == "not-hex"
+    assert store[1:3] == findings[1:3]
+    assert store == findings
+
+
+def test_the_store_filters_and_sorts_without_losing_findings() -> None:
+    findings = _findings()
+    store = FindingStore(findings)
+    assert store.active() == [f for f in findings if f.suppression is None]
+    assert store.without({0, 3}) == [findings[1], findings[2], findings[4]]
+    assert store.where(lambda f: f.severity.rank >= Severity.HIGH.rank) == [findings[0], findings[2], findings[4]]
+    # stable, as list.sort
+    assert store.sorted_by(lambda f: f.rule_id) == sorted(findings, key=lambda f: f.rule_id)
+    added = store.derived()
+    added.extend(store.active())
+    added.append(findings[2])
+    assert added == [*store.active(), findings[2]]
+
+
+def test_a_finding_record_is_a_tenth_of_a_finding_object() -> None:
+    """About 630 bytes as an object with its own position, path tuple and fingerprint string."""
+    assert RECORD.size <= 64
+
+
+def test_a_scan_holds_its_findings_as_records_not_objects() -> None:
+    result = scan_manifests([str(FIXTURES / "attack-paths")], load_rules())
+    assert isinstance(result.findings, FindingStore)
+    assert len(result.findings) > 10
+    gc.collect()
+    assert sum(isinstance(o, Finding) for o in gc.get_objects()) == 0
+    listed = list(result.findings)
+    assert listed == sorted(listed, key=_sort_key)
+    assert len({f.fingerprint for f in listed}) == len(listed)
+
+
+def _sort_key(finding: Finding) -> tuple[object, ...]:
+    from kubeaudit.scan import sort_key
+
+    return sort_key(finding)
+
+
+def test_the_html_page_makes_its_findings_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page lists every finding (worst first) while holding only the one it writes, the attack
+    paths and each rule's first finding: before, it built the whole JSON document and a view of
+    every finding (1.5 kB and more each, 200,000 of them at 50,000 resources)."""
+    result = scan_manifests([str(FIXTURES / "demo")], load_rules())
+    alive: list[int] = []
+    original = findings_part._finding_row
+
+    def row(out: Any, view: ReportView, finding: FindingView, rules: Any) -> None:
+        alive.append(sum(isinstance(o, FindingView) for o in gc.get_objects()))
+        kept.add(len(view.paths) + len(view.first_of_rule))
+        original(out, view, finding, rules)
+
+    kept: set[int] = set()
+    monkeypatch.setattr(findings_part, "_finding_row", row)
+    stream = io.StringIO()
+    HtmlReporter().render(result, stream, RenderOptions())
+    assert len(alive) == len(result.findings) > 20
+    assert max(alive) <= max(kept) + 2
+    assert stream.getvalue().count('<td><span class="sev sev-') == len(result.findings)
