@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO, overload
 
 from kubeaudit import __version__
 from kubeaudit.compliance.table import ComplianceTable, Status
@@ -164,6 +165,41 @@ def compliance_dict(table: ComplianceTable) -> dict[str, Any]:
 def report_dict(result: ScanResult) -> dict[str, Any]:
     """The whole report as plain data (the JSON report's document)."""
     return {key: list(value) if type(value) is jsontext.Items else value for key, value in _report(result).items()}
+
+
+def paged_report_dict(result: ScanResult) -> dict[str, Any]:
+    """report_dict, its findings a sequence that makes each finding's dict as it is read (the
+    HTML page reads them twice, by number): never the whole document's findings at once."""
+    report = _report(result)
+    report["findings"] = ReportFindings(result.findings)  # the Items made for it is never read
+    return {key: list(value) if type(value) is jsontext.Items else value for key, value in report.items()}
+
+
+class ReportFindings(Sequence[dict[str, Any]]):
+    """A scan's findings as the JSON report's dicts, each made when it is read."""
+
+    __slots__ = ("_as_dict", "_findings")
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self._findings = findings
+        self._as_dict = FindingDicts()
+
+    def __len__(self) -> int:
+        return len(self._findings)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._as_dict(self._findings[i]) for i in range(*index.indices(len(self)))]
+        return self._as_dict(self._findings[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(FindingDicts(), self._findings)
 
 
 def _report(result: ScanResult) -> dict[str, Any]:

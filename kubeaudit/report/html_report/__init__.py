@@ -15,7 +15,7 @@ from kubeaudit.model import ScanResult
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.html_report.page import Section, render_page
 from kubeaudit.report.html_report.view import RuleInfo, ScannedReport, build_view, rule_infos
-from kubeaudit.report.json_report import report_dict
+from kubeaudit.report.json_report import paged_report_dict
 
 
 def render_reports(
@@ -38,7 +38,7 @@ def render_reports(
 def render(result: ScanResult, stream: TextIO, fail_on: str | None = None, sections: Sequence[Section] = ()) -> None:
     # The exit code is worked out from the report as api.gate works it out from the result (tests
     # hold the page's against the CLI's): reporters come before the api layer.
-    scanned = ScannedReport("", report_dict(result))
+    scanned = ScannedReport("", paged_report_dict(result))
     render_reports([scanned], stream, fail_on, rule_infos(result.rules), sections)
 
 

@@ -4,7 +4,7 @@ table (every finding with its place, message, fix and references) and the suppre
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from kubeaudit.report.html_report.view import SEVERITIES, FindingView, Place, ReportView, RuleInfo
 from kubeaudit.report.html_report.writer import Attrs, HtmlWriter
@@ -40,7 +40,7 @@ def _steps(out: HtmlWriter, finding: FindingView) -> None:
 
 
 def attack_paths(out: HtmlWriter, view: ReportView) -> None:
-    paths = [f for f in view.findings if f.steps]
+    paths = view.paths
     if not paths:
         return
     with out.tag("section", {"id": "attack-paths", "aria-labelledby": "attack-paths-title"}):
@@ -81,10 +81,10 @@ def _filters(out: HtmlWriter, view: ReportView) -> None:
                     out.start("input", {"type": "checkbox", "name": "severity", "value": severity, "checked": True})
                     out.text(f"{severity} ({counts[severity]})")
         if view.multiple:
-            _options(out, "report", "Report", "All reports", Counter(f.report for f in view.findings))
-        _options(out, "namespace", "Namespace", "All namespaces", Counter(f.namespace for f in view.findings))
-        _options(out, "category", "Rule family", "All rule families", Counter(f.category for f in view.findings))
-        _options(out, "rule", "Rule", "All rules", Counter(f.rule_id for f in view.findings))
+            _options(out, "report", "Report", "All reports", view.count_by("report"))
+        _options(out, "namespace", "Namespace", "All namespaces", view.count_by("namespace"))
+        _options(out, "category", "Rule family", "All rule families", view.count_by("category"))
+        _options(out, "rule", "Rule", "All rules", view.count_by("rule_id"))
         with out.tag("label", {"for": "filter-q"}):
             out.text("Text")
             out.start("input", {"type": "search", "id": "filter-q", "name": "q", "placeholder": "name, file, message"})
@@ -147,7 +147,7 @@ def _finding_row(out: HtmlWriter, view: ReportView, finding: FindingView, rules:
 
 
 def _table(
-    out: HtmlWriter, view: ReportView, findings: list[FindingView], rules: Mapping[str, RuleInfo], ident: str
+    out: HtmlWriter, view: ReportView, findings: Iterable[FindingView], rules: Mapping[str, RuleInfo], ident: str
 ) -> None:
     with out.tag("div", {"class": "table-scroll"}), out.tag("table", {"id": ident}):
         with out.tag("thead"), out.tag("tr"):
@@ -182,9 +182,7 @@ def suppressed(out: HtmlWriter, view: ReportView, rules: Mapping[str, RuleInfo])
 
 def rule_details(out: HtmlWriter, view: ReportView, rules: Mapping[str, RuleInfo]) -> None:
     """Each rule with findings, once: its title, whole remediation and references."""
-    first: dict[str, FindingView] = {}
-    for finding in [*view.findings, *view.suppressed]:
-        first.setdefault(finding.rule_id, finding)
+    first = view.first_of_rule
     if not first:
         return
     with out.tag("section", {"id": "rules", "aria-labelledby": "rules-title"}):

@@ -77,7 +77,8 @@ def verdict_text(view: ReportView) -> tuple[str, str]:
     if fail_on == "none":
         return "pass", f"Exit code 0: PASS (--fail-on none: findings never fail the scan; {_plural(total, 'finding')})."
     rank = SEVERITIES.index(fail_on)
-    failing = sum(1 for f in view.findings if SEVERITIES.index(f.severity) <= rank)
+    counts = view.by_severity()
+    failing = sum(counts[severity] for severity in SEVERITIES[: rank + 1])
     if code == 1:
         return "fail", f"Exit code 1: FAIL. {_plural(failing, 'finding')} at or above --fail-on {fail_on}."
     below = f" ({_plural(total, 'finding')} below it)" if total else ""
@@ -243,7 +244,7 @@ def _nav(out: HtmlWriter, view: ReportView, sections: Sequence[Section]) -> None
     if view.findings:
         links += [("heatmap", "Heatmap"), ("by-rule", "By rule")]
     links += [(section.anchor, section.title) for section in sections]
-    if any(f.steps for f in view.findings):
+    if view.paths:
         links.append(("attack-paths", "Attack paths"))
     links.append(("findings", "Findings"))
     if view.suppressed:

@@ -7,10 +7,11 @@ so its counts are the JSON report's by construction, and a merged fleet report
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, overload
 
 from kubeaudit.model import Reference, RuleMeta, Severity
 
@@ -174,18 +175,65 @@ def rule_infos(rules: Iterable[RuleMeta]) -> dict[str, RuleInfo]:
     return {rule.id: RuleInfo(rule.title, rule.references) for rule in rules}
 
 
+class FindingViews(Sequence[FindingView]):
+    """Some of the reports' findings, in a given order, each FindingView made as it is read: a
+    report of 200,000 findings is never held as objects (kubeaudit.finding_store)."""
+
+    __slots__ = ("_order", "_reports")
+
+    def __init__(self, reports: Sequence[ScannedReport]) -> None:
+        self._reports = reports
+        self._order = array("Q")  # report number << 32 | the finding's index in its report
+
+    def add(self, report: int, index: int) -> None:
+        self._order.append(report << 32 | index)
+
+    def extend(self, other: FindingViews) -> None:
+        self._order.extend(other._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> FindingView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[FindingView]: ...
+
+    def __getitem__(self, index: int | slice) -> FindingView | list[FindingView]:
+        if isinstance(index, slice):
+            return [self._view(key) for key in self._order[index]]
+        return self._view(self._order[index])
+
+    def __iter__(self) -> Iterator[FindingView]:
+        return map(self._view, self._order)
+
+    def _view(self, key: int) -> FindingView:
+        scanned = self._reports[key >> 32]
+        return finding_view(scanned.label, scanned.report["findings"][key & 0xFFFFFFFF])
+
+
+# What the page counts of each active finding: report, severity, namespace, family, rule.
+_CountKey = tuple[str, str, str, str, str]
+_COUNTED = {"report": 0, "severity": 1, "namespace": 2, "category": 3, "rule_id": 4}
+
+
 @dataclass
 class ReportView:
     """Everything the page shows, over one or more reports."""
 
     reports: Sequence[ScannedReport]
     fail_on: str | None
-    findings: list[FindingView] = field(default_factory=list)  # active, worst first
-    suppressed: list[FindingView] = field(default_factory=list)
+    findings: FindingViews  # active, worst first
+    suppressed: FindingViews
     gaps: list[Gap] = field(default_factory=list)
     exit_codes: dict[str, int] = field(default_factory=dict)  # by report label
     # What the exit code means, for a page a command other than a scan gate writes (psa-plan)
     verdict: str | None = None
+    paths: list[FindingView] = field(default_factory=list)  # the active findings with steps, worst first
+    # Each rule with findings, by id: its first finding as the page lists them (active, then suppressed).
+    first_of_rule: dict[str, FindingView] = field(default_factory=dict)
+    counts: Counter[_CountKey] = field(default_factory=Counter)  # the active findings, by _CountKey
 
     @property
     def multiple(self) -> bool:
@@ -200,34 +248,87 @@ class ReportView:
     def complete(self) -> bool:
         return all(r.report["complete"] for r in self.reports)
 
+    def count_by(self, key: str) -> Counter[str]:
+        """Active findings by `key` (an attribute of FindingView)."""
+        counted: Counter[str] = Counter()
+        at = _COUNTED[key]
+        for parts, count in self.counts.items():
+            counted[parts[at]] += count
+        return counted
+
     def by_severity(self) -> dict[str, int]:
-        counts = Counter(f.severity for f in self.findings)
+        counts = self.count_by("severity")
         return {s: counts.get(s, 0) for s in SEVERITIES}
 
     def by(self, key: str) -> list[tuple[str, dict[str, int]]]:
         """Active findings by `key` (an attribute of FindingView), with their severities, most first."""
         table: dict[str, Counter[str]] = {}
-        for finding in self.findings:
-            table.setdefault(getattr(finding, key), Counter())[finding.severity] += 1
+        at = _COUNTED[key]
+        for parts, count in self.counts.items():
+            table.setdefault(parts[at], Counter())[parts[1]] += count
         rows = [(name, {s: counts.get(s, 0) for s in SEVERITIES}) for name, counts in table.items()]
         return sorted(rows, key=lambda row: (-sum(row[1].values()), row[0]))
 
     def heatmap(self) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
         """Namespaces (rows), rule families (columns) and the active findings in each cell."""
-        cells = Counter((f.namespace, f.category) for f in self.findings)
+        cells: Counter[tuple[str, str]] = Counter()
+        for parts, count in self.counts.items():
+            cells[parts[2], parts[3]] += count
         namespaces = [name for name, _ in self.by("namespace")]
         families = [name for name, _ in self.by("category")]
         return namespaces, families, dict(cells)
 
 
 def build_view(reports: Sequence[ScannedReport], fail_on: str | None) -> ReportView:
-    view = ReportView(reports, fail_on)
-    for scanned in reports:
-        for finding in scanned.report["findings"]:
+    """The page's view, from one pass over each report's findings: the counts, attack paths and
+    each rule's first finding kept, the findings themselves only by number (FindingViews)."""
+    reports = [
+        r
+        if isinstance(r.report["findings"], Sequence)
+        else replace(r, report={**r.report, "findings": list(r.report["findings"])})
+        for r in reports
+    ]
+    by_severity = [FindingViews(reports) for _ in SEVERITIES]  # active, worst first
+    view = ReportView(reports, fail_on, FindingViews(reports), FindingViews(reports))
+    rank_of = {s: Severity(s).rank for s in SEVERITIES}
+    first_suppressed: dict[str, FindingView] = {}
+    best: dict[str, tuple[int, FindingView]] = {}  # per rule: its first active finding of the worst severity
+    paths: list[FindingView] = []
+    for number, scanned in enumerate(reports):
+        threshold = None if fail_on == "none" else Severity(fail_on or Severity.INFO.value).rank
+        failing = False
+        for index, finding in enumerate(scanned.report["findings"]):
             shown = finding_view(scanned.label, finding)
-            (view.suppressed if shown.suppressed is not None else view.findings).append(shown)
+            if shown.suppressed is not None:
+                view.suppressed.add(number, index)
+                first_suppressed.setdefault(shown.rule_id, shown)
+                continue
+            rank = rank_of[shown.severity]
+            by_severity[SEVERITIES.index(shown.severity)].add(number, index)
+            view.counts[shown.report, shown.severity, shown.namespace, shown.category, shown.rule_id] += 1
+            if shown.rule_id not in best or rank > best[shown.rule_id][0]:
+                best[shown.rule_id] = (rank, shown)
+            if shown.steps:
+                paths.append(shown)
+            failing = failing or (threshold is not None and rank >= threshold)
         view.gaps.extend(gaps_of(scanned.label, scanned.report))
         code = scanned.exit_code
-        view.exit_codes[scanned.label] = code if code is not None else exit_code_of(scanned.report, fail_on)
-    view.findings.sort(key=lambda f: -f.rank)  # stable: in each severity, the reports' own order
+        # As exit_code_of works it out, from the same pass.
+        view.exit_codes[scanned.label] = (
+            code if code is not None else 2 if not scanned.report["complete"] else int(failing)
+        )
+    for part in by_severity:
+        view.findings.extend(part)
+    view.paths = sorted(paths, key=lambda f: -f.rank)  # stable: in each severity, the reports' own order
+    # In the page's order: the active findings worst first, then the suppressed ones.
+    first = {rule_id: shown for rule_id, (_, shown) in best.items()}
+    view.first_of_rule = {**first, **{k: v for k, v in first_suppressed.items() if k not in first}}
     return view
+
+
+def _indexable(scanned: ScannedReport) -> ScannedReport:
+    """The report with findings that can be read by number (FindingViews reads them so)."""
+    findings = scanned.report["findings"]
+    if isinstance(findings, Sequence):
+        return scanned
+    return replace(scanned, report={**scanned.report, "findings": list(findings)})
