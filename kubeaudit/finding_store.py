@@ -26,7 +26,7 @@ _HAS_POSITION = 1
 _HEX_FINGERPRINT = 2
 # Where each field starts in a record, for reading one field without unpacking the rest.
 _SUPPRESSION_OFFSET = struct.calcsize("<HBBIIII")
-_SUPPRESSION = struct.Struct("<H")
+_SUPPRESSION = _RULE = struct.Struct("<H")  # the rule is a record's first field
 _MAX_U16, _MAX_U32 = 0xFFFF, 0xFFFFFFFF
 
 
@@ -187,6 +187,19 @@ class FindingStore(Sequence[Finding]):
         ordered = self.derived()
         ordered._records = bytearray(b"".join(self._raw(i) for i in order))
         return ordered
+
+    def by_rule(self) -> dict[str, FindingStore]:
+        """The findings of each rule (by id), in order, as stores: grouped off the records."""
+        size, records = RECORD.size, self._records
+        ids = [rule.id for rule in self._tables.rules.items]  # two RuleMetas may share an id
+        groups: dict[str, list[int]] = {}
+        for start in range(0, len(records), size):
+            groups.setdefault(ids[_RULE.unpack_from(records, start)[0]], []).append(start)
+        split: dict[str, FindingStore] = {}
+        for rule_id, starts in groups.items():
+            part = split[rule_id] = self.derived()
+            part._records = bytearray(b"".join(records[start : start + size] for start in starts))
+        return split
 
     def resources(self) -> list[Resource]:
         """The resources the findings are reported at, each once, in the order first seen."""

@@ -26,6 +26,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "kubeaudit",
             "kubeaudit.__init__",
             "kubeaudit.model",
+            "kubeaudit.finding_store",
             "kubeaudit.yamlnodes",
             "kubeaudit.yamlfile",
             "kubeaudit.condition",

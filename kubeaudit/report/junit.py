@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from kubeaudit.finding_store import FindingStore
 from kubeaudit.model import Finding, ScanResult, Severity, format_path
 from kubeaudit.report.base import RenderOptions, Reporter
 from kubeaudit.report.summary import not_evaluated_text
@@ -191,11 +192,16 @@ def _why_not_evaluated(result: ScanResult, rule_id: str) -> str | None:
 
 def _suites(result: ScanResult, fail_on: str | None) -> Iterator[tuple[str, list[_Case]]]:
     """Each suite's name and testcases, in report order: the inputs, then each rule by id."""
-    by_rule: dict[str, list[Finding]] = {rule.id: [] for rule in result.rules}
+    by_rule: dict[str, Sequence[Finding]] = {rule.id: [] for rule in result.rules}
     for rule_id in result.not_evaluated:
         by_rule.setdefault(rule_id, [])
-    for finding in result.findings:
-        by_rule.setdefault(finding.rule_id, []).append(finding)
+    if isinstance(result.findings, FindingStore):  # each rule's findings as records, not objects
+        by_rule.update(result.findings.by_rule())
+    else:
+        grouped: dict[str, list[Finding]] = {}
+        for finding in result.findings:
+            grouped.setdefault(finding.rule_id, []).append(finding)
+        by_rule.update(grouped)
     yield INPUTS_SUITE, _input_cases(result)
     for rule_id in sorted(by_rule):
         yield rule_id, _rule_cases(rule_id, by_rule[rule_id], _why_not_evaluated(result, rule_id), fail_on)
