@@ -17,9 +17,11 @@ from __future__ import annotations
 import bisect
 import os
 import tempfile
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from kubeaudit.model import Locator, Origin, RenderedFrom
+from kubeaudit.sources.kustomize_batch import batch_groups, interfered, split_output, wrapper_kustomization
 from kubeaudit.sources.kustomize_origin import ORIGIN_ANNOTATION, OriginMapper
 from kubeaudit.sources.projects import KUSTOMIZE, Project, remote_references
 from kubeaudit.sources.render import (
@@ -37,6 +39,8 @@ TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 BUILD_ANNOTATIONS = (ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION)
 # A closed port: anything the renderer tries to fetch fails at once instead of leaving the machine.
 _NO_NETWORK = "http://127.0.0.1:9"
+# The heap a kustomize build may grow to before Go collects garbage at all (see _offline_environment).
+GO_MEMORY_LIMIT = "512MiB"
 
 
 class KustomizeRendering(Rendering):
@@ -134,15 +138,42 @@ class KustomizeRenderer(Renderer):
         if remote:
             raise RenderError(f"remote base {remote[0]} not fetched: kubeaudit never fetches from the network")
         with tempfile.TemporaryDirectory(prefix="kubeaudit-kustomize-") as wrapper:
-            target = _relative(os.path.realpath(project.path), os.path.realpath(wrapper))
-            with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
-                handle.write(
-                    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-                    f"resources:\n- {_quoted(target)}\n"
-                    "buildMetadata: [originAnnotations, transformerAnnotations]\n"
-                )
-            text = run_tool([*command, wrapper], env=_offline_environment())
+            text = _build(command, wrapper, [project])
             return KustomizeRendering(project, text, wrapper)
+
+    def groups(self, projects: Sequence[Project]) -> list[list[Project]]:
+        return batch_groups(projects)
+
+    def render_group(
+        self, projects: Sequence[Project], command: list[str], options: RenderOptions
+    ) -> list[Rendering | RenderError]:
+        """One build for the batch, each overlay's documents cut out of it; a failed build, or a
+        document of no single overlay, renders each alone, and so does an overlay whose output
+        mentions another's names (kubeaudit.sources.kustomize_batch)."""
+        if len(projects) == 1:
+            return super().render_group(projects, command, options)
+        with tempfile.TemporaryDirectory(prefix="kubeaudit-kustomize-") as wrapper:
+            try:
+                parts = split_output(_build(command, wrapper, projects), projects, wrapper)
+            except RenderError:
+                parts = None
+            if parts is None:
+                return super().render_group(projects, command, options)
+            again = interfered(parts)
+            renderings: list[Rendering | RenderError] = [
+                KustomizeRendering(project, text, wrapper) for project, text in zip(projects, parts, strict=True)
+            ]
+        for index in sorted(again):
+            renderings[index] = super().render_group([projects[index]], command, options)[0]
+        return renderings
+
+
+def _build(command: list[str], wrapper: str, projects: Sequence[Project]) -> str:
+    """The output of one kustomize build of a wrapper kustomization in `wrapper` naming the overlays."""
+    targets = [_relative(os.path.realpath(p.path), os.path.realpath(wrapper)) for p in projects]
+    with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
+        handle.write(wrapper_kustomization(targets))
+    return run_tool([*command, wrapper], env=_offline_environment())
 
 
 def _relative(target: str, start: str) -> str:
@@ -152,10 +183,6 @@ def _relative(target: str, start: str) -> str:
         raise RenderError("the overlay is on another drive than the temporary folder") from exc
 
 
-def _quoted(path: str) -> str:
-    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _offline_environment() -> dict[str, str]:
     env = dict(os.environ)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
@@ -163,6 +190,10 @@ def _offline_environment() -> dict[str, str]:
     for name in ("NO_PROXY", "no_proxy"):
         env.pop(name, None)
     env["GIT_TERMINAL_PROMPT"] = "0"
+    # A build is short-lived: Go's collector costs a quarter of its CPU. Off, unless the heap
+    # reaches the bound (a huge batch), where it starts again; a user's own setting wins.
+    env.setdefault("GOGC", "off")
+    env.setdefault("GOMEMLIMIT", GO_MEMORY_LIMIT)
     return env
 
 

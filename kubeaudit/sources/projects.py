@@ -195,6 +195,13 @@ def _collect_pieces(project: Project, pieces: _Pieces) -> None:
                 pieces.files.add(os.path.realpath(target))
 
 
+def overlay_pieces(project: Project) -> set[str]:
+    """Every file and base folder an overlay is built from (real paths), through its bases."""
+    pieces = _Pieces()
+    _collect_pieces(project, pieces)
+    return pieces.files | pieces.folders
+
+
 def plan_inputs(
     paths: Iterable[str],
     errors: list[ScanError],

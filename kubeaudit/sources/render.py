@@ -25,7 +25,6 @@ import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -111,6 +110,23 @@ class Renderer(ABC):
     @abstractmethod
     def render(self, project: Project, command: list[str], options: RenderOptions) -> Rendering:
         """Render the project. Raises RenderError."""
+
+    def groups(self, projects: Sequence[Project]) -> list[list[Project]]:
+        """The projects in groups that one run of the tool renders together (render_group), in
+        order of each group's first project. Default: each alone."""
+        return [[project] for project in projects]
+
+    def render_group(
+        self, projects: Sequence[Project], command: list[str], options: RenderOptions
+    ) -> list[Rendering | RenderError]:
+        """Each project of a group rendered, or the error it failed with. Default: one by one."""
+        outcomes: list[Rendering | RenderError] = []
+        for project in projects:
+            try:
+                outcomes.append(self.render(project, command, options))
+            except RenderError as exc:
+                outcomes.append(exc)
+        return outcomes
 
     def close(self) -> None:  # noqa: B027 - optional, no-op by default
         """Stop what was kept running between renders (a long-lived worker process): called when
@@ -321,34 +337,45 @@ _Outcome = Rendering | CoverageGap | ScanError
 
 
 class RenderQueue:
-    """The batches of charts and overlays, in order, with up to `workers` rendering ahead.
-    Rendering starts when the queue is made; `close` (or the end of `batches`) stops the rest."""
+    """The batches of charts and overlays, in order, with up to `workers` groups rendering ahead
+    (a group: the projects one run of their renderer renders, Renderer.groups). Rendering starts
+    when the queue is made; `close` (or the end of `batches`) stops the rest."""
 
     def __init__(
         self, projects: Sequence[Project], options: RenderOptions, max_bytes: int, workers: int | None = None
     ) -> None:
-        workers = workers or RENDER_WORKERS
+        self._workers = workers or RENDER_WORKERS
         self._options = options
         self._max_bytes = max_bytes
-        self._rest = iter(projects)
-        self._pending: deque[tuple[Project, Future[_Outcome]]] = deque()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") if projects else None
-        if projects:
-            renderer_for(projects[0].tool)  # load the renderers here, not in a worker thread
-        for _ in range(workers):
+        self._projects = list(projects)
+        self._groups = _groups(self._projects)  # indexes into _projects; loads the renderers here
+        self._group_of = {index: g for g, group in enumerate(self._groups) for index in group}
+        self._started: dict[int, Future[list[_Outcome]]] = {}  # groups not yet yielded in full
+        self._left = [len(group) for group in self._groups]
+        self._next = 0
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="render") if projects else None
+        for _ in range(self._workers):
             self._submit()
 
     def _submit(self) -> None:
-        project = next(self._rest, None)
-        if project is not None and self._pool is not None:
-            self._pending.append((project, self._pool.submit(_render, project, self._options)))
+        if self._next < len(self._groups) and self._pool is not None:
+            members = [self._projects[i] for i in self._groups[self._next]]
+            self._started[self._next] = self._pool.submit(_render_group, members, self._options)
+            self._next += 1
 
     def batches(self) -> Iterator[Batch]:
         try:
-            while self._pending:
-                project, future = self._pending.popleft()
-                self._submit()
-                yield _batch(project, future.result(), self._max_bytes)
+            for index, project in enumerate(self._projects):
+                group = self._group_of[index]
+                while self._next <= group:  # a group whose first project came long ago
+                    self._submit()
+                outcomes = self._started[group].result()
+                outcome = outcomes[self._groups[group].index(index)]
+                self._left[group] -= 1
+                if not self._left[group]:
+                    del self._started[group]  # its renderings go once their batches are evaluated
+                    self._submit()
+                yield _batch(project, outcome, self._max_bytes)
         finally:
             self.close()
 
@@ -356,26 +383,53 @@ class RenderQueue:
         """Stop the workers. Once every render is done they are idle and end at once: wait for
         them then, so that no thread is left when a scan forks its --jobs workers."""
         if self._pool is not None:
-            self._pool.shutdown(wait=not self._pending, cancel_futures=True)
+            self._pool.shutdown(wait=not self._started, cancel_futures=True)
             self._pool = None
             for renderer in _REGISTRY.renderers.values():
                 renderer.close()
 
 
-def _render(project: Project, options: RenderOptions) -> _Outcome:
-    """Run the project's renderer (in a worker thread): its rendering, or the gap or error."""
-    renderer = renderer_for(project.tool)
+def _groups(projects: Sequence[Project]) -> list[list[int]]:
+    """The projects (their indexes) in the groups their renderers render together, in order of
+    each group's first project."""
+    by_tool: dict[str, list[int]] = {}
+    for index, project in enumerate(projects):
+        by_tool.setdefault(project.tool, []).append(index)
+    groups: list[list[int]] = []
+    for tool, indexes in by_tool.items():
+        renderer = renderer_for(tool)
+        if renderer is None or len(indexes) == 1:
+            groups.extend([i] for i in indexes)
+            continue
+        position = {id(projects[i]): i for i in indexes}
+        for group in renderer.groups([projects[i] for i in indexes]):
+            groups.append([position[id(project)] for project in group])
+    return sorted(groups, key=lambda group: group[0])
+
+
+def _render_group(projects: list[Project], options: RenderOptions) -> list[_Outcome]:
+    """Run the projects' renderer once for them all (in a worker thread): each one's rendering,
+    or its gap or error."""
+    renderer = renderer_for(projects[0].tool)
     command = renderer.find() if renderer is not None else None
     if renderer is None or command is None:
         if renderer is not None:
-            return renderer.missing(project)
-        return CoverageGap(project.display, f"{project.what} not rendered: no renderer for it in this version")
-    try:
-        return renderer.render(project, command, options)
-    except RenderGap as exc:
-        return CoverageGap(project.display, f"{project.what} not rendered: {exc}")
-    except RenderError as exc:
-        return ScanError(project.display, f"{project.what} not rendered: {exc}")
+            return [renderer.missing(project) for project in projects]
+        return [
+            CoverageGap(project.display, f"{project.what} not rendered: no renderer for it in this version")
+            for project in projects
+        ]
+    outcomes = renderer.render_group(projects, command, options)
+    return [_outcome(project, outcome) for project, outcome in zip(projects, outcomes, strict=True)]
+
+
+def _outcome(project: Project, outcome: Rendering | RenderError) -> _Outcome:
+    """A renderer's error as the gap or error line it is for the project."""
+    if isinstance(outcome, RenderGap):
+        return CoverageGap(project.display, f"{project.what} not rendered: {outcome}")
+    if isinstance(outcome, RenderError):
+        return ScanError(project.display, f"{project.what} not rendered: {outcome}")
+    return outcome
 
 
 def _batch(project: Project, outcome: _Outcome, max_bytes: int) -> Batch:
