@@ -432,20 +432,31 @@ def _evaluate_view(view: InventoryView, rules: list[Rule], inventory: Inventory,
     # Per rule: the targets it could not judge, with the first reason (an unread field it reads).
     unjudged: dict[str, list[str]] = {rule.id: [] for rule in rules}
     first_reason: dict[str, str] = {}
+    # Per kind, the rules that match it, each with whether it is skipped, the fields it reads and
+    # where its findings go: worked out once per kind, not for each of thousands of targets.
+    by_kind: dict[str, list[tuple[Rule, bool, frozenset[str] | None, list[Finding]]]] = {}
+    judged = result.judged_rules
     for target in view.build(inventory):
-        for rule in rules:
-            if not rule.applies_to(target.resource):
-                continue
-            if rule.id in skipped:
+        kind = target.resource.kind
+        entries = by_kind.get(kind)
+        if entries is None:
+            entries = by_kind[kind] = [
+                (rule, rule.id in skipped, reads[rule.id], found[rule.id])
+                for rule in rules
+                if rule.kinds is None or kind in rule.kinds
+            ]
+        unread_fields = sorted(target.unread.items()) if target.unread else None
+        for rule, skip, fields, into in entries:
+            if skip:
                 unjudged[rule.id].append(target.resource.ref)
                 continue
-            fields = reads[rule.id]
-            undecided = [why for name, why in sorted(target.unread.items()) if fields is None or name in fields]
-            if undecided:  # never assert from data the scan did not read
-                first_reason.setdefault(rule.id, undecided[0])
-                unjudged[rule.id].append(target.resource.ref)
-                continue
-            found[rule.id].extend(rule.evaluate(target, locate=False, judged=result.judged_rules))
+            if unread_fields is not None:
+                undecided = [why for name, why in unread_fields if fields is None or name in fields]
+                if undecided:  # never assert from data the scan did not read
+                    first_reason.setdefault(rule.id, undecided[0])
+                    unjudged[rule.id].append(target.resource.ref)
+                    continue
+            into.extend(rule.evaluate(target, locate=False, judged=judged))
     for rule in rules:  # in rule order, as reports list them in the order they were recorded
         refs = unjudged[rule.id]
         if rule.id in skipped:
