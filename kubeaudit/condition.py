@@ -269,28 +269,53 @@ def _instance_leaf(kind: type | tuple[type, ...], reason: str) -> Check:
 def _b_const(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     expected = s["const"]
     reason = str(s.get("x-message", f"must be {short(expected)}"))
-    if isinstance(expected, bool):  # what json_equal says of a boolean: only the same boolean
-        return _leaf(lambda v: v is expected, reason)
-    if type(expected) is str:  # and of a string: a string, equal
-        return _leaf(lambda v: type(v) is str and v == expected, reason)
+    if isinstance(expected, bool) or type(expected) is str:
+        # What json_equal says of a boolean (only the same boolean) and of a string (a string,
+        # equal), tested in the check itself: these are most consts, met at every target.
+        boolean = isinstance(expected, bool)
+
+        def check(value: Any, path: Path, out: Out) -> bool:
+            if value is expected if boolean else (type(value) is str and value == expected):
+                return True
+            if out is not None:
+                out.append(Violation(path, value, reason))
+            return False
+
+        return check
     return _leaf(lambda v: json_equal(v, expected), reason)
 
 
 def _b_enum(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     options = _list_of(s["enum"], where, object, "a list of values")
     hashable = all(isinstance(o, str) for o in options)
+    shown = ", ".join(short(o) for o in options[:12]) + (", ..." if len(options) > 12 else "")
+    reason = str(s.get("x-message", f"must be one of: {shown}" if options else "no value is allowed"))
     if hashable:
         allowed = frozenset(options)
-        test: Callable[[Any], bool] = lambda v: isinstance(v, str) and v in allowed  # noqa: E731
-    else:
-        test = lambda v: any(json_equal(v, o) for o in options)  # noqa: E731
-    shown = ", ".join(short(o) for o in options[:12]) + (", ..." if len(options) > 12 else "")
-    return _leaf(test, str(s.get("x-message", f"must be one of: {shown}" if options else "no value is allowed")))
+
+        def check(value: Any, path: Path, out: Out) -> bool:
+            if isinstance(value, str) and value in allowed:
+                return True
+            if out is not None:
+                out.append(Violation(path, value, reason))
+            return False
+
+        return check
+    return _leaf(lambda v: any(json_equal(v, o) for o in options), reason)
 
 
 def _b_not(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
     inner = c.compile(s["not"], where)
-    return _leaf(lambda v: not inner(v, (), None), str(s.get("x-message", "is not allowed")))
+    reason = str(s.get("x-message", "is not allowed"))
+
+    def check(value: Any, path: Path, out: Out) -> bool:
+        if not inner(value, (), None):
+            return True
+        if out is not None:
+            out.append(Violation(path, value, reason))
+        return False
+
+    return check
 
 
 def _b_all_of(c: _Compiler, s: dict[str, Any], where: Path) -> Check:
