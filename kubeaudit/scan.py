@@ -297,10 +297,12 @@ FindingFilter = Callable[[FindingStore, ScanResult], Sequence[Finding]]
 # node tree and documents are tens of thousands of them, all alive until the file is done, so at
 # 50,000 nearly every big file set off a collection that moved its whole tree to the older
 # generations, and their passes cost more as the kept findings grew (GC was 8% of the CPU of a scan
-# of 11,000 resources in one namespace, 4% at 1,100). At 200,000 most trees are freed before a
-# collection sees them: a third of that cost, the same peak RSS (bench/README.md, "Garbage
-# collection"). It bounds the cyclic garbage that can pile up between passes (a scan makes little).
-YOUNG_COLLECTION_THRESHOLD = 200_000
+# of 11,000 resources in one namespace, 4% at 1,100). At 1,000,000 most trees are freed before a
+# collection sees them: 200,000 cut the collector's time to a third, 1,000,000 to half of that
+# again (9 us per resource at 10,000 resources against 18, 16 against 25 at 50,000), with growth
+# still linear and the peak RSS within 2 MiB (bench/README.md, "Garbage collection"). It bounds
+# the cyclic garbage that can pile up between passes (a scan makes little).
+YOUNG_COLLECTION_THRESHOLD = 1_000_000
 
 
 @contextlib.contextmanager
