@@ -19,58 +19,21 @@ The outcome depends only on the schema and the document, so it is remembered by 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
-import json
 import os
-import stat
-import sys
 from pathlib import Path as FsPath
 from typing import Any
+
+# Also reached from here by rule_cache and the tests: hence the explicit re-exports.
+from kubeaudit.records import read_json_record as read_json_record
+from kubeaudit.records import write_json_record
+from kubeaudit.userpaths import cache_dir as cache_dir
 
 FORMAT = 1
 FILE_NAME = "validated.json"
 MAX_ENTRIES = 4096
 MAX_FILE_BYTES = 1 << 20  # MAX_ENTRIES keys take about 280 KB
-
-
-def read_json_record(path: FsPath, max_bytes: int) -> Any:
-    """The JSON value in the regular file at `path` of at most max_bytes; None when it is missing,
-    not a regular file, too large or not JSON. A cache record that cannot be read is only a miss."""
-    try:
-        # O_NONBLOCK: a FIFO put in the record's place must not hang the scanner.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-            return None
-        with open(descriptor, "rb", closefd=False) as handle:
-            return json.loads(handle.read(max_bytes + 1))
-    except (OSError, ValueError, RecursionError):
-        return None
-    finally:
-        os.close(descriptor)
-
-
-def cache_dir() -> FsPath | None:
-    """The folder the record lives in; None when caching is off."""
-    if os.environ.get("KUBEAUDIT_NO_CACHE"):
-        return None
-    explicit = os.environ.get("KUBEAUDIT_CACHE_DIR")
-    if explicit:
-        return FsPath(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return FsPath(xdg) / "kubeaudit"
-    home = FsPath.home()
-    if sys.platform == "darwin":
-        return home / "Library" / "Caches" / "kubeaudit"
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return FsPath(os.environ["LOCALAPPDATA"]) / "kubeaudit" / "Cache"
-    return home / ".cache" / "kubeaudit"
 
 
 def library_identity(name: str) -> str:
@@ -118,19 +81,7 @@ class ValidationCache:
             return
         self._added = False
         keys = list(self._keys)[-MAX_ENTRIES:]
-        import tempfile  # 3 ms of imports that a run which validated nothing new need not pay
-
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            descriptor, partial = tempfile.mkstemp(dir=self.path.parent, prefix=f".{FILE_NAME}.", suffix=".partial")
-            try:
-                with open(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump({"format": FORMAT, "keys": keys}, handle)
-                os.replace(partial, self.path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(partial)
-                raise
+        write_json_record(self.path, {"format": FORMAT, "keys": keys})
 
     def _read(self) -> dict[str, None]:
         assert self.path is not None

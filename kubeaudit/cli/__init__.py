@@ -94,6 +94,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments == ["--version"]:  # the common check whether kubeaudit is installed: no parser needed
         print(f"kubeaudit {version()}")
         return 0
+    if arguments[:2] == ["rules", "list"]:  # the same answer as last time, unless what it reads changed
+        from kubeaudit.cli.listing import recorded_listing
+
+        recorded = recorded_listing(arguments[2:])
+        if recorded is not None:
+            try:
+                sys.stdout.write(recorded)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                with contextlib.suppress(OSError):
+                    sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            return 0
     from kubeaudit.baseline import BaselineError
     from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, UsageError
     from kubeaudit.config import ConfigError
@@ -116,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # `kubeaudit`, `kubeaudit rules`, `kubeaudit report`: say what there is to do, and fail
             command.print_help(sys.stderr)
             return EXIT_ERROR
+        args.command_line = arguments[2:]  # the key of the record of `rules list` (kubeaudit/cli/listing.py)
         return int(commands(args.command)[args.command].run(args))
     except (UsageError, RuleError, SelectionError, ConfigError, BaselineError) as exc:
         print(f"kubeaudit: error: {printable(str(exc))}", file=sys.stderr)

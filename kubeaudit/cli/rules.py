@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from kubeaudit.cli.common import EXIT_OK, LIST_HINT, Parser, UsageError, add_com
 from kubeaudit.cli.options import add_config_options, add_rule_options
 from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.rule import Rule
+from kubeaudit.refdata import builtin_rules_dir
 
 
 def add_parser(commands: argparse._SubParsersAction) -> dict[str, Parser]:
@@ -86,16 +88,38 @@ def _fixtures_root(folder: FsPath) -> FsPath:
     return folder
 
 
+def _list(args: argparse.Namespace) -> int:
+    """Print the list, and record it for kubeaudit.cli.listing when nothing changed meanwhile."""
+    from kubeaudit.cli import listing
+
+    files = [] if args.no_config else [args.config] if args.config else [listing.nearest_config()]
+    files = [f for f in files if f] + [str(FsPath(listing.PACKAGE) / "config.schema.json")]
+    # Hashed before reading, compared after: a file changed meanwhile must not be recorded as
+    # the one this output came from.
+    config_before = listing.content_hash([], files)
+    options = ScanOptions(config_path=args.config, use_config=not args.no_config)
+    config = load_effective_config(options)
+    folders = [str(builtin_rules_dir()), *config.rule_dirs, *args.rules]
+    content = listing.content_hash(folders, files)
+    out = io.StringIO()
+    ruledocs.print_list(configured_rules(list(args.rules), config), args.format, out)
+    output = out.getvalue()
+    sys.stdout.write(output)
+    command_line = getattr(args, "command_line", None)
+    unchanged = listing.content_hash([], files) == config_before and listing.content_hash(folders, files) == content
+    if command_line is not None and unchanged:
+        listing.record_listing(command_line, folders, files, content, output)
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.rules_command in ("list", "explain"):
+    if args.rules_command == "list":
+        return _list(args)
+    if args.rules_command == "explain":
         # The rules a scan here would know: the config's own rule folders, parameters and
         # severity overrides included.
         options = ScanOptions(config_path=args.config, use_config=not args.no_config)
         configured = configured_rules(list(args.rules), load_effective_config(options))
-    if args.rules_command == "list":
-        ruledocs.print_list(configured, args.format, sys.stdout)
-        return EXIT_OK
-    if args.rules_command == "explain":
         rule = find_rule(configured, args.rule_id)
         ruledocs.print_explain(rule, sys.stdout)
         return EXIT_OK
