@@ -36,6 +36,8 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "kubeaudit.config",
             "kubeaudit.safetext",
             "kubeaudit.validation_cache",
+            "kubeaudit.records",
+            "kubeaudit.userpaths",
         ),
     ),
     ("sources", ("kubeaudit.sources",)),
