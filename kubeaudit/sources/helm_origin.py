@@ -153,11 +153,13 @@ class HelmLocator:
         return replace(from_values, via=at_template) if from_values is not None else at_template
 
     def record(self, base: Path, kept: Any, original: Any) -> Locator:
-        # The rendered text is kept, and composed again for later look-ups; the values a path's
-        # line is matched with are the kept copy's own (shared with the rendered resource).
+        # The values a path's line is matched with are the kept copy's own (shared with the
+        # rendered resource); its positions in the rendered text are recorded now, while that
+        # text's node tree is alive, so later look-ups need not compose the text again.
         if base != () or not isinstance(kept, dict):
             return self
-        return HelmLocator(self._rendered, self._template, self._start, kept, self._values)
+        rendered = self._rendered.record(base, kept, original)
+        return HelmLocator(rendered, self._template, self._start, kept, self._values)
 
 
 def _deepest(data: Any, path: Path) -> tuple[Any, Path]:

@@ -141,8 +141,48 @@ class FieldLocator:
 
     def record(self, base: Path, kept: Any, original: Any) -> Locator:
         # The kept copy's fields are the rendered resource's own (shared): map paths through it,
-        # so the whole rendered resource need not be kept for its look-ups.
-        return FieldLocator(kept, self._declared, self._patches) if base == () and isinstance(kept, dict) else self
+        # so the whole rendered resource need not be kept for its look-ups. Where the base file
+        # declares those fields is recorded now, while its node tree is alive, so later look-ups
+        # need not parse the base file again.
+        if base != () or not isinstance(kept, dict):
+            return self
+        declared = self._declared
+        in_base = _declared_part(kept, declared.data)
+        if in_base is not None:
+            declared = replace(declared, origin=declared.origin.keep(in_base, declared.data))
+        return FieldLocator(kept, declared, self._patches)
+
+
+def _declared_part(rendered: Any, declared: Any) -> Any:
+    """The part of the base's declaration that the fields of `rendered` map to (as _base_path maps
+    paths: list items by name), for recording its positions: the declaration's own subtree where
+    every field of it is mapped, so the record knows the subtree whole; None where nothing maps."""
+    if isinstance(rendered, dict) and isinstance(declared, dict):
+        part = {}
+        for key, value in rendered.items():
+            if key in declared:
+                inner = _declared_part(value, declared[key])
+                part[key] = declared[key] if inner is None else inner
+        whole = len(part) == len(declared) and all(part[key] is declared[key] for key in declared)
+        return declared if whole else part
+    if isinstance(rendered, list) and isinstance(declared, list):
+        # The recorder walks a list's first items by index: unmapped items before a mapped one
+        # are recorded as themselves, without their fields ({}).
+        mapped: dict[int, Any] = {}
+        for index, item in enumerate(rendered):
+            name = item.get("name") if isinstance(item, dict) else None
+            at: int | None = index
+            if isinstance(name, str):
+                at = next((i for i, c in enumerate(declared) if isinstance(c, dict) and c.get("name") == name), None)
+            if at is not None and at < len(declared) and at not in mapped:
+                inner = _declared_part(item, declared[at])
+                mapped[at] = declared[at] if inner is None else inner
+        if not mapped:
+            return None
+        part_list = [mapped.get(i, {}) for i in range(max(mapped) + 1)]
+        whole = len(part_list) == len(declared) and all(a is b for a, b in zip(part_list, declared, strict=True))
+        return declared if whole else part_list
+    return None
 
 
 def _base_path(path: Path, rendered: Any, declared: Any) -> tuple[bool, Path]:
