@@ -376,6 +376,11 @@ def _holds_namespace(file: ManifestFile, max_bytes: int) -> bool:
         data = read_bytes(file, max_bytes)  # never a FIFO or a device, never more than the cap
     except (OSError, ValueError):
         return False  # the real read reports it
+    return declares_namespace(data)
+
+
+def declares_namespace(data: bytes) -> bool:
+    """Whether a file's bytes hold a `kind: Namespace` line (a cheap look, no parse)."""
     return b"Namespace" in data and _NAMESPACE_KIND.search(data) is not None
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubeaudit.model import ScanError
-from kubeaudit.sources.manifests import MANIFEST_SUFFIXES, STDIN, ManifestFile, display_path
+from kubeaudit.sources.manifests import MANIFEST_SUFFIXES, STDIN, ManifestFile, declares_namespace, display_path
 from kubeaudit.yamlfile import load_document, read_regular_file
 
 HELM = "helm"
@@ -200,6 +200,35 @@ def overlay_pieces(project: Project) -> set[str]:
     pieces = _Pieces()
     _collect_pieces(project, pieces)
     return pieces.files | pieces.folders
+
+
+# Chart files that may render a Namespace: templates (and their helpers) and subcharts' templates.
+_CHART_TEMPLATE_SUFFIXES = (*MANIFEST_SUFFIXES, ".tpl")
+_NAMESPACE_PROBE_MAX_BYTES = 8 * 1024 * 1024
+
+
+def may_render_namespace(project: Project) -> bool:
+    """Whether a file the project is built from declares a Namespace (an overlay's files and
+    bases, a chart's templates and subcharts): a cheap look at the files, never a render. Such
+    projects are rendered first, so that the versions their Namespaces pin apply to the
+    workloads every other project renders."""
+    if project.tool == KUSTOMIZE:
+        files = sorted(p for p in overlay_pieces(project) if os.path.isfile(p))
+    else:
+        files = sorted(
+            os.path.join(folder, name)
+            for folder, _, names in os.walk(project.path)
+            for name in names
+            if name.lower().endswith(_CHART_TEMPLATE_SUFFIXES)
+        )
+    for path in files:
+        try:
+            data = read_regular_file(path, _NAMESPACE_PROBE_MAX_BYTES)
+        except (OSError, ValueError):
+            continue  # the renderer says what is wrong with it
+        if declares_namespace(data):
+            return True
+    return False
 
 
 def plan_inputs(

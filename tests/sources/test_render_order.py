@@ -1,6 +1,7 @@
 """A Namespace file outside a chart or overlay pins the Pod Security version of the rendered
 workloads in its namespace, whatever the order of the inputs: Namespace files are read before
-anything rendered (a Namespace a chart or overlay renders applies to the inputs read after it)."""
+anything rendered; and a Namespace a chart or overlay renders pins the version of what the other
+charts and overlays render (they are rendered first), and of the plain files without a Namespace."""
 
 from __future__ import annotations
 
@@ -73,3 +74,17 @@ def test_a_namespace_file_in_a_walked_folder_pins_the_version_of_an_overlay_besi
     (tmp_path / "z-namespace.yaml").write_text(NAMESPACE)
     (tmp_path / "z-other.yaml").write_text(POD.replace("tuned", "plain"))  # a file read by a --jobs worker
     assert _versions(run_cli, "--jobs", jobs, str(tmp_path)) == [("pss-baseline-sysctls", "legacy", "v1.31")] * 2
+
+
+@pytest.mark.parametrize("project", [_overlay, _chart], ids=["kustomize", "helm"])
+def test_a_namespace_an_overlay_or_chart_renders_pins_the_version_of_what_an_earlier_one_renders(
+    tmp_path: Path, run_cli: RunCli, project: object
+) -> None:
+    """The workload's project sorts first, the Namespace's last."""
+    project(tmp_path)  # type: ignore[operator]
+    namespaced = tmp_path / "z-namespace"
+    namespaced.mkdir()
+    (namespaced / "kustomization.yaml").write_text("resources: [namespace.yaml]\n")
+    (namespaced / "namespace.yaml").write_text(NAMESPACE)
+    (tmp_path / "plain.yaml").write_text(POD.replace("tuned", "plain"))
+    assert _versions(run_cli, str(tmp_path)) == [("pss-baseline-sysctls", "legacy", "v1.31")] * 2
