@@ -14,10 +14,10 @@ it is read and dropped once written.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, overload
 
-from kubeaudit.model import Finding, Position, Resource, Step
+from kubeaudit.model import Finding, Path, Position, Resource, Step
 
 # rule, severity, flags, message, resource, path, container, suppression, policy version,
 # line, column, extra, fingerprint. Index 0 of the optional tables stands for None.
@@ -28,6 +28,26 @@ _HEX_FINGERPRINT = 2
 _SUPPRESSION_OFFSET = struct.calcsize("<HBBIIII")
 _SUPPRESSION = _RULE = struct.Struct("<H")  # the rule is a record's first field
 _MAX_U16, _MAX_U32 = 0xFFFF, 0xFFFFFFFF
+
+
+def _ranks(values: list[Any]) -> list[int]:
+    """Each value's rank among the distinct values (equal values, equal ranks)."""
+    ranked = {value: rank for rank, value in enumerate(sorted(set(values)))}
+    return [ranked[value] for value in values]
+
+
+def _numbers(values: list[Hashable]) -> list[int]:
+    """Each value numbered, equal values alike (in the order first seen)."""
+    numbered: dict[Hashable, int] = {}
+    return [numbered.setdefault(value, len(numbered)) for value in values]
+
+
+def _line(fields: tuple[Any, ...], extras: list[Any]) -> int:
+    """A record's line, 0 for none (as the scan's sort key has it)."""
+    if fields[2] & _HAS_POSITION:
+        return int(fields[9])
+    extra = extras[fields[11]] if fields[11] else None
+    return extra[0].line if extra is not None and extra[0] is not None else 0
 
 
 class _Interned:
@@ -182,6 +202,64 @@ class FindingStore(Sequence[Finding]):
     def sorted_by(self, key: Callable[[Finding], Any]) -> FindingStore:
         """This store in the order of `key` (stable), each finding made once to compute its key."""
         keys = [key(finding) for finding in self]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        del keys
+        ordered = self.derived()
+        ordered._records = bytearray(b"".join(self._raw(i) for i in order))
+        return ordered
+
+    def deduplicated(self, resource_key: Callable[[Resource], Hashable]) -> FindingStore:
+        """The first finding of each rule (by id) at each path of each resource (equal by
+        `resource_key`), in order: told apart by numbers off the records, not by key tuples."""
+        tables = self._tables
+        rule_ids = _numbers([rule.id for rule in tables.rules.items])
+        resources = _numbers([resource_key(resource) for resource in tables.resources.items])
+        rules, paths = len(tables.rules.items), len(tables.paths.items)
+        seen: set[int] = set()
+        kept = self.derived()
+        size, records = RECORD.size, self._records
+        chosen = []
+        for number, fields in enumerate(RECORD.iter_unpack(records)):
+            key = (resources[fields[4]] * rules + rule_ids[fields[0]]) * paths + fields[5]
+            if key not in seen:
+                seen.add(key)
+                chosen.append(number * size)
+        del seen
+        kept._records = bytearray(b"".join(records[start : start + size] for start in chosen))
+        return kept
+
+    def sorted_by_ranks(
+        self,
+        before_line: Callable[[Resource], Any],
+        after_line: Callable[[Resource], Any],
+        path_key: Callable[[Path], Any],
+    ) -> FindingStore:
+        """Sorted (stably) by (before_line(resource), line or 0, after_line(resource), rule id,
+        path_key(path)), with each of those replaced by its rank among the values the store's
+        tables hold, so that a finding's key is one integer, not a tuple of new strings."""
+        tables = self._tables
+        extras = tables.extras
+        before = _ranks([before_line(resource) for resource in tables.resources.items])
+        after = _ranks([after_line(resource) for resource in tables.resources.items])
+        rule_ids = _ranks([rule.id for rule in tables.rules.items])
+        path_ranks = _ranks([path_key(path) for path in tables.paths.items])
+        lines = [_line(fields, extras) for fields in RECORD.iter_unpack(self._records)]
+        line_count = max(lines, default=0) + 1
+        after_count, rule_count, path_count = (
+            max(after, default=0) + 1,
+            max(rule_ids, default=0) + 1,
+            len(path_ranks) + 1,
+        )
+        keys = [
+            (
+                ((before[fields[4]] * line_count + line) * after_count + after[fields[4]]) * rule_count
+                + rule_ids[fields[0]]
+            )
+            * path_count
+            + path_ranks[fields[5]]
+            for fields, line in zip(RECORD.iter_unpack(self._records), lines, strict=True)
+        ]
+        del lines
         order = sorted(range(len(keys)), key=keys.__getitem__)
         del keys
         ordered = self.derived()

@@ -124,3 +124,21 @@ def test_the_html_page_makes_its_findings_one_at_a_time(monkeypatch: pytest.Monk
     assert len(alive) == len(result.findings) > 20
     assert max(alive) <= max(kept) + 2
     assert stream.getvalue().count('<td><span class="sev sev-') == len(result.findings)
+
+
+def test_deduplicating_and_sorting_off_the_records_agree_with_the_keys() -> None:
+    """The scan's dedupe and sort work on numbers off the records; they keep and order what
+    the key tuples do (sort_key; one finding per rule, resource and path)."""
+    from kubeaudit.scan import _dedupe, sort_key, sorted_findings
+
+    findings = _findings()
+    twin = Resource("v1", "Pod", "web", "shop", {}, Origin("pods.yaml"))  # the same pod, read twice
+    findings += [
+        Finding(RULE, Severity.HIGH, "web runs as root", twin, ("spec", "containers", 0), Position(7, 9), "app"),
+        Finding(RULE, Severity.HIGH, "at the top", twin, ("spec",), Position(1, 1)),
+        Finding(OTHER, Severity.HIGH, "no line", JOB, ("spec", "template"), None),
+    ]
+    store = FindingStore(findings)
+    assert _dedupe(store) == [f for i, f in enumerate(findings) if i != 5]
+    assert sorted_findings(store) == sorted(findings, key=sort_key)
+    assert sorted_findings(FindingStore()) == []
