@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -150,8 +150,15 @@ def _input_cases(result: ScanResult) -> list[_Case]:
 
 def _suite(name: str, cases: Iterable[_Case]) -> ET.Element:
     cases = list(cases)
+    suite = _suite_element(name, cases)
+    suite.extend(_case_element(case) for case in cases)
+    return suite
+
+
+def _suite_element(name: str, cases: list[_Case]) -> ET.Element:
+    """The testsuite, its counts from `cases`, without them."""
     counts = {outcome: sum(1 for c in cases if c.outcome == outcome) for outcome in ("failure", "error", "skipped")}
-    suite = ET.Element(
+    return ET.Element(
         "testsuite",
         {
             "name": _text(name),
@@ -161,29 +168,51 @@ def _suite(name: str, cases: Iterable[_Case]) -> ET.Element:
             "skipped": str(counts["skipped"]),
         },
     )
+
+
+def _case_element(case: _Case) -> ET.Element:
+    element = ET.Element(
+        "testcase",
+        {
+            key: _text(printable(value))
+            for key, value in {"classname": case.classname, "name": case.name, **case.attrs}.items()
+        },
+    )
+    if case.properties:
+        properties = ET.SubElement(element, "properties")
+        for key, value in case.properties.items():
+            ET.SubElement(properties, "property", {"name": key, "value": _text(value)})
+    if case.outcome is None:
+        return element
+    attrs = {"message": _text(printable(case.message))}
+    if case.type:
+        attrs["type"] = case.type
+    child = ET.SubElement(element, case.outcome, attrs)
+    body = "\n\n".join([case.body] if case.body else [_finding_text(f) for f in case.findings])
+    if body:
+        child.text = _text(body)
+    return element
+
+
+def _write_suite(write: Callable[[str], object], name: str, cases: list[_Case]) -> None:
+    """A suite as ET.indent(suite, level=1) and ET.tostring write it, one testcase element at a
+    time: a rule's suite has a testcase per resource (tens of thousands at 50,000 resources)."""
+    suite = _suite_element(name, cases)
+    head = ET.tostring(suite, encoding="unicode")
+    if not cases:
+        write(head)
+        return
+    assert head.endswith(" />")  # an element without children: open it for the cases
+    write(head[: -len(" />")] + ">")
     for case in cases:
-        element = ET.SubElement(
-            suite,
-            "testcase",
-            {
-                key: _text(printable(value))
-                for key, value in {"classname": case.classname, "name": case.name, **case.attrs}.items()
-            },
-        )
-        if case.properties:
-            properties = ET.SubElement(element, "properties")
-            for key, value in case.properties.items():
-                ET.SubElement(properties, "property", {"name": key, "value": _text(value)})
-        if case.outcome is None:
-            continue
-        attrs = {"message": _text(printable(case.message))}
-        if case.type:
-            attrs["type"] = case.type
-        child = ET.SubElement(element, case.outcome, attrs)
-        body = "\n\n".join([case.body] if case.body else [_finding_text(f) for f in case.findings])
-        if body:
-            child.text = _text(body)
-    return suite
+        element = _case_element(case)
+        ET.indent(element, level=2)
+        write(_CASE_INDENT + ET.tostring(element, encoding="unicode"))
+    write(_SUITE_INDENT + "</testsuite>")
+
+
+# What ET.indent(suite, level=1) puts before each testcase and before the suite's end tag.
+_CASE_INDENT, _SUITE_INDENT = "\n    ", "\n  "
 
 
 def _why_not_evaluated(result: ScanResult, rule_id: str) -> str | None:
@@ -241,9 +270,8 @@ def render(result: ScanResult, stream: TextIO, color: bool = False, fail_on: str
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     stream.write(head[: -len(" />")] + ">")
     for name, cases in _suites(result, fail_on):
-        suite = _suite(name, cases)
-        ET.indent(suite, level=1)
-        stream.write("\n  " + ET.tostring(suite, encoding="unicode"))
+        stream.write("\n  ")
+        _write_suite(stream.write, name, cases)
     stream.write("\n</testsuites>\n")
 
 
