@@ -123,3 +123,26 @@ def test_the_next_tier_is_listed_while_the_pipeline_still_evaluates_the_last() -
                     time.sleep(0.05)
     assert replicasets_requested_while_busy
     assert "ReplicaSet" not in kinds_in_order and "Pod" not in kinds_in_order  # all folded into Deployments
+
+
+def test_pods_folded_into_their_owners_are_listed_while_the_pipeline_is_busy() -> None:
+    """The pods of the Deployments are folded as they are fetched, not queued behind the pages the
+    pipeline has still to evaluate: a consumer busy with the first Deployments does not hold the
+    pod list back (before, the queue's budget filled with folded pods after a page or two, and the
+    pods were fetched only once the pipeline had caught up)."""
+    with serve([], generate_pods=200, generate_namespaces=2, implicit=False) as api:
+        [source] = open_cluster_sources(ClusterOptions(kubeconfig=str(api.kubeconfig_path), page_size=10))
+        pods_listed_while_busy = False
+        kinds: list[str] = []
+        for batch in source.batches():
+            kinds += [r.kind for r in batch.resources]
+            if any(r.kind == "Deployment" for r in batch.resources) and not pods_listed_while_busy:
+                give_up = time.monotonic() + 10  # a consumer evaluating slowly
+                while time.monotonic() < give_up and not pods_listed_while_busy:
+                    pod_pages = [r for r in api.requests() if r["path"] == "/api/v1/pods"]
+                    pods_listed_while_busy = len(pod_pages) == 20  # all 200 pods, 10 a page
+                    time.sleep(0.05)
+        notes = [n.message for n in source.notices()]
+    assert pods_listed_while_busy
+    assert "Pod" not in kinds and "ReplicaSet" not in kinds  # every one folded into its Deployment
+    assert any(n.startswith("200 Pods, 40 ReplicaSets owned by controllers") for n in notes), notes

@@ -172,10 +172,22 @@ class _Fallback:
     lost: ConnectionLost | None = None
 
 
+@dataclass(slots=True)
+class _Sorted:
+    """A page as the worker that fetched it leaves it for the consumer: the objects folded into
+    their owners are counted there and gone; the rest are resources to evaluate."""
+
+    listed: int  # objects on the page, folded or not (progress counts them)
+    remaining: int | None
+    resources: list[Resource]
+    malformed: list[str]
+
+
 class _Budget:
-    """Objects handed to the consumer and not yet taken: a worker waits while more than the
+    """Resources handed to the consumer and not yet taken: a worker waits while more than the
     budget is waiting, except that one page always fits when nothing waits (a page bigger
-    than the budget must not wait for ever)."""
+    than the budget must not wait for ever), and a page that leaves nothing to evaluate (every
+    pod folded into its Deployment) never waits."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -184,7 +196,7 @@ class _Budget:
 
     def take(self, n: int, stop: threading.Event) -> bool:
         with self._cond:
-            while self.waiting and self.waiting + n > self.limit:
+            while n and self.waiting and self.waiting + n > self.limit:
                 if stop.is_set():
                     return False
                 self._cond.wait(0.1)
@@ -413,8 +425,13 @@ class ClusterSource(Source):
         fallbacks: dict[str, _Fallback] = {}
         self.transport.cancelled.clear()
 
+        # Pages are sorted (folded, made resources) by the worker that fetched them, one page at a
+        # time: the owner index and the facts are shared by the workers, never by the consumer
+        # until the listing is over.
+        sorting = threading.Lock()
+
         def put(message: tuple[str, _Task, Any]) -> None:
-            if message[0] == "page" and not waiting.take(len(message[2].items), stop):
+            if message[0] == "page" and not waiting.take(len(message[2].resources), stop):
                 return
             if not stop.is_set():
                 inbox.put(message)
@@ -434,7 +451,9 @@ class ClusterSource(Source):
                 ):
                     if stop.is_set():
                         return spawned
-                    put(("page", task, page))
+                    with sorting:
+                        sorted_page = self._sort_page(task, page)
+                    put(("page", task, sorted_page))
                 outcome = ("done", task, None)
             except ApiError as exc:
                 outcome = ("error", task, exc)
@@ -491,18 +510,16 @@ class ClusterSource(Source):
                 kind, task, payload = message
                 res = task.resource
                 if kind == "page":
-                    page: Page = payload
-                    waiting.give(len(page.items))
-                    counts[task.label] = counts.get(task.label, 0) + len(page.items)
+                    page: _Sorted = payload
+                    waiting.give(len(page.resources))
+                    counts[task.label] = counts.get(task.label, 0) + page.listed
                     total = counts[task.label] + page.remaining if page.remaining is not None else None
                     self.progress.listing(self.context, task.label, counts[task.label], total)
-                    if task.served:  # the same objects may be listed at their current version: facts only
-                        self.facts.add_served(res.api_version, res.kind, page.items)
-                        continue
-                    yield Batch(
-                        resources=self._page_resources(res, page.items),
-                        errors=[self._not_scanned(res, what) for what in page.malformed],
-                    )
+                    if page.resources or page.malformed:
+                        yield Batch(
+                            resources=page.resources,
+                            errors=[self._not_scanned(res, what) for what in page.malformed],
+                        )
                     continue
                 unfinished.pop(id(task), None)
                 if kind == "done":
@@ -587,6 +604,18 @@ class ClusterSource(Source):
         if not task.served:  # an unread deprecated version hides only the findings about it: the gap says so
             self._unavailable.setdefault(res.kind, f"{what}: {reason.split(':')[0]}")  # the gap has the details
         return CoverageGap(what, reason, self.context)
+
+    def _sort_page(self, task: _Task, page: Page) -> _Sorted:
+        """What the consumer gets of a page, worked out by the worker that fetched it (holding the
+        sorting lock): while the pipeline evaluates the Deployments, the 10,000 Pods they own are
+        listed and folded, not queued behind them (the queue would fill and hold back the list)."""
+        res = task.resource
+        if task.served:  # the same objects may be listed at their current version: facts only
+            self.facts.add_served(res.api_version, res.kind, page.items)
+            resources: list[Resource] = []
+        else:
+            resources = self._page_resources(res, page.items)
+        return _Sorted(len(page.items), page.remaining, resources, page.malformed)
 
     def _page_resources(self, res: ApiResource, items: list[dict[str, Any]]) -> list[Resource]:
         out: list[Resource] = []

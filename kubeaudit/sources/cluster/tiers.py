@@ -3,9 +3,9 @@ they own, see owners.py), each tier as soon as the workers have *listed* the one
 
 The workers advance the tiers themselves, not the consumer: while the pipeline is still
 evaluating the last Deployment pages, the ReplicaSets are already being listed. Folding
-stays correct because a worker puts its last page and its outcome into the consumer's FIFO
-queue before it reports the task finished here, so every page of a tier is queued before
-any page of the next tier can be.
+stays correct because a worker folds each page it fetched (source.py, `_sort_page`) and puts
+its outcome into the consumer's FIFO queue before it reports the task finished here, so every
+owner of a tier is known before any object of the next tier is folded.
 """
 
 from __future__ import annotations
