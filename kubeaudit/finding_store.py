@@ -14,10 +14,11 @@ it is read and dropped once written.
 from __future__ import annotations
 
 import struct
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, overload
 
-from kubeaudit.model import Finding, Path, Position, Resource, Step
+from kubeaudit.model import Finding, Path, Position, Resource, Severity, Step, Suppression
 
 # rule, severity, flags, message, resource, path, container, suppression, policy version,
 # line, column, extra, fingerprint. Index 0 of the optional tables stands for None.
@@ -28,6 +29,13 @@ _HEX_FINGERPRINT = 2
 _SUPPRESSION_OFFSET = struct.calcsize("<HBBIIII")
 _SUPPRESSION = _RULE = struct.Struct("<H")  # the rule is a record's first field
 _MAX_U16, _MAX_U32 = 0xFFFF, 0xFFFFFFFF
+# Records read for a field or two: the other bytes are skipped as padding.
+_RESOURCE_OFFSET = struct.calcsize("<HBBI")
+_SEVERITY_OFFSET = struct.calcsize("<H")
+_RESOURCE_FIELD_ITER = struct.Struct(f"<{_RESOURCE_OFFSET}xI{RECORD.size - _RESOURCE_OFFSET - 4}x").iter_unpack
+_SEVERITY_AND_SUPPRESSION_ITER = struct.Struct(
+    f"<{_SEVERITY_OFFSET}xB{_SUPPRESSION_OFFSET - _SEVERITY_OFFSET - 1}xH{RECORD.size - _SUPPRESSION_OFFSET - 2}x"
+).iter_unpack
 
 
 def _ranks(values: list[Any]) -> list[int]:
@@ -158,7 +166,7 @@ class FindingStore(Sequence[Finding]):
         return self._finding(RECORD.unpack_from(self._records, index * RECORD.size))
 
     def __iter__(self) -> Iterator[Finding]:
-        finding = self._finding
+        finding = self._maker()
         for fields in RECORD.iter_unpack(self._records):
             yield finding(fields)
 
@@ -285,6 +293,53 @@ class FindingStore(Sequence[Finding]):
         items = self._tables.resources.items
         return [items[number] for number in sorted(seen)]
 
+    def resources_in_order(self) -> Iterator[Resource]:
+        """Each resource the findings are reported at, once, in the order of its first finding
+        (as a pass over the findings meets them), read off the records."""
+        items = self._tables.resources.items
+        seen: set[int] = set()
+        for (number,) in _RESOURCE_FIELD_ITER(self._records):
+            if number not in seen:
+                seen.add(number)
+                yield items[number]
+
+    def with_suppressions(
+        self, suppression: Callable[[Finding], Suppression | None], may_suppress: Callable[[Resource], bool]
+    ) -> FindingStore:
+        """This store with each finding that `suppression` gives a suppression (not None) marked
+        with it, in order. Only the findings of resources `may_suppress` accepts (asked once per
+        resource) are made and asked: the other records are copied as they are."""
+        marked = self.derived()
+        records = marked._records = bytearray(self._records)
+        tables = self._tables
+        resources = tables.resources.items
+        asked: dict[int, bool] = {}
+        finding = self._maker()
+        for index, fields in enumerate(RECORD.iter_unpack(self._records)):
+            number = fields[4]
+            candidate = asked.get(number)
+            if candidate is None:
+                candidate = asked[number] = may_suppress(resources[number])
+            if not candidate:
+                continue
+            found = suppression(finding(fields))
+            if found is None:
+                continue
+            table_number = tables.suppressions.number(found)
+            if table_number > _MAX_U16:
+                raise OverflowError("more distinct suppressions than a finding record holds")
+            _SUPPRESSION.pack_into(records, index * RECORD.size + _SUPPRESSION_OFFSET, table_number)
+        return marked
+
+    def active_severity_counts(self) -> Counter[Severity]:
+        """How many findings not suppressed there are of each severity, read off the records."""
+        severities = self._tables.severities.items
+        return Counter(
+            severities[severity]
+            for severity, suppression in _SEVERITY_AND_SUPPRESSION_ITER(self._records)
+            if not suppression
+        )
+
     def _raw(self, index: int) -> bytes:
         start = index * RECORD.size
         return bytes(self._records[start : start + RECORD.size])
@@ -337,31 +392,76 @@ class FindingStore(Sequence[Finding]):
         )
 
     def _finding(self, fields: tuple[Any, ...]) -> Finding:
-        rule, severity, flags, message, resource, path, container, suppression, policy = fields[:9]
-        line, column, extra, raw = fields[9:]
+        return self._maker()(fields)
+
+    def _maker(self) -> Callable[[tuple[Any, ...]], Finding]:
+        """What makes a record's Finding, with the tables it reads bound once (a pass over the
+        store makes every finding in turn)."""
         tables = self._tables
-        position: Position | None = Position(line, column) if flags & _HAS_POSITION else None
-        steps: tuple[Step, ...] = ()
-        fingerprint = raw.hex() if flags & _HEX_FINGERPRINT else ""
-        if extra:
-            extra_position, steps, extra_fingerprint = tables.extras[extra]
-            if extra_position is not None:
-                position = extra_position
-            if extra_fingerprint is not None:
-                fingerprint = extra_fingerprint
-        made = object.__new__(Finding)
-        for name, value in (
-            ("rule", tables.rules.items[rule]),
-            ("severity", tables.severities.items[severity]),
-            ("message", tables.messages.items[message]),
-            ("resource", tables.resources.items[resource]),
-            ("path", tables.paths.items[path]),
-            ("position", position),
-            ("container", tables.containers.items[container]),
-            ("suppression", tables.suppressions.items[suppression]),
-            ("policy_version", tables.policies.items[policy]),
-            ("fingerprint", fingerprint),
-            ("steps", steps),
-        ):
-            object.__setattr__(made, name, value)
-        return made
+        rules, severities, messages = tables.rules.items, tables.severities.items, tables.messages.items
+        resources, paths, containers = tables.resources.items, tables.paths.items, tables.containers.items
+        suppressions, policies, extras = tables.suppressions.items, tables.policies.items, tables.extras
+
+        def finding(fields: tuple[Any, ...]) -> Finding:
+            rule, severity, flags, message, resource, path, container, suppression, policy, line, column, extra, raw = (
+                fields
+            )
+            position: Position | None = _position(line, column) if flags & _HAS_POSITION else None
+            steps: tuple[Step, ...] = ()
+            fingerprint = raw.hex() if flags & _HEX_FINGERPRINT else ""
+            if extra:
+                extra_position, steps, extra_fingerprint = extras[extra]
+                if extra_position is not None:
+                    position = extra_position
+                if extra_fingerprint is not None:
+                    fingerprint = extra_fingerprint
+            made = _new(Finding)
+            _set_rule(made, rules[rule])
+            _set_severity(made, severities[severity])
+            _set_message(made, messages[message])
+            _set_resource(made, resources[resource])
+            _set_path(made, paths[path])
+            _set_position(made, position)
+            _set_container(made, containers[container])
+            _set_suppression(made, suppressions[suppression])
+            _set_policy_version(made, policies[policy])
+            _set_fingerprint(made, fingerprint)
+            _set_steps(made, steps)
+            return made
+
+        return finding
+
+
+# A store makes a Finding each time one is read (reports read every finding a few times): its
+# slots are set through their descriptors, as a frozen dataclass's own __init__ would through
+# object.__setattr__, at a third of the cost, and without __post_init__ (the fingerprint is known).
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
+    return setter
+
+
+_new = object.__new__
+(
+    _set_rule,
+    _set_severity,
+    _set_message,
+    _set_resource,
+    _set_path,
+    _set_position,
+    _set_container,
+    _set_suppression,
+    _set_policy_version,
+    _set_fingerprint,
+    _set_steps,
+) = (_slot_setter(Finding, name) for name in Finding.__slots__)
+_set_line, _set_column, _set_file, _set_via = (_slot_setter(Position, name) for name in Position.__slots__)
+
+
+def _position(line: int, column: int) -> Position:
+    """Position(line, column), made as _finding makes a Finding."""
+    made = _new(Position)
+    _set_line(made, line)
+    _set_column(made, column)
+    _set_file(made, None)
+    _set_via(made, None)
+    return made

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
 from kubeaudit.baseline import Baseline
 from kubeaudit.config import Config, Exemption
 from kubeaudit.finding_store import FindingStore
-from kubeaudit.model import Finding, Notice, Path, ScanResult, Suppression, format_path
+from kubeaudit.model import Finding, Notice, Path, Resource, ScanResult, Suppression, format_path
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, get_path
 
 IGNORE = "kubeaudit.io/ignore"
@@ -33,11 +32,11 @@ CATCH_ALL = "*"
 FOREIGN_OVERRIDE = "kubeaudit.io/allow-"
 
 
-def _annotation_sources(finding: Finding) -> list[tuple[dict[str, Any], Path]]:
-    """Annotation maps that may suppress a finding: the object's own and its pod template's."""
+def _annotation_sources(resource: Resource) -> list[tuple[dict[str, Any], Path]]:
+    """Annotation maps that may suppress a resource's findings: the object's own and its pod template's."""
     found: list[tuple[dict[str, Any], Path]] = []
     for prefix in _ANNOTATED_METADATA:
-        node = get_path(finding.resource.data, prefix)
+        node = get_path(resource.data, prefix)
         annotations = node.get("annotations") if isinstance(node, dict) else None
         if isinstance(annotations, dict) and IGNORE in annotations:
             found.append((annotations, prefix))
@@ -67,20 +66,27 @@ class Suppressor:
         notices: dict[tuple[str, str], Notice] = {}
         self._expired_entries: dict[tuple[str, str], int] = {}
         # Compact records, as the scan keeps them: never every finding alive at once.
-        out = findings.derived() if isinstance(findings, FindingStore) else FindingStore()
+        store = findings if isinstance(findings, FindingStore) else FindingStore(findings)
         seen: set[str] = set()
-        for finding in findings:
-            suppression = (
+
+        def suppression(finding: Finding) -> Suppression | None:
+            if self.baseline is not None:
+                seen.add(finding.fingerprint)
+            return (
                 self._annotation(finding, notices)
                 or self._exemption(finding, notices)
                 or self._baselined(finding, notices)
             )
-            out.append(replace(finding, suppression=suppression) if suppression else finding)
-            if self.baseline is not None:
-                seen.add(finding.fingerprint)
-        _note_foreign_overrides(findings, notices)
+
+        # Without a baseline or exemptions only a resource's own annotations can suppress its
+        # findings: the findings of the (many) resources without any are not made at all.
+        every_finding = self.baseline is not None or bool(self.config.exemptions)
+        out = store.with_suppressions(
+            suppression, lambda resource: every_finding or bool(_annotation_sources(resource))
+        )
+        _note_foreign_overrides(store.resources_in_order(), notices)
         if self.known_rules is not None:
-            _note_unknown_rule_ids(findings, self.known_rules, notices)
+            _note_unknown_rule_ids(store.resources_in_order(), self.known_rules, notices)
         for (expired, reason), count in sorted(self._expired_entries.items()):
             notices[("baseline", expired + reason)] = Notice(
                 "baseline",
@@ -97,7 +103,7 @@ class Suppressor:
         return out
 
     def _annotation(self, finding: Finding, notices: dict[tuple[str, str], Notice]) -> Suppression | None:
-        for notes, prefix in _annotation_sources(finding):
+        for notes, prefix in _annotation_sources(finding.resource):
             rules = str(notes.get(IGNORE, "")).split(",")
             if not _matches(finding.rule_id, rules):
                 continue
@@ -197,17 +203,17 @@ def _exempts(exemption: Exemption, finding: Finding) -> bool:
 
 
 def _note_unknown_rule_ids(
-    findings: Sequence[Finding], known: frozenset[str], notices: dict[tuple[str, str], Notice]
+    resources: Iterable[Resource], known: frozenset[str], notices: dict[tuple[str, str], Notice]
 ) -> None:
     """A rule id in kubeaudit.io/ignore that names no rule (a typo, a renamed rule) suppresses
-    nothing, and the finding it was meant for counts: say so, at the annotation's line."""
+    nothing, and the finding it was meant for counts: say so, at the annotation's line. (The
+    resources are those with findings, in the order of their first finding.)"""
     seen: set[tuple[str, str]] = set()
-    for finding in findings:
-        resource = finding.resource
+    for resource in resources:
         if (resource.origin.source, resource.ref) in seen:
             continue
         seen.add((resource.origin.source, resource.ref))
-        for notes, prefix in _annotation_sources(finding):
+        for notes, prefix in _annotation_sources(resource):
             tokens = [t.strip() for t in str(notes.get(IGNORE, "")).split(",") if t.strip()]
             unknown = [t for t in tokens if t != CATCH_ALL and not any(fnmatchcase(r, t) for r in known)]
             if not unknown:
@@ -223,10 +229,9 @@ def _note_unknown_rule_ids(
             )
 
 
-def _note_foreign_overrides(findings: Sequence[Finding], notices: dict[tuple[str, str], Notice]) -> None:
+def _note_foreign_overrides(resources: Iterable[Resource], notices: dict[tuple[str, str], Notice]) -> None:
     seen: set[tuple[str, str]] = set()
-    for finding in findings:
-        resource = finding.resource
+    for resource in resources:
         if (resource.origin.source, resource.ref) in seen:
             continue
         seen.add((resource.origin.source, resource.ref))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import io
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -13,12 +14,24 @@ from conftest import FIXTURES
 
 from kubeaudit.engine.loader import load_rules
 from kubeaudit.finding_store import RECORD, FindingStore
-from kubeaudit.model import Finding, Origin, Position, Resource, RuleMeta, Severity, Step, Suppression
+from kubeaudit.model import (
+    Finding,
+    Origin,
+    Position,
+    Resource,
+    RuleMeta,
+    ScanResult,
+    ScanStats,
+    Severity,
+    Step,
+    Suppression,
+)
 from kubeaudit.report.base import RenderOptions
 from kubeaudit.report.html_report import HtmlReporter
 from kubeaudit.report.html_report import findings as findings_part
 from kubeaudit.report.html_report.view import FindingView, ReportView
 from kubeaudit.scan import scan_manifests
+from kubeaudit.suppress import IGNORE, IGNORE_REASON
 
 RULE = RuleMeta("demo-rule", "Demo", Severity.HIGH, "demo", "Fix it.")
 OTHER = RuleMeta("other-rule", "Other", Severity.LOW, "demo", "Fix that.")
@@ -142,3 +155,49 @@ def test_deduplicating_and_sorting_off_the_records_agree_with_the_keys() -> None
     assert _dedupe(store) == [f for i, f in enumerate(findings) if i != 5]
     assert sorted_findings(store) == sorted(findings, key=sort_key)
     assert sorted_findings(FindingStore()) == []
+
+
+def test_the_summary_counts_and_resources_read_off_the_records_agree_with_the_findings() -> None:
+    """The report's counts by severity and the suppressions' walk over resources are read off the
+    records: the same as counting the findings themselves, resources in the order first met."""
+    findings = _findings()
+    store = FindingStore(findings).sorted_by(lambda f: f.resource.kind)  # the Job's findings first
+    assert store.active_severity_counts() == Counter(f.severity for f in findings if f.suppression is None)
+    assert list(store.resources_in_order()) == [JOB, POD]
+
+
+def _annotated_pods(count: int, findings_each: int) -> FindingStore:
+    pods = [
+        Resource("v1", "Pod", f"web-{n}", "shop", {"metadata": {"name": f"web-{n}"}}, Origin(f"web-{n}.yaml"))
+        for n in range(count)
+    ]
+    ignored = {"annotations": {IGNORE: RULE.id, IGNORE_REASON: "accepted"}}
+    pods[0] = Resource("v1", "Pod", "web-0", "shop", {"metadata": {"name": "web-0", **ignored}}, Origin("web-0.yaml"))
+    rules = [RULE, OTHER]
+    return FindingStore(
+        Finding(rules[n % 2], Severity.HIGH, "m", pod, ("spec", "containers", n), Position(n + 1, 1))
+        for pod in pods
+        for n in range(findings_each)
+    )
+
+
+def test_suppressing_reads_each_resources_annotations_not_each_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan has tens of thousands of findings on a few thousand resources, and few resources
+    carry kubeaudit.io/ignore: only the annotated resources' findings are judged one by one
+    (before, every finding was made, its annotations read and its record written again)."""
+    import kubeaudit.suppress as suppress
+
+    store = _annotated_pods(count=10, findings_each=20)
+    reads: list[int] = []
+    original = suppress.get_path
+    monkeypatch.setattr(suppress, "get_path", lambda data, path: reads.append(1) or original(data, path))
+    result = ScanResult(store, [], ScanStats(), [], [RULE, OTHER])
+    marked = suppress.Suppressor(known_rules=frozenset({RULE.id, OTHER.id}))(store, result)
+    assert [f.suppression is not None for f in marked] == [
+        pod == 0 and n % 2 == 0 for pod in range(10) for n in range(20)
+    ]
+    assert [f.suppression.justification for f in marked if f.suppression] == ["accepted"] * 10
+    assert list(marked.active()) == [f for f in store if f.resource.name != "web-0" or f.rule_id != RULE.id]
+    places = len(suppress._ANNOTATED_METADATA)
+    # each resource: may it suppress, unknown rule ids, foreign overrides; each annotated finding once more
+    assert len(reads) <= places * (3 * 10 + 20)

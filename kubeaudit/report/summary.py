@@ -9,7 +9,12 @@ from kubeaudit.model import ScanResult, Severity
 
 def findings_by_severity(result: ScanResult) -> dict[str, int]:
     """Findings that count (not suppressed), by severity."""
-    counts = Counter(f.severity for f in result.active_findings)
+    from kubeaudit.finding_store import FindingStore  # it stores the model's types
+
+    if isinstance(result.findings, FindingStore):
+        counts = result.findings.active_severity_counts()  # read off the records, no finding made
+    else:
+        counts = Counter(f.severity for f in result.active_findings)
     return {s.value: counts.get(s, 0) for s in Severity}
 
 
