@@ -74,7 +74,7 @@ class HelmRendering(Rendering):
 
     def origin(self, data: dict[str, Any], rendered: RenderedFrom, locator: Locator) -> Origin:
         template = self._template_at(rendered.line)
-        document = _documents_before(self.text, template.first_line, rendered.line)
+        document = _document_holding(self.text, template.first_line, rendered.line)
         start = _resource_start(template, rendered.line, document)
         helm_locator = HelmLocator(locator, template, start, data, self.values)
         return Origin(template.display, document, (), helm_locator, rendered=rendered)
@@ -94,10 +94,12 @@ def _template_file(chart: str, name: str) -> str:
     return os.path.join(chart, *relative.split("/"))
 
 
-def _documents_before(text: str, first_line: int, line: int) -> int:
-    """How many documents of the template's output come before the one starting at `line`."""
-    lines = text.split("\n")[first_line - 1 : line - 1]
-    return len(document_starts(lines, lambda item: not item.lstrip().startswith("#") and bool(item.strip())))
+def _document_holding(text: str, first_line: int, line: int) -> int:
+    """Which document (0-based) of the template's output holds `line`: where its resource starts,
+    the document's own first line, or a line inside it for an item of a `kind: List`."""
+    lines = text.split("\n")[first_line - 1 : line]
+    starts = document_starts(lines, lambda item: not item.lstrip().startswith("#") and bool(item.strip()))
+    return max(len(starts) - 1, 0)
 
 
 def _resource_start(template: TemplateOutput, line: int, document: int) -> Position:

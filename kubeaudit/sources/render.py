@@ -30,7 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from kubeaudit.model import CoverageGap, Locator, Origin, RenderedFrom, ScanError
+from kubeaudit.model import CoverageGap, Locator, Origin, Path, Position, RenderedFrom, ScanError
 from kubeaudit.safetext import printable
 from kubeaudit.sources.base import Batch
 from kubeaudit.sources.manifests import ManifestFile, ParsedFile, parse_text
@@ -446,6 +446,24 @@ def _batch(project: Project, outcome: _Outcome, max_bytes: int) -> Batch:
     return _mapped(parsed, outcome, outcome.project.tool)
 
 
+class ItemLocator:
+    """The positions of one item of a `kind: List` document, asked for by paths relative to the
+    item (a renderer maps a resource's own paths back to its source), found in the document's
+    locator at the item's place."""
+
+    __slots__ = ("_base", "_document")
+
+    def __init__(self, document: Locator, base: Path) -> None:
+        self._document = document
+        self._base = base
+
+    def position(self, path: Path) -> Position | None:
+        return self._document.position(self._base + path)
+
+    def record(self, base: Path, kept: Any, original: Any) -> Locator:
+        return ItemLocator(self._document.record(self._base + base, kept, original), self._base)
+
+
 def _mapped(parsed: ParsedFile, rendering: Rendering, tool: str) -> Batch:
     project = rendering.project
     resources = []
@@ -460,6 +478,8 @@ def _mapped(parsed: ParsedFile, rendering: Rendering, tool: str) -> Batch:
         )
         locator = resource.origin.locator
         assert locator is not None  # parse_text keeps every document's node tree
+        if resource.origin.base_path:  # an item of a List: the renderer asks for the item's paths
+            locator = ItemLocator(locator, resource.origin.base_path)
         origin = rendering.origin(resource.data, rendered, locator)
         shown = origin.rendered
         if shown is not None:  # mapped back with our output's lines; shown with the user's

@@ -301,3 +301,46 @@ def test_an_unpacked_subchart_renders_with_the_parent_values_at_its_template(tmp
     # A subchart's lines are not traced: the finding is on its template's resource.
     assert _where(finding) == (display_path(str(sub / "templates" / "deployment.yaml")), 3, "pss-baseline-privileged")
     assert finding.resource.origin.document == 0
+
+
+POD_LIST_TEMPLATE = """\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata:  # ruleid: netpol-workload-ingress
+      name: first
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/app:1.0  # ruleid: image-not-pinned
+  - apiVersion: v1
+    kind: Pod
+    metadata:  # ruleid: netpol-workload-ingress
+      name: second
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/app:{{ .Values.tag }}  # ruleid: image-not-pinned
+          securityContext:
+            privileged: {{ .Values.privileged }}
+"""
+
+
+def test_findings_in_a_template_that_renders_a_list_point_at_each_item_s_lines(tmp_path: Path) -> None:
+    # The items of a rendered `kind: List` were looked up at the document's root, not at their
+    # place in its items: every finding was on line 1, in "document 2" of a one-document template.
+    chart = tmp_path / "listy"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: listy\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("tag: '1.0'\n# ruleid: pss-baseline-privileged\nprivileged: true\n")
+    template = chart / "templates" / "pods.yaml"
+    template.write_text(POD_LIST_TEMPLATE)
+    result = _scan([chart])
+    assert result.complete, (result.errors, result.gaps)
+    _assert_findings_on_marked_lines(result, [template, chart / "values.yaml"])
+    privileged = next(f for f in result.findings if f.rule_id == "pss-baseline-privileged")
+    assert privileged.position is not None and privileged.position.via is not None
+    assert privileged.position.via.line == 21  # the template line that prints the value
+    assert {f.resource.origin.location().document for f in result.findings} == {1}
