@@ -243,7 +243,7 @@ def _outcomes(source: Source, evaluate: BatchEvaluator, jobs: int) -> Iterator[B
     from kubeaudit.parallel import parallel_outcomes
 
     yield from map(evaluate, split.first)
-    yield from parallel_outcomes(split.rest, evaluate, jobs)
+    yield from parallel_outcomes(split.rest, evaluate, jobs, split.alongside)
 
 
 def _dedupe(findings: FindingStore) -> FindingStore:

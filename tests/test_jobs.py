@@ -66,3 +66,30 @@ def test_a_namespace_only_a_worker_sees_still_pins_the_pods_after_it(run_cli: Ru
     }
     assert versions["pod-09"] == versions["pod-00"] != "v1.30"
     assert versions["pod-10"] == versions["pod-19"] == "v1.30"
+
+
+def test_a_namespace_an_overlay_renders_alongside_the_workers_still_pins_the_files_they_read(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    # The overlay's Namespace is in flow style, so the cheap look at its files misses it and it is
+    # rendered while the workers read the plain files: their pods were judged without its labels,
+    # so the scan judges them again itself, as a serial scan would.
+    corpus = tmp_path / "corpus"
+    overlay = corpus / "a-overlay"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text("resources: [namespace.yaml]\n")
+    (overlay / "namespace.yaml").write_text(
+        "{apiVersion: v1, kind: Namespace, metadata: {name: pinned, labels: "
+        "{pod-security.kubernetes.io/enforce-version: v1.30}}}\n"
+    )
+    for i in range(20):
+        (corpus / f"{i:02d}-pod.yaml").write_text(POD.format(name=f"pod-{i:02d}"))
+    serial = _reports(run_cli, corpus, tmp_path, "1")
+    parallel = _reports(run_cli, corpus, tmp_path, "2")
+    assert parallel == serial
+    versions = {
+        f["resource"]["name"]: f["policyVersion"]
+        for f in json.loads(serial["json"])["findings"]
+        if f["ruleId"] == "pss-baseline-privileged"
+    }
+    assert set(versions.values()) == {"v1.30"} and len(versions) == 20

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,14 +27,17 @@ class Batch:
 
 @dataclass(slots=True)
 class SplitBatches:
-    """A source's batches in two parts, for scans across processes (kubeaudit.parallel): `first`
-    is read in the scanning process, in order, before the rest (what later batches' evaluation
-    depends on, such as the files holding Namespaces); each of `rest` reads one independent
-    batch and may be called in a forked worker process. Together, in order, they are exactly
-    what `batches()` yields."""
+    """A source's batches in three parts, for scans across processes (kubeaudit.parallel): `first`
+    is read in the scanning process, in order, before any worker starts (what later batches'
+    evaluation depends on, such as the files holding Namespaces); `alongside` is read in the
+    scanning process too, in order, while the workers read `rest` (it must start no thread or
+    process before it is first iterated, which is after the workers fork); each of `rest` reads
+    one independent batch and may be called in a forked worker process. Together, in order
+    (first, alongside, rest), they are exactly what `batches()` yields."""
 
     first: Iterator[Batch]
     rest: Sequence[Callable[[], Batch]]
+    alongside: Iterable[Batch] = ()
 
 
 class NeedsKinds(Protocol):

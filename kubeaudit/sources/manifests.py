@@ -25,6 +25,7 @@ from kubeaudit.sources.reparse import reparsed_documents
 from kubeaudit.yamlnodes import YamlDocumentError, compose_documents, construct, locate, yaml_error
 
 if TYPE_CHECKING:
+    from kubeaudit.sources.projects import Project
     from kubeaudit.sources.render import RenderOptions
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -407,34 +408,47 @@ class ManifestSource(Source):
         return list(self.paths)
 
     def batches(self) -> Iterator[Batch]:
-        leading, rest = self._plan()
+        leading, later, rest = self._plan(split=False)
         yield from leading
+        yield from later
         yield from map(self._batch, rest)
 
     def split(self) -> SplitBatches | None:
-        """The walk's errors, files holding Namespaces and rendered projects first, every other
-        file on its own; stdin can be read only by this process, so a scan of it is not split."""
+        """The walk's errors, files holding Namespaces and the charts and overlays that may render
+        one first; the other charts and overlays alongside the workers (rendered only once they
+        have forked); every other file on its own. Stdin can be read only by this process, so a
+        scan of it is not split."""
         if STDIN in self.paths:
             return None
-        leading, rest = self._plan()
+        leading, later, rest = self._plan(split=True)
         reads: list[Callable[[], Batch]] = [partial(self._batch, file) for file in rest]
-        return SplitBatches(leading, reads)
+        return SplitBatches(leading, reads, later)
 
-    def _plan(self) -> tuple[Iterator[Batch], list[ManifestFile]]:
-        """The batches read first: the walk's errors, the files holding Namespaces, then rendered
-        projects (charts, overlays); and the other files. A Namespace file comes before anything
-        rendered so that the version it pins applies to the rendered workloads in its namespace."""
+    def _plan(self, split: bool) -> tuple[Iterator[Batch], Iterator[Batch], list[ManifestFile]]:
+        """The batches read first: the walk's errors, the files holding Namespaces, then the
+        charts and overlays that may render a Namespace; then the other charts and overlays; and
+        the other files. A Namespace comes before anything rendered so that the version it pins
+        applies to the rendered workloads in its namespace. Rendering starts here, all of it
+        (`split` False) or only of those that may render a Namespace (`split`: the others start
+        when their batches are first asked for, after a scan's workers fork, as no render thread
+        may be running when a process forks)."""
         # Imported here: both build on this module's file reading.
-        from kubeaudit.sources.projects import plan_inputs
+        from kubeaudit.sources.projects import may_render_namespace, plan_inputs
         from kubeaudit.sources.render import RenderOptions, RenderQueue
 
         errors: list[ScanError] = []
         plan = plan_inputs(self.paths, errors, self.excluded, self.stdin_filename)
         first, rest = namespace_files_first(plan.files, self.max_file_bytes)
+        options = self.render_options or RenderOptions()
+        pins = [may_render_namespace(project) for project in plan.projects]
+        pinning = [project for project, pin in zip(plan.projects, pins, strict=True) if pin]
+        others = [project for project, pin in zip(plan.projects, pins, strict=True) if not pin]
         # Charts and overlays render in other processes, several at once (RenderQueue).
-        renders = RenderQueue(plan.projects, self.render_options or RenderOptions(), self.max_file_bytes)
+        renders = RenderQueue(pinning if split else pinning + others, options, self.max_file_bytes)
         walk_errors = [Batch(errors=errors)] if errors else []
-        return itertools.chain(walk_errors, map(self._batch, first), renders.batches()), rest
+        leading = itertools.chain(walk_errors, map(self._batch, first), renders.batches())
+        later = _rendered_later(others, options, self.max_file_bytes) if split else iter(())
+        return leading, later, rest
 
     def _batch(self, file: ManifestFile) -> Batch:
         parsed = parse_file(file, self.max_file_bytes)
@@ -446,3 +460,10 @@ class ManifestSource(Source):
             skipped_documents=parsed.skipped_documents,
             release=parsed.release_nodes,
         )
+
+
+def _rendered_later(projects: list[Project], options: RenderOptions, max_bytes: int) -> Iterator[Batch]:
+    """The projects' batches, their rendering started only when the first is asked for."""
+    from kubeaudit.sources.render import RenderQueue
+
+    yield from RenderQueue(projects, options, max_bytes).batches()

@@ -34,7 +34,7 @@ from kubeaudit.model import CoverageGap, Locator, Origin, Path, Position, Render
 from kubeaudit.safetext import printable
 from kubeaudit.sources.base import Batch
 from kubeaudit.sources.manifests import ManifestFile, ParsedFile, parse_text
-from kubeaudit.sources.projects import Project, may_render_namespace
+from kubeaudit.sources.projects import Project
 
 # A renderer that has not answered by then is stopped: no input may make the scan hang.
 RENDER_TIMEOUT_SECONDS = 120.0
@@ -337,10 +337,10 @@ _Outcome = Rendering | CoverageGap | ScanError
 
 
 class RenderQueue:
-    """The batches of charts and overlays, in order (those that may render a Namespace first),
-    with up to `workers` groups rendering ahead (a group: the projects one run of their renderer
-    renders, Renderer.groups). Rendering starts when the queue is made; `close` (or the end of
-    `batches`) stops the rest."""
+    """The batches of charts and overlays, in the order given (callers put those that may render a
+    Namespace first: projects.may_render_namespace), with up to `workers` groups rendering ahead
+    (a group: the projects one run of their renderer renders, Renderer.groups). Rendering starts
+    when the queue is made; `close` (or the end of `batches`) stops the rest."""
 
     def __init__(
         self, projects: Sequence[Project], options: RenderOptions, max_bytes: int, workers: int | None = None
@@ -348,8 +348,7 @@ class RenderQueue:
         self._workers = workers or RENDER_WORKERS
         self._options = options
         self._max_bytes = max_bytes
-        # Those that may render a Namespace first: the version it pins applies to the others.
-        self._projects = sorted(projects, key=lambda project: not may_render_namespace(project))
+        self._projects = list(projects)
         self._groups = _groups(self._projects)  # indexes into _projects; loads the renderers here
         self._group_of = {index: g for g, group in enumerate(self._groups) for index in group}
         self._started: dict[int, Future[list[_Outcome]]] = {}  # groups not yet yielded in full
