@@ -141,8 +141,10 @@ class _Recorder:
             return False
         self.budget -= 1
         complete = False
+        walk = self.walk  # a few hundred thousand nodes at 10,000 resources: names bound, marks packed inline
         if type(node) is MappingNode and isinstance(kept, dict):
             complete = kept is original  # a subtree shared whole; else only the kept keys are recorded
+            originals = original if isinstance(original, dict) else None
             seen: set[str] = set()
             for key_node, value_node in node.value:
                 if type(key_node) is not ScalarNode:
@@ -152,16 +154,27 @@ class _Recorder:
                 if key in seen:  # a duplicate key: a look-up in the tree stops at the first
                     continue
                 seen.add(key)
-                inner = original.get(key) if isinstance(original, dict) else None
-                if key not in kept or not self.walk(
-                    value_node, (*path, key), kept[key], inner, _pack(key_node.start_mark)
+                if key not in kept:
+                    complete = False
+                    continue
+                start = key_node.start_mark
+                if not walk(
+                    value_node,
+                    (*path, key),
+                    kept[key],
+                    originals.get(key) if originals is not None else None,
+                    ((start.line + 1) << 32) | ((start.column + 1) << 1),
                 ):
                     complete = False
         elif type(node) is SequenceNode and isinstance(kept, list):
             complete = kept is original and len(kept) == len(node.value)
+            originals_list = original if isinstance(original, list) else None
             for index, item in enumerate(node.value[: len(kept)]):
-                inner = original[index] if isinstance(original, list) and index < len(original) else None
-                if not self.walk(item, (*path, index), kept[index], inner, _pack(item.start_mark)):
+                inner = originals_list[index] if originals_list is not None and index < len(originals_list) else None
+                start = item.start_mark
+                if not walk(
+                    item, (*path, index), kept[index], inner, ((start.line + 1) << 32) | ((start.column + 1) << 1)
+                ):
                     complete = False
         else:  # a scalar has no children; a node the copy replaced is left to the fallback
             # (so is a path into a literal block, which may hold a document: yamlnodes.locate)
