@@ -208,7 +208,9 @@ class BatchEvaluator:
                 if keep:
                     # Record where the kept copy's fields are written while the node tree is
                     # here: cross-resource findings then need not re-read the file.
-                    kept = replace(kept, origin=kept.origin.keep(kept.data, resource.data))
+                    origin = kept.origin.keep(kept.data, resource.data)
+                    if origin is not kept.origin:  # a cluster object's has no positions to record
+                        kept = replace(kept, origin=origin)
                 found = evaluate_resource(resource, index, policy, kept, outcome.judged, outcome.undecided)
                 if policy is not None:
                     entry = policies.workload_entry(resource, pod_spec_of(resource))

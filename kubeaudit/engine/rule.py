@@ -318,7 +318,7 @@ class Rule:
             sensitive = resource.kind == "Secret" or "env" in path
             return REDACTED if sensitive and violation.value is not MISSING else short(violation.value)
         if name == "field":
-            return format_path(path)
+            return _field_text(path)
         if name == "reason":
             return violation.reason
         if name == "resource":
@@ -344,6 +344,21 @@ class Rule:
         if isinstance(node, list) and node and all(isinstance(item, str) for item in node):
             return short(", ".join(node), LIST_LIMIT)  # names a view lists (the workloads a policy covers)
         return short(node if node is not None else MISSING, limit=240)  # view facts may be sentences
+
+
+# A path as messages write it, by path: the same paths recur in every workload's findings
+# (the 21,058 per-resource findings of bench_cluster's 2,101 resources name 18 distinct fields).
+_FIELD_TEXTS: dict[Path, str] = {}
+_FIELD_TEXTS_MAX = 100_000
+
+
+def _field_text(path: Path) -> str:
+    text = _FIELD_TEXTS.get(path)
+    if text is None:
+        if len(_FIELD_TEXTS) >= _FIELD_TEXTS_MAX:  # bounded: paths with names in them may not recur
+            _FIELD_TEXTS.clear()
+        text = _FIELD_TEXTS[path] = format_path(path)
+    return text
 
 
 def split_template(template: str) -> tuple[str, ...]:
