@@ -8,9 +8,7 @@ exits 2 even when it also has findings, because its result cannot be trusted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -89,25 +87,31 @@ def build_parser(only: str | None = None) -> tuple[Parser, dict[str, Parser]]:
     return parser, commands_by_name
 
 
+def _write_out(text: str) -> int:
+    """Write a whole answer to standard output: exit 0, or 2 with one line if it cannot be written."""
+    from kubeaudit.cli.stdout import stdout_failed
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        print(f"kubeaudit: error: {stdout_failed(exc)}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if arguments == ["--version"]:  # the common check whether kubeaudit is installed: no parser needed
-        print(f"kubeaudit {version()}")
-        return 0
+        return _write_out(f"kubeaudit {version()}\n")
     if arguments[:2] == ["rules", "list"]:  # the same answer as last time, unless what it reads changed
         from kubeaudit.cli.listing import recorded_listing
 
         recorded = recorded_listing(arguments[2:])
         if recorded is not None:
-            try:
-                sys.stdout.write(recorded)
-                sys.stdout.flush()
-            except BrokenPipeError:
-                with contextlib.suppress(OSError):
-                    sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-            return 0
+            return _write_out(recorded)
     from kubeaudit.baseline import BaselineError
-    from kubeaudit.cli.common import EXIT_ERROR, EXIT_OK, UsageError
+    from kubeaudit.cli.common import EXIT_ERROR, UsageError
     from kubeaudit.config import ConfigError
     from kubeaudit.engine.loader import RuleError
     from kubeaudit.engine.selection import SelectionError
@@ -140,8 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kubeaudit: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`); that is not our error to report.
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return EXIT_OK
+    except BrokenPipeError as exc:
+        # A write to standard output that no writing_stdout() wraps: the reader went away, and
+        # the output is incomplete, as it is for every report (kubeaudit.cli.stdout).
+        from kubeaudit.cli.stdout import stdout_failed
+
+        print(f"kubeaudit: error: {stdout_failed(exc)}", file=sys.stderr)
+        return EXIT_ERROR

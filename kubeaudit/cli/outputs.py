@@ -15,6 +15,7 @@ from pathlib import Path as FsPath
 from typing import TextIO
 
 from kubeaudit.cli.common import UsageError
+from kubeaudit.cli.stdout import writing_stdout
 from kubeaudit.report import FORMAT_OF_SUFFIX, FORMATS
 
 
@@ -79,12 +80,8 @@ def open_output(path: str | None) -> Iterator[TextIO]:
     truncated report, and the previous one stays as it was. A write error (a full disk, a closed
     pipe) is a UsageError: one line, exit 2, whatever the format."""
     if path is None or path == "-":
-        try:
-            yield sys.stdout
-            sys.stdout.flush()
-        except OSError as exc:
-            _drop_stdout()
-            raise UsageError(f"standard output: cannot write the report: {exc.strerror or exc}") from exc
+        with writing_stdout() as stream:
+            yield stream
         return
     target = FsPath(path)
     if target.exists() and not target.is_file():  # a device or a pipe cannot be replaced: write to it
@@ -121,15 +118,6 @@ def _mode_for(target: FsPath) -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
-
-
-def _drop_stdout() -> None:
-    """After a write error on standard output, point it at /dev/null, so that the interpreter's
-    final flush does not print a second error."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 @contextlib.contextmanager

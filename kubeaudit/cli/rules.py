@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path as FsPath
 
@@ -13,6 +12,7 @@ from kubeaudit import ruledocs
 from kubeaudit.api import ScanOptions, configured_rules, load_effective_config
 from kubeaudit.cli.common import EXIT_OK, LIST_HINT, Parser, UsageError, add_command, did_you_mean
 from kubeaudit.cli.options import add_config_options, add_rule_options
+from kubeaudit.cli.stdout import writing_stdout
 from kubeaudit.engine.loader import RuleError, load_rules
 from kubeaudit.engine.rule import Rule
 from kubeaudit.refdata import builtin_rules_dir
@@ -104,7 +104,8 @@ def _list(args: argparse.Namespace) -> int:
     out = io.StringIO()
     ruledocs.print_list(configured_rules(list(args.rules), config), args.format, out)
     output = out.getvalue()
-    sys.stdout.write(output)
+    with writing_stdout() as stream:
+        stream.write(output)
     command_line = getattr(args, "command_line", None)
     unchanged = listing.content_hash([], files) == config_before and listing.content_hash(folders, files) == content
     if command_line is not None and unchanged:
@@ -121,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
         options = ScanOptions(config_path=args.config, use_config=not args.no_config)
         configured = configured_rules(list(args.rules), load_effective_config(options))
         rule = find_rule(configured, args.rule_id)
-        ruledocs.print_explain(rule, sys.stdout)
+        with writing_stdout() as stream:
+            ruledocs.print_explain(rule, stream)
         return EXIT_OK
     from kubeaudit.testing import check_rules  # scans the fixtures: what `list` need not import
 
@@ -143,4 +145,5 @@ def run(args: argparse.Namespace) -> int:
     if not fixtures.is_dir():
         raise UsageError(f"{args.fixtures}: fixtures folder not found; name yours with --fixtures DIR")
     results = check_rules(rules, fixtures)
-    return ruledocs.print_fixture_results(results, len(rules), sys.stdout)
+    with writing_stdout() as stream:
+        return ruledocs.print_fixture_results(results, len(rules), stream)
