@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from kubeaudit.engine.rule import Rule
+from kubeaudit.safetext import printable
 
 if TYPE_CHECKING:  # testing.py imports the scan, which listing rules does not need
     from kubeaudit.testing import FixtureResult
@@ -59,7 +60,10 @@ def print_list(rules: Sequence[Rule], fmt: str, out: TextIO) -> None:
     for rule in rules:
         level = f"[{rule.profile}]" if rule.profile else ""
         off = " (off by default)" if not rule.enabled_by_default else ""
-        out.write(f"{rule.id:<{width}}  {rule.severity.value:<8}  {rule.title} {level}{off}".rstrip() + "\n")
+        # printable: a rule file (from a folder the config names) controls its title and text,
+        # which must not forge a line or rewrite the terminal, as names in a scan report cannot.
+        line = f"{rule.id:<{width}}  {rule.severity.value:<8}  {rule.title} {level}{off}".rstrip()
+        out.write(printable(line) + "\n")
     disabled = sum(1 for r in rules if not r.enabled_by_default)
     out.write(f"\n{_plural(len(rules), 'rule')}" + (f", {disabled} off by default" if disabled else "") + "\n")
 
@@ -76,7 +80,7 @@ def print_explain(rule: Rule, out: TextIO) -> None:
         lines.append("off by default: enable with --enable " + rule.id)
     if rule.description:
         lines += ["", *_wrap(rule.description)]
-    lines += ["", "How to fix:", *("  " + line for line in rule.remediation.strip().splitlines())]
+    lines += ["", "How to fix:", *("  " + line for line in rule.remediation.strip().split("\n"))]
     if rule.params:
         lines += ["", "Parameters:"]
         for name, value in rule.params.items():
@@ -87,14 +91,14 @@ def print_explain(rule: Rule, out: TextIO) -> None:
         lines += ["", "Framework controls:"]
         lines += [f"  {framework}: {', '.join(controls)}" for framework, controls in rule.frameworks]
     lines += ["", f"defined in {rule.source}"]
-    out.write("\n".join(lines) + "\n")
+    out.write("\n".join(printable(line) for line in lines) + "\n")
 
 
 def print_fixture_results(results: Sequence[FixtureResult], rule_count: int, out: TextIO) -> int:
     failed = [r for r in results if not r.ok]
     for result in failed:
         for problem in result.problems:
-            out.write(f"FAIL {result.rule_id}: {result.file}: {problem}\n")
+            out.write(printable(f"FAIL {result.rule_id}: {result.file}: {problem}") + "\n")
     passed = len(results) - len(failed)
     fixtures = _plural(len(results), "fixture")
     out.write(f"{_plural(rule_count, 'rule')}, {fixtures}: {passed} passed, {len(failed)} failed\n")

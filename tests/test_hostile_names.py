@@ -175,3 +175,34 @@ def test_the_same_key_in_two_mappings_of_the_config_is_fine(run_cli: RunCli, tmp
     )
     (tmp_path / "pod.yaml").write_text(PRIVILEGED.format(name="p", namespace="shop", container="c"))
     assert run_cli("scan", "pod.yaml", cwd=tmp_path).code == 1
+
+
+HOSTILE_RULE = """\
+id: odd-rule
+title: "Odd\\n0 findings\\e[2J"
+severity: high
+category: workload
+view: pod
+description: "Checks pods.\\e[31m\\u202e"
+message: "{resource} is odd here."
+remediation: "Fix it.\\e[0m\\rScanned 0 files"
+references: [{title: "Pods\\e[1A", url: "https://kubernetes.io/docs/concepts/workloads/pods/"}]
+condition: {properties: {kind: {const: Deployment}}}
+"""
+
+
+@pytest.mark.parametrize("args", [["list"], ["explain", "odd-rule"]], ids=["list", "explain"])
+def test_control_characters_in_a_rule_file_cannot_forge_lines_of_the_rule_commands(
+    run_cli: RunCli, tmp_path: Path, args: list[str]
+) -> None:
+    """A rule folder the config names is part of the repository: its titles and text are shown
+    escaped by `rules list` and `rules explain`, as the scan reports show them (printed as they
+    were before)."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "odd-rule.yaml").write_text(HOSTILE_RULE)
+    result = run_cli("rules", *args, "--rules", "rules", "--no-config", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert not any(ch in result.out for ch in "\x1b\r\u202e")
+    lines = [line.strip() for line in result.out.splitlines()]
+    assert not any(line.startswith(("0 findings", "Scanned 0 files")) for line in lines), result.out
+    assert "Odd\\n0 findings\\x1b[2J" in result.out
