@@ -240,11 +240,15 @@ def test_a_key_one_megabyte_long_is_bounded(run_cli: RunCli, tmp_path: Path) -> 
         json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {key: "v"}})
     )
     (tmp_path / "longkey.yaml").write_text(pod_with("long", f"nodeSelector: {{{key}: v}}"))
-    _code, report = scan_json(run_cli, ".", cwd=tmp_path)
+    code, report = scan_json(run_cli, ".", cwd=tmp_path)
     assert_good_file_scanned(report)
     assert "longkey.yaml" not in json.dumps(report["findings"])  # not half-read: refused, or scanned whole
+    # Refused, each with one short line naming it (YAML allows 1,024 characters in an implicit key),
+    # and the scan says it is incomplete: not a silent skip.
+    assert code == 2 and report["complete"] is False
+    assert sorted(errors_by_file(report)) == ["longkey.json", "longkey.yaml"]
     for error in report["errors"]:
-        assert len(error["message"]) < 300
+        assert len(error["message"]) < 300 and "\n" not in error["message"]
 
 
 def test_many_small_files_in_one_folder_are_all_scanned(run_cli: RunCli, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from conftest import RunCli
@@ -146,6 +147,27 @@ def test_outputs_that_cannot_be_written_are_refused_before_scanning(
     assert result.err.startswith(f"kubeaudit: error: {message}") and result.err.count("\n") == 1
     assert result.out == ""
     assert not (folder / "newdir").exists()
+
+
+def test_a_crash_while_rendering_leaves_the_previous_report_and_says_so(
+    run_cli: RunCli, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renderer that fails half-way (a bug): the previous SARIF stays whole, not a truncated or
+    0-byte one, and standard error says so before the traceback."""
+    from kubeaudit.report.sarif import SarifReporter
+
+    def crash(self: object, result: object, stream: TextIO, options: object) -> None:
+        stream.write('{"version": "2.1.0", "runs": [')
+        raise RuntimeError("a bug in the renderer")
+
+    monkeypatch.setattr(SarifReporter, "render", crash)
+    report = folder / "report.sarif"
+    report.write_text("previous")
+    with pytest.raises(RuntimeError):
+        run_cli("scan", "pod.yaml", "-f", "sarif", "-o", "report.sarif", cwd=folder)
+    assert report.read_text() == "previous"
+    assert sorted(p.name for p in folder.iterdir()) == ["pod.yaml", "report.sarif"]  # no temporary file left
+    assert sys.stderr.getvalue() == "kubeaudit: report not written: report.sarif was left as it was\n"
 
 
 def _catches(pid: int, signum: int) -> bool:

@@ -108,6 +108,8 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         kept = f"{path} was left as it was" if target.exists() else f"{path} was not created"
         if isinstance(exc, OSError):
             raise UsageError(f"--output {path}: cannot write: {exc.strerror or exc}; {kept}") from exc
+        if isinstance(exc, Exception):  # a crash while rendering: its traceback follows
+            print(f"kubeaudit: report not written: {kept}", file=sys.stderr)
         raise
 
 
