@@ -24,6 +24,25 @@ def _reports(run_cli: RunCli, target: Path, out: Path, jobs: str) -> dict[str, b
     return {fmt: (out / f"report-{jobs}.{fmt}").read_bytes() for fmt in FORMATS}
 
 
+# A Namespace in flow style that pins its pods' Pod Security version.
+PINNED_NAMESPACE = (
+    "{apiVersion: v1, kind: Namespace, metadata: {name: pinned, labels: "
+    "{pod-security.kubernetes.io/enforce-version: v1.30}}}\n"
+)
+
+
+def _privileged_versions_serial_and_parallel(run_cli: RunCli, corpus: Path, tmp_path: Path) -> dict[str, str]:
+    """Each pod's policy version in the privileged rule's findings, after requiring the
+    --jobs 2 reports to be the serial ones byte for byte."""
+    serial = _reports(run_cli, corpus, tmp_path, "1")
+    assert _reports(run_cli, corpus, tmp_path, "2") == serial
+    return {
+        f["resource"]["name"]: f["policyVersion"]
+        for f in json.loads(serial["json"])["findings"]
+        if f["ruleId"] == "pss-baseline-privileged"
+    }
+
+
 def test_jobs_2_writes_the_same_reports_as_a_serial_scan(run_cli: RunCli, tmp_path: Path) -> None:
     serial = _reports(run_cli, FIXTURES, tmp_path, "1")
     parallel = _reports(run_cli, FIXTURES, tmp_path, "2")
@@ -52,18 +71,8 @@ def test_a_namespace_only_a_worker_sees_still_pins_the_pods_after_it(run_cli: Ru
     corpus.mkdir()
     for i in range(20):
         (corpus / f"{i:02d}-pod.yaml").write_text(POD.format(name=f"pod-{i:02d}"))
-    (corpus / "10-namespace.yaml").write_text(
-        "{apiVersion: v1, kind: Namespace, metadata: {name: pinned, labels: "
-        "{pod-security.kubernetes.io/enforce-version: v1.30}}}\n"
-    )
-    serial = _reports(run_cli, corpus, tmp_path, "1")
-    parallel = _reports(run_cli, corpus, tmp_path, "2")
-    assert parallel == serial
-    versions = {
-        f["resource"]["name"]: f["policyVersion"]
-        for f in json.loads(serial["json"])["findings"]
-        if f["ruleId"] == "pss-baseline-privileged"
-    }
+    (corpus / "10-namespace.yaml").write_text(PINNED_NAMESPACE)
+    versions = _privileged_versions_serial_and_parallel(run_cli, corpus, tmp_path)
     assert versions["pod-09"] == versions["pod-00"] != "v1.30"
     assert versions["pod-10"] == versions["pod-19"] == "v1.30"
 
@@ -78,18 +87,8 @@ def test_a_namespace_an_overlay_renders_alongside_the_workers_still_pins_the_fil
     overlay = corpus / "a-overlay"
     overlay.mkdir(parents=True)
     (overlay / "kustomization.yaml").write_text("resources: [namespace.yaml]\n")
-    (overlay / "namespace.yaml").write_text(
-        "{apiVersion: v1, kind: Namespace, metadata: {name: pinned, labels: "
-        "{pod-security.kubernetes.io/enforce-version: v1.30}}}\n"
-    )
+    (overlay / "namespace.yaml").write_text(PINNED_NAMESPACE)
     for i in range(20):
         (corpus / f"{i:02d}-pod.yaml").write_text(POD.format(name=f"pod-{i:02d}"))
-    serial = _reports(run_cli, corpus, tmp_path, "1")
-    parallel = _reports(run_cli, corpus, tmp_path, "2")
-    assert parallel == serial
-    versions = {
-        f["resource"]["name"]: f["policyVersion"]
-        for f in json.loads(serial["json"])["findings"]
-        if f["ruleId"] == "pss-baseline-privileged"
-    }
+    versions = _privileged_versions_serial_and_parallel(run_cli, corpus, tmp_path)
     assert set(versions.values()) == {"v1.30"} and len(versions) == 20
