@@ -85,7 +85,7 @@ def load_document(text: str | bytes, what: str) -> tuple[Any, Node | None]:
         data = construct(nodes[0])
         check_expanded_size(data, what, nodes[0].start_mark.line + 1)
     except yaml.YAMLError as exc:
-        error = yaml_error(exc)
+        error = yaml_error(exc, text=text)
         raise YamlFileError(error.message, error.line) from exc
     except YamlDocumentError as exc:
         raise YamlFileError(exc.message, exc.line) from exc

@@ -134,14 +134,78 @@ def check_expanded_size(data: Any, what: str, line: int | None = None) -> None:
         )
 
 
-def yaml_error(exc: yaml.YAMLError, line_offset: int = 0) -> YamlDocumentError:
-    """A one-line message for a YAML error, with the line where the parser stopped."""
+def yaml_error(exc: yaml.YAMLError, line_offset: int = 0, text: str | None = None) -> YamlDocumentError:
+    """A one-line message for a YAML error, with the line where the parser stopped. Given the text
+    parsed, a key over YAML's length limit is named as such rather than in the parser's words."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    key_length = _overlong_key_length(text, getattr(exc, "problem_mark", None))
+    if key_length is not None:
+        line = mark.line + 1 + line_offset if mark is not None else None
+        return YamlDocumentError(
+            f"a mapping key longer than {IMPLICIT_KEY_LIMIT:,} characters is not supported ({key_length:,} characters)",
+            line,
+        )
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     message = f"{context}, {problem}" if context else str(problem)
     line = mark.line + 1 + line_offset if mark is not None else None
     return YamlDocumentError(f"invalid YAML: {message}", line)
+
+
+# YAML lets a key without a `?` indicator (every key JSON and kubectl write) run to 1,024
+# characters; past that libyaml stops treating it as a key, and the ':' after it is reported as
+# a stray "mapping values are not allowed" or "did not find expected ',' or '}'".
+IMPLICIT_KEY_LIMIT = 1024
+
+
+def _overlong_key_length(text: str | None, mark: Any) -> int | None:
+    """The length of the key ending at the ':' the parser stopped on, when it is over the limit."""
+    index = getattr(mark, "index", None)  # libyaml's marks count characters, as str indexes do
+    if text is None or index is None or not 0 < index < len(text) or text[index] != ":":
+        return None
+    line_start = text.rfind("\n", 0, index) + 1
+    if index - line_start <= IMPLICIT_KEY_LIMIT:
+        return None
+    end = len(text[line_start:index].rstrip()) + line_start
+    start = _key_start(text, line_start, end)
+    before = start - 1
+    while before >= line_start and text[before] in " \t":
+        before -= 1
+    # A key starts a line, an entry ("- ", "? ") or a flow collection's item; a long scalar after
+    # "key: " is a value with a stray ':' after it, whatever its length.
+    if before >= line_start and text[before] not in "{[,-?":
+        return None
+    return end - start if end - start > IMPLICIT_KEY_LIMIT else None
+
+
+def _key_start(text: str, line_start: int, end: int) -> int:
+    """Where the key ending at `end` would begin: its opening quote, or after what comes before a plain key."""
+    quote = text[end - 1]
+    if quote == '"':  # the opening quote is the first one before it that no backslash escapes
+        position = text.rfind('"', line_start, end - 1)
+        while position > line_start:
+            slashes = 0
+            while position - slashes > line_start and text[position - slashes - 1] == "\\":
+                slashes += 1
+            if slashes % 2 == 0:
+                break
+            position = text.rfind('"', line_start, position)
+        return max(position, line_start)
+    if quote == "'":  # inside single quotes, '' is a quote
+        position = end - 2
+        while position >= line_start:
+            position = text.rfind("'", line_start, position + 1)
+            if position > line_start and text[position - 1] == "'":
+                position -= 2
+                continue
+            break
+        return max(position, line_start)
+    # A plain key follows a flow indicator, a value indicator or the line's indentation and "- ".
+    before = max(text.rfind(c, line_start, end) for c in ("{", "[", ",", ": "))
+    start = line_start if before < 0 else before + (2 if text.startswith(": ", before) else 1)
+    while start < end and (text[start] in " \t" or text.startswith("- ", start)):
+        start += 2 if text[start] == "-" else 1
+    return start
 
 
 SHARED_TEXT = 40  # mapping values up to this many characters are interned

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import RunCli
 
 SOAK = os.environ.get("KUBEAUDIT_SOAK") == "1"
@@ -109,7 +110,9 @@ condition:
     assert code == 1
 
 
-@pytest.mark.parametrize("value", ["0x_", "9" * 5000])
+@pytest.mark.parametrize(
+    "value", ["0x_", "0b_", "9" * 5000, "0x" + "f" * 4000], ids=["0x_", "0b_", "5000-digit", "4000-digit-hex"]
+)
 def test_unreadable_numbers_in_the_config_are_a_usage_error_with_file_and_line(
     run_cli: RunCli, tmp_path: Path, value: str
 ) -> None:
@@ -202,6 +205,18 @@ def test_a_file_over_the_size_cap_is_a_named_gap(run_cli: RunCli, tmp_path: Path
     assert_good_file_scanned(report)
 
 
+def test_a_file_just_over_the_default_size_cap_is_a_named_gap(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD)
+    with open(tmp_path / "huge.yaml", "wb") as handle:  # sparse: costs no disk and no time
+        handle.truncate(128 * 1024 * 1024 + 1)  # one byte over the default the README states
+    code, report = scan_json(run_cli, ".", cwd=tmp_path)
+    assert code == 2 and report["complete"] is False
+    assert errors_by_file(report) == {
+        "huge.yaml": "None: file too large: more than 128 MiB (the limit is 128 MiB; see --max-file-size)"
+    }
+    assert_good_file_scanned(report)
+
+
 def test_the_size_cap_also_bounds_standard_input(run_cli: RunCli) -> None:
     big = GOOD + "---\n" + "# padding\n" * 120_000  # about 1.2 MB
     result = run_cli("scan", "-", "--max-file-size", "1", "--format", "json", stdin=big)
@@ -249,6 +264,49 @@ def test_a_key_one_megabyte_long_is_bounded(run_cli: RunCli, tmp_path: Path) -> 
     assert sorted(errors_by_file(report)) == ["longkey.json", "longkey.yaml"]
     for error in report["errors"]:
         assert len(error["message"]) < 300 and "\n" not in error["message"]
+
+
+@pytest.mark.parametrize("suffix", ["json", "yaml"])
+def test_a_key_over_yamls_1024_character_limit_says_so(run_cli: RunCli, tmp_path: Path, suffix: str) -> None:
+    # Valid JSON (and valid YAML 1.2 in spirit), but YAML's implicit keys stop at 1,024 characters:
+    # the parser's own words ("did not find expected ',' or '}'") send the user looking for a typo.
+    (tmp_path / "good.yaml").write_text(GOOD)
+    key = "k" * 1025
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {key: "v"}}
+    text = json.dumps(config_map, indent=2) if suffix == "json" else pod_with("long", f"nodeSelector:\n    {key}: v")
+    (tmp_path / f"longkey.{suffix}").write_text(text)
+    code, report = scan_json(run_cli, ".", cwd=tmp_path)
+    assert code == 2
+    line = 8 if suffix == "json" else 6
+    assert errors_by_file(report) == {
+        f"longkey.{suffix}": f"{line}: a mapping key longer than 1,024 characters is not supported (1,027 characters)"
+        if suffix == "json"
+        else f"{line}: a mapping key longer than 1,024 characters is not supported (1,025 characters)"
+    }
+    assert_good_file_scanned(report)
+
+
+def test_a_key_over_the_limit_in_the_config_is_a_usage_error_saying_so(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / ".kubeaudit.yaml").write_text("profile: all\nrules:\n  params:\n    " + "r" * 2000 + ": {a: 1}\n")
+    result = run_cli("scan", "good.yaml", cwd=tmp_path)
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert result.err.replace(os.sep, "/").endswith(
+        "/.kubeaudit.yaml:4: a mapping key longer than 1,024 characters is not supported (2,000 characters)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: " + "b" * 1100 + ": c\n", 'a: "' + "b" * 1100 + '": c\n', "a: {x: " + "y" * 1100 + ", b: c: d}\n"],
+    ids=["plain-value", "quoted-value", "short-key-after-long-value"],
+)
+def test_a_long_value_before_a_stray_colon_is_not_called_a_long_key(text: str) -> None:
+    from kubeaudit.yamlnodes import compose_documents, yaml_error
+
+    with pytest.raises(yaml.YAMLError) as caught:
+        list(compose_documents(text))
+    assert yaml_error(caught.value, text=text).message.startswith("invalid YAML: ")
 
 
 def test_many_small_files_in_one_folder_are_all_scanned(run_cli: RunCli, tmp_path: Path) -> None:

@@ -183,7 +183,7 @@ def read_rule_file(path: FsPath, what: str = "rule", texts: Mapping[FsPath, str]
     try:
         nodes = [n for n in compose_documents(text) if n is not None]
     except yaml.YAMLError as exc:
-        err = yaml_error(exc)
+        err = yaml_error(exc, text=text)
         raise RuleError(source, err.message, err.line) from exc
     if len(nodes) != 1:
         raise RuleError(source, f"a {what} file holds exactly one {what} (one YAML document), found {len(nodes)}")

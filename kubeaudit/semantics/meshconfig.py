@@ -86,7 +86,7 @@ def parse_embedded(text: str) -> dict[str, Any]:
             raise YamlDocumentError("more than one YAML document", nodes[1].start_mark.line + 1)
         data = construct(nodes[0]) if nodes else {}
     except yaml.YAMLError as exc:
-        raise yaml_error(exc) from exc
+        raise yaml_error(exc, text=text) from exc
     except RecursionError as exc:
         raise YamlDocumentError("nested too deeply", None) from exc
     if data is None:

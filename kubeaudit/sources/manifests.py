@@ -113,8 +113,11 @@ def _file_type(mode: int) -> str:
 
 
 def _too_large(size: int, max_bytes: int, at_least: bool = False) -> str:
-    more = "more than " if at_least else ""
-    return f"file too large: {more}{_mebibytes(size)} (the limit is {_mebibytes(max_bytes)}; see --max-file-size)"
+    shown, limit = _mebibytes(size), _mebibytes(max_bytes)
+    # Sizes are shown rounded down: a file a few bytes over a 128 MiB cap is "more than 128 MiB",
+    # not "128 MiB (the limit is 128 MiB)".
+    more = "more than " if at_least or shown == limit else ""
+    return f"file too large: {more}{shown} (the limit is {limit}; see --max-file-size)"
 
 
 def _mebibytes(size: int) -> str:
@@ -232,7 +235,7 @@ def parse_text(file: ManifestFile, text: str, empty_is_error: bool = True) -> Pa
     try:
         _parse_documents(parsed, text, None, compose_documents(text))
     except yaml.YAMLError as exc:
-        err = yaml_error(exc)
+        err = yaml_error(exc, text=text)
         parsed.errors.append(ScanError(file.display, err.message, err.line))
         _parse_rest_piecewise(parsed, text, err.line)
     if empty_is_error and parsed.documents == 0 and not parsed.errors:
@@ -276,7 +279,7 @@ def _parse_rest_piecewise(parsed: ParsedFile, text: str, error_line: int | None)
         try:
             _parse_documents(parsed, chunk_text, (start, end), compose_documents(chunk_text))
         except yaml.YAMLError as exc:
-            err = yaml_error(exc)
+            err = yaml_error(exc, text=chunk_text)
             parsed.errors.append(ScanError(parsed.file.display, err.message, err.line))
 
 
