@@ -125,7 +125,10 @@ def test_unreadable_numbers_in_the_config_are_a_usage_error_with_file_and_line(
     assert "Traceback" not in result.err
 
 
-def test_non_finite_rule_bounds_from_the_config_are_refused_at_load(run_cli: RunCli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_non_finite_rule_bounds_from_the_config_are_refused_at_load(
+    run_cli: RunCli, tmp_path: Path, value: str
+) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "max-grace.yaml").write_text(
@@ -149,7 +152,9 @@ condition:
 """
     )
     (tmp_path / "good.yaml").write_text(GOOD)
-    (tmp_path / ".kubeaudit.yaml").write_text("rules:\n  paths: [rules]\n  params:\n    max-grace: {limit: .nan}\n")
+    (tmp_path / ".kubeaudit.yaml").write_text(
+        f"rules:\n  paths: [rules]\n  params:\n    max-grace: {{limit: {value}}}\n"
+    )
     result = run_cli("scan", "good.yaml", cwd=tmp_path)
     assert result.code == 2
     assert "must be a finite number" in result.err and result.err.count("\n") == 1, result.err
