@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, overload
 
-from kubeaudit.model import Finding, Path, Position, Resource, Severity, Step, Suppression
+from kubeaudit.model import Finding, Path, Position, Resource, Severity, Step, Suppression, slot_setter
 
 # rule, severity, flags, message, resource, path, container, suppression, policy version,
 # line, column, extra, fingerprint. Index 0 of the optional tables stands for None.
@@ -287,6 +287,19 @@ class FindingStore(Sequence[Finding]):
             part._records = bytearray(b"".join(records[start : start + size] for start in starts))
         return split
 
+    def placed(self, resource_key: Callable[[Resource], Hashable]) -> list[tuple[str, int, int, int]]:
+        """(rule id, resource, path, severity rank) of each finding, in order, read off the records
+        without making a finding: resources equal by `resource_key`, and equal paths, have equal
+        numbers."""
+        tables = self._tables
+        rule_ids = [rule.id for rule in tables.rules.items]
+        resources = _numbers([resource_key(resource) for resource in tables.resources.items])
+        ranks = [severity.rank for severity in tables.severities.items]
+        return [
+            (rule_ids[fields[0]], resources[fields[4]], fields[5], ranks[fields[1]])
+            for fields in RECORD.iter_unpack(self._records)
+        ]
+
     def resources(self) -> list[Resource]:
         """The resources the findings are reported at, each once, in the order first seen."""
         seen = {number for number in (fields[4] for fields in RECORD.iter_unpack(self._records))}
@@ -435,11 +448,7 @@ class FindingStore(Sequence[Finding]):
 # A store makes a Finding each time one is read (reports read every finding a few times): its
 # slots are set through their descriptors, as a frozen dataclass's own __init__ would through
 # object.__setattr__, at a third of the cost, and without __post_init__ (the fingerprint is known).
-def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
-    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
-    return setter
-
-
+_slot_setter = slot_setter
 _new = object.__new__
 (
     _set_rule,

@@ -19,6 +19,7 @@ from kubeaudit.model import (
     Step,
     compute_fingerprint,
     format_path,
+    new_finding,
     subject_fingerprint,
 )
 from kubeaudit.violation import MISSING, Check, Violation, short
@@ -265,19 +266,19 @@ class Rule:
             seen.add(path)
             container = target.container_at(view_path, path)
             findings.append(
-                Finding(
-                    rule=meta,
-                    severity=severity,
-                    message=self.message_for(target, violation, path, container),
-                    resource=carried,
-                    path=path,
-                    position=origin.position(path) if locate else None,
-                    container=container,
-                    policy_version=policy_version,
-                    fingerprint=compute_fingerprint(rule_id, resource, path)
+                new_finding(
+                    meta,
+                    severity,
+                    self.message_for(target, violation, path, container),
+                    carried,
+                    path,
+                    origin.position(path) if locate else None,
+                    container,
+                    policy_version,
+                    compute_fingerprint(rule_id, resource, path)
                     if subject is None
                     else subject_fingerprint(rule_id, subject, doc, view_path),
-                    steps=steps,
+                    steps,
                 )
             )
         return findings
