@@ -10,15 +10,16 @@ stricter profile reports everything the looser one does, never weaker or vaguer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from kubeaudit.engine.rule import Rule
-from kubeaudit.model import Finding
+from kubeaudit.finding_store import FindingStore
+from kubeaudit.model import Finding, Resource
 
 
-def _place(finding: Finding, family: str) -> tuple[object, ...]:
-    origin = finding.resource.origin
-    return (family, origin.source, origin.document, origin.base_path, finding.resource.ref, finding.path)
+def _resource_place(resource: Resource) -> tuple[object, ...]:
+    origin = resource.origin
+    return (origin.source, origin.document, origin.base_path, resource.ref)
 
 
 def merge_superseded(
@@ -35,28 +36,33 @@ def superseded(
     findings: Sequence[Finding], rules: Sequence[Rule], merged: dict[str, tuple[str, ...]] | None = None
 ) -> set[int]:
     """The indexes of the findings merge_superseded drops (by index, not identity: a compact
-    store, kubeaudit.finding_store, makes a new Finding each time one is read)."""
+    store, kubeaudit.finding_store, makes a new Finding each time one is read). A store's
+    findings are told apart off its records: only the kept finding of a merged pair is made."""
     tightened_by = {rule.id: tuple(rule.supersedes) for rule in rules if rule.supersedes}
     if not tightened_by:
         return set()
     tightened = {old for olds in tightened_by.values() for old in olds}
-    looser: dict[tuple[object, ...], int] = {}
-    for i, f in enumerate(findings):
-        if f.rule_id in tightened:
-            looser[_place(f, f.rule_id)] = i
+    # (rule id, resource, path, severity rank) of each finding; resource and path compare as a
+    # finding's place (its resource's file, document, base path and identity, and its field).
+    facts: Sequence[tuple[str, Hashable, Hashable, int]]
+    if isinstance(findings, FindingStore):
+        facts = findings.placed(_resource_place)
+    else:
+        facts = [(f.rule_id, _resource_place(f.resource), f.path, f.severity.rank) for f in findings]
+    looser: dict[tuple[str, Hashable, Hashable], int] = {}
+    for i, (rule_id, resource, path, _rank) in enumerate(facts):
+        if rule_id in tightened:
+            looser[(rule_id, resource, path)] = i
     dropped: set[int] = set()
-    for i, finding in enumerate(findings):
-        for old in tightened_by.get(finding.rule_id, ()):
-            j = looser.get(_place(finding, old))
+    for i, (rule_id, resource, path, rank) in enumerate(facts):
+        for old in tightened_by.get(rule_id, ()):
+            j = looser.get((old, resource, path))
             if j is None or j in dropped:
                 continue
-            other = findings[j]
-            if finding.severity.rank > other.severity.rank:
-                loser, kept, dropped_index = other, finding, j
-            else:
-                loser, kept, dropped_index = finding, other, i
+            kept, dropped_index = (i, j) if rank > facts[j][3] else (j, i)
             dropped.add(dropped_index)
             if merged is not None:
-                merged[kept.fingerprint] = (*merged.get(kept.fingerprint, ()), loser.rule_id)
+                fingerprint = findings[kept].fingerprint
+                merged[fingerprint] = (*merged.get(fingerprint, ()), facts[dropped_index][0])
             break
     return dropped
