@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, overload
 
-from kubeaudit.model import Finding, Path, Position, Resource, Severity, Step, Suppression, slot_setter
+from kubeaudit.model import Finding, Path, Position, Resource, Severity, Step, Suppression, new_finding, slot_setter
 
 # rule, severity, flags, message, resource, path, container, suppression, policy version,
 # line, column, extra, fingerprint. Index 0 of the optional tables stands for None.
@@ -428,42 +428,27 @@ class FindingStore(Sequence[Finding]):
                     position = extra_position
                 if extra_fingerprint is not None:
                     fingerprint = extra_fingerprint
-            made = _new(Finding)
-            _set_rule(made, rules[rule])
-            _set_severity(made, severities[severity])
-            _set_message(made, messages[message])
-            _set_resource(made, resources[resource])
-            _set_path(made, paths[path])
-            _set_position(made, position)
-            _set_container(made, containers[container])
-            _set_suppression(made, suppressions[suppression])
-            _set_policy_version(made, policies[policy])
-            _set_fingerprint(made, fingerprint)
-            _set_steps(made, steps)
-            return made
+            return new_finding(
+                rules[rule],
+                severities[severity],
+                messages[message],
+                resources[resource],
+                paths[path],
+                position,
+                containers[container],
+                policies[policy],
+                fingerprint,
+                steps,
+                suppressions[suppression],
+            )
 
         return finding
 
 
-# A store makes a Finding each time one is read (reports read every finding a few times): its
-# slots are set through their descriptors, as a frozen dataclass's own __init__ would through
-# object.__setattr__, at a third of the cost, and without __post_init__ (the fingerprint is known).
-_slot_setter = slot_setter
+# A store makes a Finding each time one is read (reports read every finding a few times), with
+# new_finding; a Position likewise, its slots set through their descriptors.
 _new = object.__new__
-(
-    _set_rule,
-    _set_severity,
-    _set_message,
-    _set_resource,
-    _set_path,
-    _set_position,
-    _set_container,
-    _set_suppression,
-    _set_policy_version,
-    _set_fingerprint,
-    _set_steps,
-) = (_slot_setter(Finding, name) for name in Finding.__slots__)
-_set_line, _set_column, _set_file, _set_via = (_slot_setter(Position, name) for name in Position.__slots__)
+_set_line, _set_column, _set_file, _set_via = (slot_setter(Position, name) for name in Position.__slots__)
 
 
 def _position(line: int, column: int) -> Position:
