@@ -5,8 +5,10 @@ independent once the Namespaces (whose labels pin the Pod Security policy versio
 So the scan reads what comes first itself (kubeaudit.sources.base.SplitBatches), then forks
 workers that inherit that state, the compiled rules and the list of batches to read. While they
 read, the scanning process reads its own share (the charts and overlays, whose renderers it
-mostly waits for) and merges it first; the workers' outcomes wait for that as bytes, at most
-AHEAD_BATCHES of them. Each worker sends back what the scan keeps of a batch
+mostly waits for) and merges it first; meanwhile a thread of the scanning process receives and
+unpickles the workers' outcomes (at most AHEAD_BATCHES ahead of the merge), mostly while the main
+thread waits for renderers, so that the workers never wait for it and the merge finds them ready.
+Each worker sends back what the scan keeps of a batch
 (kubeaudit.scan.BatchOutcome); the scanning process merges the outcomes in input order, exactly
 as a serial scan does, then builds the cross-resource views from all of them itself, so the
 report is the same byte for byte.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import pickle
+import queue
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -40,9 +43,12 @@ if TYPE_CHECKING:
 # last worker does not finish long after the others.
 CHUNK_BATCHES = 8
 
-# Worker outcomes (pickled, about 12 KB a file) read ahead of the scanning process's merge at most:
-# the workers go on while it reads its own share, and memory stays bounded at any corpus size.
-AHEAD_BATCHES = 1024
+# Worker outcomes received ahead of the scanning process's merge at most: the workers go on while
+# it reads its own share, and memory stays bounded at any corpus size. With 1,024 (as bytes) the
+# workers of a scan of 10,000 resources (1,827 files for them) stopped for 1.8 s of a 10 s phase at
+# load 4, waiting for the merge to start; unpickled, an outcome is about 13 KB (the peak of that
+# scan rose 6 to 13 MiB with most of them waiting), so 2,048 ahead cost at most about 26 MiB.
+AHEAD_BATCHES = 2048
 
 # What forked workers read: set just before the pool forks, cleared after.
 _work: tuple[Sequence[Callable[[], Batch]], BatchEvaluator] | None = None
@@ -69,28 +75,77 @@ def _start_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _evaluate(position: int) -> bytes:
+def _evaluate(positions: range) -> list[bytes]:
     assert _work is not None, "workers run only in a pool forked by parallel_outcomes"
     reads, evaluate = _work
-    buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(evaluate(reads[position]()))
-    return buffer.getvalue()
+    outcomes = []
+    for position in positions:
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(evaluate(reads[position]()))
+        outcomes.append(buffer.getvalue())
+    return outcomes
 
 
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _paced(count: int, window: threading.Semaphore, stop: threading.Event) -> Iterator[int]:
-    """0 to `count` - 1, each once `window` has room for it; ends early once `stop` is set (the
-    pool's task thread runs this and is joined when the pool stops: it must never block for good)."""
-    for position in range(count):
-        while not window.acquire(timeout=0.05):
-            if stop.is_set():
-                return
+class _Receiver:
+    """The workers' outcomes, in order, received and unpickled by a thread of this process as they
+    come (`results` is the pool's ordered result iterator), so that unpickling them overlaps this
+    process's own share. A worker's exception is raised where the outcome would have been."""
+
+    _END = object()
+
+    def __init__(self, results: Any, metas: dict[str, RuleMeta], stop: threading.Event) -> None:
+        self._results = results
+        self._metas = metas
+        self._stop = stop
+        self._ready: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # A daemon: a pool stopped early never answers, and the thread then ends by `stop`.
+        self._thread = threading.Thread(target=self._receive, name="kubeaudit-receive", daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    chunk = self._results.next(timeout=0.05)
+                except multiprocessing.TimeoutError:
+                    continue
+                for data in chunk:
+                    self._ready.put(_Unpickler(data, self._metas).load())
+        except StopIteration:
+            pass
+        except BaseException as exc:  # a worker's error: raised in the merge, in its place
+            self._ready.put(exc)
+        self._ready.put(self._END)
+
+    def __iter__(self) -> Iterator[BatchOutcome]:
+        while (item := self._ready.get()) is not self._END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        """Stop receiving (the pool is being stopped) and wait for the thread to end."""
+        self._stop.set()
+        self._thread.join()
+
+
+def _paced(count: int, window: threading.Semaphore, stop: threading.Event) -> Iterator[range]:
+    """0 to `count` - 1 in chunks of CHUNK_BATCHES, each once `window` has room for all of it;
+    ends early once `stop` is set (the pool's task thread runs this and is joined when the pool
+    stops: it must never block for good)."""
+    for start in range(0, count, CHUNK_BATCHES):
+        chunk = range(start, min(start + CHUNK_BATCHES, count))
+        for _ in chunk:
+            while not window.acquire(timeout=0.05):
+                if stop.is_set():
+                    return
         if stop.is_set():
             return
-        yield position
+        yield chunk
 
 
 def parallel_outcomes(
@@ -109,8 +164,11 @@ def parallel_outcomes(
     window, stop = threading.Semaphore(AHEAD_BATCHES), threading.Event()
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker) as pool:
+            # Chunks of batches as tasks, not imap's own chunksize: its results cannot be waited for
+            # with a timeout, and the receiving thread must end once `stop` is set.
+            results = pool.imap(_evaluate, _paced(len(reads), window, stop))
+            received = _Receiver(results, metas, stop)
             try:
-                results = pool.imap(_evaluate, _paced(len(reads), window, stop), chunksize=CHUNK_BATCHES)
                 pinned = False
                 outcome: BatchOutcome
                 for batch in alongside:
@@ -121,15 +179,14 @@ def parallel_outcomes(
                         pool.terminate()
                     yield outcome
                 if not pinned:
-                    for data in results:
+                    for outcome in received:
                         window.release()
-                        outcome = _Unpickler(data, metas).load()
                         done += 1
                         yield outcome
                         if outcome.namespaces:
                             break  # later batches were judged without these labels: see the module's doc
             finally:
-                stop.set()  # before the pool stops: its task thread may be waiting for room
+                received.close()  # before the pool stops: its task thread may be waiting for room
     finally:
         _work = None
     yield from (evaluate(read()) for read in reads[done:])
