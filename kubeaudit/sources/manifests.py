@@ -384,8 +384,46 @@ def _holds_namespace(file: ManifestFile, max_bytes: int) -> bool:
 
 
 def declares_namespace(data: bytes) -> bool:
-    """Whether a file's bytes hold a `kind: Namespace` line (a cheap look, no parse)."""
-    return b"Namespace" in data and _NAMESPACE_KIND.search(data) is not None
+    """Whether a file's bytes hold a `kind: Namespace` line (a cheap look, no parse): whether
+    _NAMESPACE_KIND is found in them. It is tried only where a match can start, at the line (or the
+    quote) of a `kind` that each `Namespace` follows as the pattern has it: searching all of each
+    file took 0.36 s of the scan's 0.56 s look at c10k's 1,994 files, before any worker starts."""
+    at = data.find(b"Namespace")
+    while at >= 0:
+        kind = _kind_before(data, at)
+        if kind is not None and (
+            _NAMESPACE_KIND.match(data, data.rfind(b"\n", 0, kind) + 1)  # `kind: Namespace` on its line
+            or (kind > 0 and data[kind - 1] == _DOUBLE_QUOTE and _NAMESPACE_KIND.match(data, kind - 1))  # JSON
+        ):
+            return True
+        at = data.find(b"Namespace", at + 1)
+    return False
+
+
+_QUOTES = b"\"'"
+_DOUBLE_QUOTE = ord('"')
+_COLON = ord(":")
+_SPACES = b" \t\n\r\f\v"  # what \s matches in a bytes pattern
+
+
+def _kind_before(data: bytes, at: int) -> int | None:
+    """Where the `kind` starts that the `Namespace` at `at` follows as in _NAMESPACE_KIND (`kind`,
+    a quote, spaces, a colon, spaces and a quote, each quote optional), read backwards; None if
+    no `kind` is there. Each step is forced (a quote cannot be a space), so this finds the `kind`
+    of every match the pattern has that ends in this `Namespace`."""
+    end = at
+    if end > 0 and data[end - 1] in _QUOTES:
+        end -= 1
+    while end > 0 and data[end - 1] in _SPACES:
+        end -= 1
+    if end == 0 or data[end - 1] != _COLON:
+        return None
+    end -= 1
+    while end > 0 and data[end - 1] in _SPACES:
+        end -= 1
+    if end > 0 and data[end - 1] in _QUOTES:
+        end -= 1
+    return end - 4 if end >= 4 and data[end - 4 : end] == b"kind" else None
 
 
 class ManifestSource(Source):
