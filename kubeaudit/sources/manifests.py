@@ -481,7 +481,7 @@ class ManifestSource(Source):
         plan = plan_inputs(self.paths, errors, self.excluded, self.stdin_filename)
         first, rest = namespace_files_first(plan.files, self.max_file_bytes)
         options = self.render_options or RenderOptions()
-        pins = [may_render_namespace(project) for project in plan.projects]
+        pins = [may_render_namespace(project, plan.lookups) for project in plan.projects]
         pinning = [project for project, pin in zip(plan.projects, pins, strict=True) if pin]
         others = [project for project, pin in zip(plan.projects, pins, strict=True) if not pin]
         # Charts and overlays render in other processes, several at once (RenderQueue).

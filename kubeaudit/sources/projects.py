@@ -11,6 +11,7 @@ file named explicitly is read as a manifest, a base named explicitly is rendered
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,12 +53,47 @@ class Project:
         return "Helm chart" if self.tool == HELM else "Kustomize overlay"
 
 
+class PlanLookups:
+    """What planning a scan's inputs looks up many times, looked up once: real paths of many files
+    in few folders (a file's is its folder's, resolved once, joined with its name unless the name
+    is a symlink) and kustomization files (an overlay's chain is read for its pieces, for whether
+    it is a component and for whether it may render a Namespace). On c10k os.path.realpath made
+    54,000 lstat calls and the 140 overlays' chains 518 reads, 0.5 s of a plan made before any
+    --jobs worker starts. A plan's own: files that change later are read again by the renderers."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+        self._kustomizations: dict[str, dict[str, Any] | None] = {}
+
+    def realpath(self, path: str) -> str:
+        """os.path.realpath(path)."""
+        folder, name = os.path.split(path)
+        if name in ("", ".", ".."):
+            return os.path.realpath(path)
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                return os.path.realpath(path)
+        except OSError:
+            return os.path.realpath(path)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
+
+    def kustomization(self, path: str) -> dict[str, Any] | None:
+        """read_kustomization(path), read once (callers only read the data)."""
+        if path not in self._kustomizations:
+            self._kustomizations[path] = read_kustomization(path)
+        return self._kustomizations[path]
+
+
 @dataclass(slots=True)
 class InputPlan:
     """What a scan reads: plain files, and charts and overlays to render, each once."""
 
     files: list[ManifestFile] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
+    lookups: PlanLookups = field(default_factory=PlanLookups)  # for more questions about the projects
 
 
 def find_project(folder: str) -> Project | None:
@@ -141,21 +177,24 @@ def _references(kustomization: dict[str, Any]) -> list[str]:
     return found
 
 
-def kustomization_chain(project: Project) -> Iterator[tuple[Project, dict[str, Any]]]:
+def kustomization_chain(
+    project: Project, lookups: PlanLookups | None = None
+) -> Iterator[tuple[Project, dict[str, Any]]]:
     """The overlay and every local base and component it is built from (each once, the overlay
     first), with its kustomization as data; one that cannot be read is left out (the renderer
     says what is wrong with it)."""
-    pending, seen = [project], {os.path.realpath(project.path)}
+    lookups = lookups or PlanLookups()
+    pending, seen = [project], {lookups.realpath(project.path)}
     while pending:
         current = pending.pop(0)
-        data = read_kustomization(current.manifest)
+        data = lookups.kustomization(current.manifest)
         if data is None:
             continue
         yield current, data
         for ref in local_references(data):
             target = os.path.normpath(os.path.join(current.path, ref))
             base = find_project(target) if os.path.isdir(target) else None
-            real = os.path.realpath(target)
+            real = lookups.realpath(target)
             if base is not None and base.tool == KUSTOMIZE and real not in seen:
                 seen.add(real)
                 pending.append(base)
@@ -182,23 +221,24 @@ class _Pieces:
     folders: set[str] = field(default_factory=set)
 
 
-def _collect_pieces(project: Project, pieces: _Pieces) -> None:
+def _collect_pieces(project: Project, pieces: _Pieces, lookups: PlanLookups) -> None:
     """Every file and base folder the overlay is built from, through its bases."""
-    pieces.files.add(os.path.realpath(project.manifest))
-    for current, data in kustomization_chain(project):
+    realpath = lookups.realpath
+    pieces.files.add(realpath(project.manifest))
+    for current, data in kustomization_chain(project, lookups):
         if current is not project:
-            pieces.folders.add(os.path.realpath(current.path))
-            pieces.files.add(os.path.realpath(current.manifest))
+            pieces.folders.add(realpath(current.path))
+            pieces.files.add(realpath(current.manifest))
         for ref in local_references(data):
             target = os.path.join(current.path, ref)
             if not os.path.isdir(target):
-                pieces.files.add(os.path.realpath(target))
+                pieces.files.add(realpath(target))
 
 
-def overlay_pieces(project: Project) -> set[str]:
+def overlay_pieces(project: Project, lookups: PlanLookups | None = None) -> set[str]:
     """Every file and base folder an overlay is built from (real paths), through its bases."""
     pieces = _Pieces()
-    _collect_pieces(project, pieces)
+    _collect_pieces(project, pieces, lookups or PlanLookups())
     return pieces.files | pieces.folders
 
 
@@ -207,13 +247,13 @@ _CHART_TEMPLATE_SUFFIXES = (*MANIFEST_SUFFIXES, ".tpl")
 _NAMESPACE_PROBE_MAX_BYTES = 8 * 1024 * 1024
 
 
-def may_render_namespace(project: Project) -> bool:
+def may_render_namespace(project: Project, lookups: PlanLookups | None = None) -> bool:
     """Whether a file the project is built from declares a Namespace (an overlay's files and
     bases, a chart's templates and subcharts): a cheap look at the files, never a render. Such
     projects are rendered first, so that the versions their Namespaces pin apply to the
     workloads every other project renders."""
     if project.tool == KUSTOMIZE:
-        files = sorted(p for p in overlay_pieces(project) if os.path.isfile(p))
+        files = sorted(p for p in overlay_pieces(project, lookups) if os.path.isfile(p))
     else:
         files = sorted(
             os.path.join(folder, name)
@@ -256,27 +296,28 @@ def plan_inputs(
             files.append((raw, True))  # read_text says what is wrong with it (a FIFO, a broken symlink...)
         else:
             errors.append(ScanError(display_path(raw), "no such file or directory"))
+    plan = InputPlan()
+    realpath = plan.lookups.realpath
     pieces = _Pieces()
     for project, _ in projects:
         if project.tool == KUSTOMIZE:
-            _collect_pieces(project, pieces)
-    plan = InputPlan()
+            _collect_pieces(project, pieces, plan.lookups)
     seen: set[str] = set()
 
     def first_time(path: str, shown: str) -> bool:
-        key = os.path.realpath(path) if path != STDIN else STDIN
+        key = realpath(path) if path != STDIN else STDIN
         if key in seen or (excluded is not None and excluded(shown)):
             return False
         seen.add(key)
         return True
 
     for project, named in projects:
-        if not named and (os.path.realpath(project.path) in pieces.folders or _is_component_folder(project)):
+        if not named and (realpath(project.path) in pieces.folders or _is_component_folder(project, plan.lookups)):
             continue  # a base or component of an overlay in this scan: judged as the overlay renders it
         if first_time(project.path, project.display):
             plan.projects.append(project)
     for path, named in files:
-        if not named and os.path.realpath(path) in pieces.files:
+        if not named and realpath(path) in pieces.files:
             continue  # a patch or resource of an overlay: judged as the overlay renders it
         shown = display_path(stdin_filename) if path == STDIN and stdin_filename else display_path(path)
         if first_time(path, shown):
@@ -284,10 +325,10 @@ def plan_inputs(
     return plan
 
 
-def _is_component_folder(project: Project) -> bool:
+def _is_component_folder(project: Project, lookups: PlanLookups) -> bool:
     if project.tool != KUSTOMIZE:
         return False
-    data = read_kustomization(project.manifest)
+    data = lookups.kustomization(project.manifest)
     return data is not None and _is_component(data)
 
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import RunCli
 
 from kubeaudit.model import ScanError
-from kubeaudit.sources.projects import HELM, KUSTOMIZE, plan_inputs
+from kubeaudit.sources.projects import HELM, KUSTOMIZE, PlanLookups, plan_inputs
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -253,3 +253,28 @@ def test_importing_one_renderer_module_first_leaves_every_renderer_available() -
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['helm', 'kustomize']"
+
+
+def test_plan_lookups_resolve_paths_as_realpath_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Planning resolves each folder once and joins the file's name: a symlink anywhere in the
+    # path (the file, its folder, one that dangles) must still resolve as os.path.realpath does,
+    # or a file named twice would be scanned twice (or one left out).
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "sub" / "a.yaml").write_text("kind: x\n")
+    (tmp_path / "linked").symlink_to(tmp_path / "real" / "sub")
+    (tmp_path / "real" / "b.yaml").symlink_to(tmp_path / "real" / "sub" / "a.yaml")
+    (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    monkeypatch.chdir(tmp_path)
+    paths = [
+        "linked/a.yaml",
+        "real/b.yaml",
+        "dangling.yaml",
+        "linked/../real/b.yaml",
+        "real/sub/../sub/a.yaml",
+        "missing/a.yaml",
+        "linked/",
+        "linked/..",
+        str(tmp_path / "linked" / "a.yaml"),
+    ]
+    lookups = PlanLookups()
+    assert [lookups.realpath(p) for p in paths * 2] == [os.path.realpath(p) for p in paths * 2]
