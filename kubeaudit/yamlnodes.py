@@ -71,7 +71,10 @@ class _ComposeLoader(_Loader):
     Manifests repeat the same plain scalars (keys like `name`, values like `true`)
     thousands of times, and PyYAML resolves each one with regular expressions in
     Python. A plain scalar's tag depends only on its text, so we remember it.
-    We use no path resolvers, so the per-node resolver bookkeeping is skipped too.
+    We use no path resolvers, so the per-node resolver bookkeeping is skipped too,
+    and so is PyYAML's resolve for what it answers without looking (a quoted scalar is
+    a string, a mapping a map, a sequence a seq): the parser calls this once for every
+    node (about a million at 10,000 resources), so it does as little as it can.
     """
 
     _plain_tags: dict[str, str] = {}
@@ -82,15 +85,19 @@ class _ComposeLoader(_Loader):
     def ascend_resolver(self) -> None:
         return None
 
-    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode and implicit[0]:
-            tag = self._plain_tags.get(value)
+    def resolve(
+        self, kind: type, value: Any, implicit: tuple[bool, bool], _known: Callable[[str], str | None] = _plain_tags.get
+    ) -> str:
+        if kind is ScalarNode:
+            if not implicit[0]:  # quoted, or tagged `!`: what BaseResolver answers with no path resolvers
+                return _STR
+            tag = _known(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
                 if len(self._plain_tags) < 200_000:  # bounded: hostile input cannot grow it forever
                     self._plain_tags[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return _MAP if kind is MappingNode else _SEQ
 
 
 def compose_documents(text: str) -> Iterator[Node | None]:

@@ -27,8 +27,50 @@ _COMPLETE = 1  # low bit of a packed position: every child of the node is record
 # record stores numbers, not paths. Past this many paths a record is not taken (the fallback
 # answers instead), so the table stays bounded whatever the input.
 MAX_PATHS = 1 << 20
-_path_ids: dict[Path, int] = {}
-_paths: list[Path] = []  # by number
+
+
+class _TableFull(Exception):
+    pass
+
+
+class _PathTable:
+    """The process's numbered paths, as a tree: a path's number, and each numbered path's
+    children by key (or list index), so that a walk finds a child's number from its parent's
+    with one look-up by key, never making or hashing the child's whole path tuple."""
+
+    __slots__ = ("children", "numbers", "paths")
+
+    def __init__(self) -> None:
+        self.numbers: dict[Path, int] = {(): 0}
+        self.paths: list[Path] = [()]  # by number
+        self.children: list[dict[str | int, int] | None] = [None]  # by number; None until one is numbered
+
+    def child(self, parent: int, part: str | int) -> int:
+        """The number of the path `part` below path number `parent`, numbered now if new."""
+        children = self.children[parent]
+        if children is None:
+            children = self.children[parent] = {}
+        number = children.get(part)
+        if number is None:
+            if len(self.paths) >= MAX_PATHS:
+                raise _TableFull
+            path = (*self.paths[parent], part)
+            number = children[part] = self.numbers[path] = len(self.paths)
+            self.paths.append(path)
+            self.children.append(None)
+        return number
+
+    def number(self, path: Path) -> int:
+        """A whole path's number, numbered now if new (raises _TableFull)."""
+        number = self.numbers.get(path)
+        if number is None:
+            number = 0
+            for part in path:
+                number = self.child(number, part)
+        return number
+
+
+_table = _PathTable()
 
 
 class Positions:
@@ -45,7 +87,7 @@ class Positions:
         return len(self._ids)
 
     def get(self, path: Path) -> int | None:
-        number = _path_ids.get(path)
+        number = _table.numbers.get(path)
         if number is None:
             return None
         try:
@@ -55,24 +97,16 @@ class Positions:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Path numbers are this process's: a --jobs worker sends the paths themselves.
-        return _restored, (dict(zip([_paths[number] for number in self._ids], self._marks, strict=True)),)
+        paths = _table.paths
+        return _restored, (dict(zip([paths[number] for number in self._ids], self._marks, strict=True)),)
 
 
 def _restored(recorded: dict[Path, int]) -> Positions:
     """Unpickled positions, numbered in this process (none when its table is full: the fallback answers)."""
-    return _packed(recorded) or Positions(array("I"), array("q"))
-
-
-def _packed(recorded: dict[Path, int]) -> Positions | None:
-    ids: array[int] = array("I")
-    for path in recorded:
-        number = _path_ids.get(path)
-        if number is None:
-            if len(_paths) >= MAX_PATHS:
-                return None
-            number = _path_ids[path] = len(_paths)
-            _paths.append(path)
-        ids.append(number)
+    try:
+        ids = array("I", [_table.number(path) for path in recorded])
+    except _TableFull:
+        return Positions(array("I"), array("q"))
     return Positions(ids, array("q", recorded.values()))
 
 
@@ -117,53 +151,66 @@ def record_positions(root: Node, base: Path, kept: Any, original: Any) -> Positi
         if child is None:
             return None
         node = child
-    positions: dict[Path, int] = {}
-    _Recorder(positions).walk(node, (), kept, original, _pack(node.start_mark))
-    return _packed(positions)
+    recorder = _Recorder()
+    try:
+        recorder.walk(node, 0, kept, original, _pack(node.start_mark))
+    except _TableFull:
+        return None
+    positions = recorder.positions
+    return Positions(array("I", positions.keys()), array("q", positions.values()))
 
 
 class _Recorder:
     __slots__ = ("budget", "positions")
 
-    def __init__(self, positions: dict[Path, int]) -> None:
-        self.positions = positions
+    def __init__(self) -> None:
+        self.positions: dict[int, int] = {}  # packed marks by path number
         self.budget = MAX_RECORDED_NODES
 
-    def walk(self, node: Node, path: Path, kept: Any, original: Any, mark: int) -> bool:
-        """Record `node` (its mark packed in `mark`) and the children `kept` holds; False when
-        the budget is spent and nothing was recorded.
+    def walk(self, node: Node, number: int, kept: Any, original: Any, mark: int) -> bool:
+        """Record `node` (at path number `number`, its mark packed in `mark`) and the children
+        `kept` holds; False when the budget is spent and nothing was recorded.
 
         A node is marked complete when every child it has in the file is recorded too, so a
         path to a child it lacks is known not to exist (the finding then points at the node,
-        as a look-up in the tree would).
+        as a look-up in the tree would). A scalar child (most nodes) is recorded here, not by
+        a call of its own: it has no children, so it is complete unless a literal block
+        (which may hold a document: yamlnodes.locate).
         """
         if self.budget <= 0:
             return False
         self.budget -= 1
         complete = False
-        walk = self.walk  # a few hundred thousand nodes at 10,000 resources: names bound, marks packed inline
+        positions = self.positions
+        # A few hundred thousand nodes at 10,000 resources: names bound, marks packed inline.
+        walk, child_number = self.walk, _table.child
         if type(node) is MappingNode and isinstance(kept, dict):
             complete = kept is original  # a subtree shared whole; else only the kept keys are recorded
             originals = original if isinstance(original, dict) else None
-            seen: set[str] = set()
+            numbered = _table.children[number] or {}  # the children numbered before: most are
             for key_node, value_node in node.value:
                 if type(key_node) is not ScalarNode:
                     complete = False
                     continue
                 key = key_node.value
-                if key in seen:  # a duplicate key: a look-up in the tree stops at the first
-                    continue
-                seen.add(key)
                 if key not in kept:
                     complete = False
                     continue
+                child = numbered.get(key)
+                if child is None:
+                    child = child_number(number, key)
+                if child in positions:  # a duplicate key: a look-up in the tree stops at the first
+                    continue
                 start = key_node.start_mark
-                if not walk(
-                    value_node,
-                    (*path, key),
-                    kept[key],
-                    originals.get(key) if originals is not None else None,
-                    ((start.line + 1) << 32) | ((start.column + 1) << 1),
+                packed = ((start.line + 1) << 32) | ((start.column + 1) << 1)
+                if type(value_node) is ScalarNode:
+                    if self.budget <= 0:
+                        complete = False
+                        continue
+                    self.budget -= 1
+                    positions[child] = packed | (_COMPLETE if value_node.style != "|" else 0)
+                elif not walk(
+                    value_node, child, kept[key], originals.get(key) if originals is not None else None, packed
                 ):
                     complete = False
         elif type(node) is SequenceNode and isinstance(kept, list):
@@ -173,13 +220,16 @@ class _Recorder:
                 inner = originals_list[index] if originals_list is not None and index < len(originals_list) else None
                 start = item.start_mark
                 if not walk(
-                    item, (*path, index), kept[index], inner, ((start.line + 1) << 32) | ((start.column + 1) << 1)
+                    item,
+                    child_number(number, index),
+                    kept[index],
+                    inner,
+                    ((start.line + 1) << 32) | ((start.column + 1) << 1),
                 ):
                     complete = False
         else:  # a scalar has no children; a node the copy replaced is left to the fallback
-            # (so is a path into a literal block, which may hold a document: yamlnodes.locate)
             complete = type(node) is ScalarNode and node.style != "|"
-        self.positions[path] = mark | (_COMPLETE if complete else 0)
+        positions[number] = mark | (_COMPLETE if complete else 0)
         return True
 
 

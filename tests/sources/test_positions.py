@@ -154,8 +154,9 @@ def test_recorded_positions_survive_pickling_into_a_process_that_numbers_paths_o
     taken = record_positions(root, (), resource.data, resource.data)
     assert taken is not None and len(taken) > 10
     sent = pickle.dumps(taken)
-    monkeypatch.setattr(positions, "_path_ids", {("elsewhere",): 0})
-    monkeypatch.setattr(positions, "_paths", [("elsewhere",)])
+    elsewhere = positions._PathTable()
+    elsewhere.number(("elsewhere", "numbered", "first"))
+    monkeypatch.setattr(positions, "_table", elsewhere)
     fallback = AskedTree(root)
     received = RecordedLocator((), pickle.loads(sent), fallback)
     for doc_path in paths_of(resource.data):
