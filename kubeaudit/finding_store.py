@@ -316,6 +316,25 @@ class FindingStore(Sequence[Finding]):
             [severity.rank for severity in tables.severities.items],
         )
 
+    def resource_order(self, key: Callable[[Resource], Any]) -> list[int]:
+        """The findings' indexes ordered (stably) by `key` of their resources, asked once per
+        resource: what a pass that visits resources file by file follows."""
+        numbers = [number for (number,) in _RESOURCE_FIELD_ITER(self._records)]
+        items = self._tables.resources.items
+        present = sorted(set(numbers))
+        ranks = dict(zip(present, _ranks([key(items[number]) for number in present]), strict=True))
+        ordered = [ranks[number] for number in numbers]
+        del numbers
+        return sorted(range(len(ordered)), key=ordered.__getitem__)
+
+    def put(self, index: int, finding: Finding) -> None:
+        """Replace the finding at `index` (e.g. with its located copy). An attack path's steps the
+        record kept aside are replaced too, not left behind in the shared tables."""
+        start = index * RECORD.size
+        old_extra = RECORD.unpack_from(self._records, start)[11]
+        record = self._record(finding, reuse_extra=old_extra)
+        self._records[start : start + RECORD.size] = record
+
     def resources(self) -> list[Resource]:
         """The resources the findings are reported at, each once, in the order first seen."""
         seen = {number for number in (fields[4] for fields in RECORD.iter_unpack(self._records))}
@@ -369,7 +388,9 @@ class FindingStore(Sequence[Finding]):
             if not suppression
         )
 
-    def _record(self, finding: Finding) -> bytes:
+    def _record(self, finding: Finding, reuse_extra: int = 0) -> bytes:
+        """The finding's record; what does not fit goes to a new slot of the extras table, or
+        to slot `reuse_extra` (cleared when nothing needs it)."""
         tables = self._tables
         flags = 0
         position, extra_position = finding.position, None
@@ -393,8 +414,14 @@ class FindingStore(Sequence[Finding]):
             raw, extra_fingerprint = b"\0" * 16, fingerprint
         extra = 0
         if extra_position is not None or finding.steps or extra_fingerprint is not None:
-            extra = len(tables.extras)
-            tables.extras.append((extra_position, finding.steps, extra_fingerprint))
+            aside = (extra_position, finding.steps, extra_fingerprint)
+            if reuse_extra:
+                extra, tables.extras[reuse_extra] = reuse_extra, aside
+            else:
+                extra = len(tables.extras)
+                tables.extras.append(aside)
+        elif reuse_extra:
+            tables.extras[reuse_extra] = None
         suppression = tables.suppressions.number(finding.suppression)
         policy = tables.policies.number(finding.policy_version)
         rule = tables.rules.number(finding.rule)

@@ -258,21 +258,21 @@ def _dedupe_resource_key(resource: Resource) -> tuple[object, ...]:
     return (origin.source, origin.document, origin.base_path, origin.rendered, resource.ref)
 
 
-def locate_findings(findings: list[Finding]) -> list[Finding]:
+def locate_findings(findings: FindingStore) -> FindingStore:
     """The findings with their source positions, looked up file by file and document by document
-    so that, in a reparse session, a released file is re-parsed once for all its findings."""
-    located = list(findings)
-    order = sorted(range(len(findings)), key=lambda i: _input_order(findings[i]))
-    for i in order:
+    so that, in a reparse session, a released file is re-parsed once for all its findings. Each
+    record is replaced in place by its located finding's, made one at a time."""
+    for i in findings.resource_order(_input_order):
         finding = findings[i]
-        located[i] = finding.with_position(finding.resource.origin.position(finding.path))
+        located = finding.with_position(finding.resource.origin.position(finding.path))
         if finding.steps:  # an attack path: where each of its links is written
-            located[i] = replace(located[i], steps=located_steps(finding.steps))
-    return located
+            located = replace(located, steps=located_steps(finding.steps))
+        findings.put(i, located)
+    return findings
 
 
-def _input_order(finding: Finding) -> tuple[str, int, str]:
-    origin = finding.resource.origin
+def _input_order(resource: Resource) -> tuple[str, int, str]:
+    origin = resource.origin
     return (origin.source, origin.document or 0, origin.context or "")
 
 
@@ -407,9 +407,10 @@ def _run_scan(
                 if needs is None or kind in needs:
                     result.not_evaluated.setdefault(rule.id, f"{kind} could not be read: {reason}")
     with reparse_session():  # node trees are released by now: re-read each file at most once more
-        unlocated: list[Finding] = []
+        # The views' findings as records from the first one on, as the per-file phase's.
+        unlocated = findings.derived()
         for view in index.inventory_views:
-            unlocated.extend(_evaluate_view(view, index.by_view[view.name], inventory, result))
+            unlocated.extend(_evaluate_view(view, index.by_view[view.name], inventory, result, unlocated))
         result.notices.extend(inventory.notices.values())
         result.gaps.extend(inventory.gaps.values())
         # The views are built: the kept copies no finding carries, their recorded positions and the
@@ -436,7 +437,9 @@ def _stored(findings: Sequence[Finding], like: FindingStore) -> FindingStore:
     return store
 
 
-def _evaluate_view(view: InventoryView, rules: list[Rule], inventory: Inventory, result: ScanResult) -> list[Finding]:
+def _evaluate_view(
+    view: InventoryView, rules: list[Rule], inventory: Inventory, result: ScanResult, like: FindingStore
+) -> FindingStore:
     """The findings of a cross-resource view's rules, in rule order, and its rules' not-evaluated
     targets, as if each rule ran over every target in turn. Targets come one at a time and each
     meets every rule before the next is made, so a view's documents (an attack path each) need not
@@ -446,13 +449,13 @@ def _evaluate_view(view: InventoryView, rules: list[Rule], inventory: Inventory,
     # needs (the fields it reads), was not fully read. Decided before any target is evaluated.
     skipped = {rule.id for rule in rules if unread or rule.id in result.not_evaluated}
     reads = {rule.id: rule.document_fields() for rule in rules}
-    found: dict[str, list[Finding]] = {rule.id: [] for rule in rules}
+    found: dict[str, FindingStore] = {rule.id: like.derived() for rule in rules}
     # Per rule: the targets it could not judge, with the first reason (an unread field it reads).
     unjudged: dict[str, list[str]] = {rule.id: [] for rule in rules}
     first_reason: dict[str, str] = {}
     # Per kind, the rules that match it, each with whether it is skipped, the fields it reads and
     # where its findings go: worked out once per kind, not for each of thousands of targets.
-    by_kind: dict[str, list[tuple[Rule, bool, frozenset[str] | None, list[Finding]]]] = {}
+    by_kind: dict[str, list[tuple[Rule, bool, frozenset[str] | None, FindingStore]]] = {}
     judged = result.judged_rules
     for target in view.build(inventory):
         kind = target.resource.kind
@@ -485,7 +488,10 @@ def _evaluate_view(view: InventoryView, rules: list[Rule], inventory: Inventory,
         elif rule.id in first_reason:
             result.not_evaluated.setdefault(rule.id, first_reason[rule.id])
             result.not_evaluated_targets.setdefault(rule.id, []).extend(refs)
-    return [finding for rule in rules for finding in found[rule.id]]
+    ordered = like.derived()
+    for rule in rules:
+        ordered.extend(found.pop(rule.id))
+    return ordered
 
 
 def scan_manifests(

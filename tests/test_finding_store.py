@@ -257,3 +257,24 @@ def test_the_places_superseding_compares_are_read_off_the_records_as_asked() -> 
     assert peak < 100_000  # a list of the 10,000 tuples is over 1 MB
     assert list(placed) == [placed[i] for i in range(len(placed))] == placed[:]
     assert placed[0] == (RULE.id, 0, 0, Severity.HIGH.rank) and placed[-1][1] == 99
+
+
+def test_the_views_findings_are_records_before_they_are_located(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cross-resource views' findings (an attack path each: 15,000 at 50,000 resources) are
+    kept as records from the first one on, as the per-file findings are, and located record by
+    record: no attack path's Finding object is alive when locating begins."""
+    import kubeaudit.scan as scan
+
+    alive: list[int] = []
+    original = scan.locate_findings
+
+    def locate(findings: FindingStore) -> FindingStore:
+        gc.collect()
+        alive.append(sum(isinstance(o, Finding) and bool(o.steps) for o in gc.get_objects()))
+        return original(findings)
+
+    monkeypatch.setattr(scan, "locate_findings", locate)
+    result = scan_manifests([str(FIXTURES / "attack-paths")], load_rules())
+    paths = [f for f in result.findings if f.steps]
+    assert paths and all(f.line and all(step.position is not None for step in f.steps) for f in paths)
+    assert alive == [0]
