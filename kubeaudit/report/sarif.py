@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib import metadata
@@ -30,6 +29,7 @@ import attr
 import sarif_om as om
 
 from kubeaudit import __version__
+from kubeaudit.finding_store import FindingStore
 from kubeaudit.model import (
     Finding,
     Position,
@@ -44,6 +44,7 @@ from kubeaudit.model import (
 from kubeaudit.model import Suppression as KubeauditSuppression
 from kubeaudit.report import jsontext
 from kubeaudit.report.base import RenderOptions, Reporter
+from kubeaudit.report.sarif_order import qualified_name, result_order
 from kubeaudit.report.summary import not_evaluated_text
 
 SARIF_VERSION = "2.1.0"
@@ -192,7 +193,7 @@ def _region(position: Position | None) -> om.Region | None:
 
 
 def _logical_locations(resource: Resource, container: str | None = None) -> list[om.LogicalLocation]:
-    qualified = "/".join([*([resource.namespace] if resource.namespace else []), resource.kind, resource.name])
+    qualified = qualified_name(resource)
     locations = [om.LogicalLocation(name=resource.name, fully_qualified_name=qualified, kind="resource")]
     if container:
         locations.append(
@@ -430,16 +431,6 @@ def _result(finding: Finding, rule_index: int, artifacts: Artifacts, fix: Propos
     )
 
 
-def _result_order(finding: Finding, artifacts: Artifacts) -> tuple[Any, ...]:
-    """Where the finding's result goes in the log: by location (URI, line, column), then rule,
-    resource, fingerprint and message, so the same scan gives the same bytes."""
-    artifact, position = _physical(finding.resource, finding.position, artifacts)
-    resource = finding.resource
-    qualified = "/".join([*([resource.namespace] if resource.namespace else []), resource.kind, resource.name])
-    line, column = (position.line, position.column) if position is not None else (0, 0)
-    return (artifact.uri, line, column, finding.rule_id, qualified, finding.fingerprint, finding.message)
-
-
 def _results(
     findings: Sequence[Finding],
     index: dict[str, int],
@@ -451,11 +442,17 @@ def _results(
     GitHub merges results that share partialFingerprints into one alert. One fingerprint can
     occur twice in a run only when a file holds the same resource twice; the later ones get
     `:2`, `:3`... in output order (as GitHub numbers its own line hashes)."""
-    order = sorted(range(len(findings)), key=lambda i: _result_order(findings[i], artifacts))
-    repeated = {fingerprint for fingerprint, count in Counter(f.fingerprint for f in findings).items() if count > 1}
+    store = findings if isinstance(findings, FindingStore) else FindingStore(findings)
+
+    def physical(resource: Resource, position: Position | None) -> tuple[str, Position | None]:
+        artifact, region = _physical(resource, position, artifacts)
+        return artifact.uri, region
+
+    order = result_order(store, physical)
+    repeated = store.repeated_fingerprints()
     seen: dict[str, int] = {}
     for i in order:
-        finding = findings[i]
+        finding = store[i]
         result = _result(finding, index[finding.rule_id], artifacts, (fixes or {}).get(finding.fingerprint))
         fingerprint = finding.fingerprint
         if fingerprint in repeated:
