@@ -152,7 +152,11 @@ class Origin:
         be asked for recorded now (later look-ups then need not re-read the file)."""
         if self.locator is None:
             return self
-        return replace(self, locator=self.locator.record(self.base_path, kept, original))
+        locator = self.locator.record(self.base_path, kept, original)
+        if type(self) is not Origin:  # a subclass's own fields
+            return replace(self, locator=locator)
+        # Made directly: dataclasses.replace costs twice as much, for every resource a view keeps.
+        return Origin(self.source, self.document, self.base_path, locator, self.context, self.rendered, self.file_path)
 
 
 @dataclass(frozen=True, slots=True)

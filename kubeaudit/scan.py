@@ -210,7 +210,7 @@ class BatchEvaluator:
                     # here: cross-resource findings then need not re-read the file.
                     origin = kept.origin.keep(kept.data, resource.data)
                     if origin is not kept.origin:  # a cluster object's has no positions to record
-                        kept = replace(kept, origin=origin)
+                        kept = Resource(kept.api_version, kept.kind, kept.name, kept.namespace, kept.data, origin)
                 found = evaluate_resource(resource, index, policy, kept, outcome.judged, outcome.undecided)
                 if policy is not None:
                     entry = policies.workload_entry(resource, pod_spec_of(resource))
