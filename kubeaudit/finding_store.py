@@ -239,18 +239,22 @@ class FindingStore(Sequence[Finding]):
         rule_ids = _numbers([rule.id for rule in tables.rules.items])
         resources = _numbers([resource_key(resource) for resource in tables.resources.items])
         rules, paths = len(tables.rules.items), len(tables.paths.items)
-        seen: set[int] = set()
         kept = self.derived()
-        size, records = RECORD.size, self._records
-
-        def first_seen() -> Iterator[int]:
-            for number, fields in enumerate(RECORD.iter_unpack(records)):
-                key = (resources[fields[4]] * rules + rule_ids[fields[0]]) * paths + fields[5]
-                if key not in seen:
-                    seen.add(key)
-                    yield number * size
-
-        kept._records = _gathered(records, first_seen())
+        size, records, count = RECORD.size, self._records, len(self)
+        # One list of integers, each a finding's key packed with its index, sorted: the first of
+        # each key's run is the finding kept. A set of the keys took half as much again.
+        keys = [
+            ((resources[fields[4]] * rules + rule_ids[fields[0]]) * paths + fields[5]) * count + number
+            for number, fields in enumerate(RECORD.iter_unpack(records))
+        ]
+        keys.sort()
+        previous = -1
+        for at, packed in enumerate(keys):
+            key, number = divmod(packed, count)
+            keys[at] = number if key != previous else count  # count: dropped, sorts last
+            previous = key
+        keys.sort()
+        kept._records = _gathered(records, (number * size for number in keys if number < count))
         return kept
 
     def sorted_by_ranks(
@@ -268,27 +272,32 @@ class FindingStore(Sequence[Finding]):
         after = _ranks([after_line(resource) for resource in tables.resources.items])
         rule_ids = _ranks([rule.id for rule in tables.rules.items])
         path_ranks = _ranks([path_key(path) for path in tables.paths.items])
-        lines = [_line(fields, extras) for fields in RECORD.iter_unpack(self._records)]
-        line_count = max(lines, default=0) + 1
-        after_count, rule_count, path_count = (
+        line_count = max((_line(fields, extras) for fields in RECORD.iter_unpack(self._records)), default=0) + 1
+        after_count, rule_count, path_count, count = (
             max(after, default=0) + 1,
             max(rule_ids, default=0) + 1,
             len(path_ranks) + 1,
+            len(self),
         )
+        # Each key packed with its index, so that one list of integers is sorted (a list of keys
+        # and the sorted list of indexes besides took twice as much).
         keys = [
             (
-                ((before[fields[4]] * line_count + line) * after_count + after[fields[4]]) * rule_count
-                + rule_ids[fields[0]]
+                (
+                    ((before[fields[4]] * line_count + _line(fields, extras)) * after_count + after[fields[4]])
+                    * rule_count
+                    + rule_ids[fields[0]]
+                )
+                * path_count
+                + path_ranks[fields[5]]
             )
-            * path_count
-            + path_ranks[fields[5]]
-            for fields, line in zip(RECORD.iter_unpack(self._records), lines, strict=True)
+            * count
+            + number
+            for number, fields in enumerate(RECORD.iter_unpack(self._records))
         ]
-        del lines
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        del keys
+        keys.sort()
         ordered = self.derived()
-        ordered._records = _gathered(self._records, (i * RECORD.size for i in order))
+        ordered._records = _gathered(self._records, (packed % count * RECORD.size for packed in keys))
         return ordered
 
     def by_rule(self) -> dict[str, FindingStore]:
@@ -392,9 +401,9 @@ class FindingStore(Sequence[Finding]):
     ) -> FindingStore:
         """This store with each finding that `suppression` gives a suppression (not None) marked
         with it, in order. Only the findings of resources `may_suppress` accepts (asked once per
-        resource) are made and asked: the other records are copied as they are."""
-        marked = self.derived()
-        records = marked._records = bytearray(self._records)
+        resource) are made and asked: the other records are copied as they are, and when no
+        finding is marked the records are not copied at all (this store itself is returned)."""
+        marked: FindingStore | None = None
         tables = self._tables
         resources = tables.resources.items
         asked: dict[int, bool] = {}
@@ -412,8 +421,11 @@ class FindingStore(Sequence[Finding]):
             table_number = tables.suppressions.number(found)
             if table_number > _MAX_U16:
                 raise OverflowError("more distinct suppressions than a finding record holds")
-            _SUPPRESSION.pack_into(records, index * RECORD.size + _SUPPRESSION_OFFSET, table_number)
-        return marked
+            if marked is None:
+                marked = self.derived()
+                marked._records = bytearray(self._records)
+            _SUPPRESSION.pack_into(marked._records, index * RECORD.size + _SUPPRESSION_OFFSET, table_number)
+        return self if marked is None else marked
 
     def active_severity_counts(self) -> Counter[Severity]:
         """How many findings not suppressed there are of each severity, read off the records."""

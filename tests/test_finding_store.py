@@ -278,3 +278,15 @@ def test_the_views_findings_are_records_before_they_are_located(monkeypatch: pyt
     paths = [f for f in result.findings if f.steps]
     assert paths and all(f.line and all(step.position is not None for step in f.steps) for f in paths)
     assert alive == [0]
+
+
+def test_marking_no_suppression_copies_no_record() -> None:
+    """Most scans suppress nothing (none of the 194,032 findings at 50,000 resources): the records
+    (10 MiB there) are then not copied at the scan's last peak; marking one copies them once."""
+    store = FindingStore(_findings())
+    assert store.with_suppressions(lambda finding: None, lambda resource: True) is store
+    accepted = Suppression("inSource", "annotation", "accepted")
+    marked = store.with_suppressions(lambda f: accepted if f.resource is JOB else None, lambda resource: True)
+    assert marked is not store and [f.suppression for f in marked] == [
+        accepted if f.resource is JOB else f.suppression for f in store
+    ]
