@@ -1,8 +1,8 @@
 """The attack graph and its search: nodes, edges that say why they hold, shortest bounded paths.
 
-A node is a string id (`workload:<ctx>:Deployment/shop/web`); an edge carries the reason it
-holds, the resource fields that make it (`Step`s) and a capability label (`privileged`,
-`createPods`...). Targets ("crown jewels") are nodes too. The search runs backwards from each
+A node is a string id (`workload:<ctx>:Deployment/shop/web`); an edge carries the resource
+fields that make it (`Step`s, whose messages say why it holds) and a capability label
+(`privileged`, `createPods`...). Targets ("crown jewels") are nodes too. The search runs backwards from each
 target, one breadth-first pass per target over the reversed edges, so every node learns its
 shortest way to that target within the bound at once: the cost is linear in the size of the
 graph, whatever the number of entry points.
@@ -22,7 +22,6 @@ DEFAULT_MAX_LENGTH = 6
 class Edge:
     source: str
     target: str
-    reason: str
     capability: str
     steps: tuple[Step, ...]
 

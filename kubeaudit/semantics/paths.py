@@ -78,8 +78,8 @@ TARGETS = {
     "node": "a node (container escape)",
     "cloud-metadata": "the cloud metadata service (node credentials)",
 }
-# Cluster-wide capabilities as good as cluster-admin: bind or escalate any role (cluster-admin
-# included), impersonate any user or group (system:masters).
+# Cluster-wide capabilities as good as cluster-admin (each with why; an edge's Steps say where):
+# bind or escalate any role (cluster-admin included), impersonate any user or group (system:masters).
 ADMIN_EQUIVALENT = {
     "bindRoles": "can bind any ClusterRole, cluster-admin included",
     "escalateRoles": "can escalate any ClusterRole to every permission",
@@ -212,8 +212,8 @@ class PathBuilder:
         where = "any namespace" if namespace == "*" else f"namespace {namespace}"
         return self.graph.node(f"podcreate:{context}:{namespace}", f"pods created in {where}")
 
-    def edge(self, source: str, target: str, reason: str, capability: str, *steps: Step) -> None:
-        self.graph.add(Edge(source, target, reason, capability, steps))
+    def edge(self, source: str, target: str, capability: str, *steps: Step) -> None:
+        self.graph.add(Edge(source, target, capability, steps))
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -255,7 +255,6 @@ class PathBuilder:
                 self.edge(
                     node,
                     self.workload(workload),
-                    f"sends its traffic to {_ref(workload.resource)}",
                     "selects",
                     Step(
                         f"Service {service.name} selects the pods of {_ref(workload.resource)}",
@@ -279,22 +278,20 @@ class PathBuilder:
                 resource,
                 (*spec_path, "hostNetwork"),
             )
-            self.edge(entry, node, "is reachable on its node's network", "hostNetwork", step)
+            self.edge(entry, node, "hostNetwork", step)
             self.entries.append(Entry(entry, "HostNetwork", True, resource, context, "hostNetwork"))
         mounted = self.token_mounted(resource, spec, spec_path)
         if mounted is not None:
             subject, step = mounted
-            self.edge(node, self.identity(context, subject), f"runs as {subject.kind} {subject.ref}", "token", step)
+            self.edge(node, self.identity(context, subject), "token", step)
         escape = container_escape(resource)
         if escape is not None:
             capability, reason, where = escape
             step = Step(f"{_ref(resource)} {reason}: it can escape to its node", resource, where)
-            self.edge(node, self.jewel(context, "node"), f"escapes to its node ({reason})", capability, step)
+            self.edge(node, self.jewel(context, "node"), capability, step)
         metadata = self.metadata_reach(workload, spec, spec_path)
         if metadata is not None:
-            self.edge(
-                node, self.jewel(context, "cloud-metadata"), "reaches the cloud metadata service", "metadata", metadata
-            )
+            self.edge(node, self.jewel(context, "cloud-metadata"), "metadata", metadata)
 
     def token_mounted(self, resource: Resource, spec: dict[str, Any], spec_path: Path) -> tuple[Subject, Step] | None:
         namespace = resource.namespace or "default"
@@ -338,7 +335,6 @@ class PathBuilder:
 
     def grant_edges(self, node: str, context: str, grant: Grant) -> None:
         binding = grant.binding
-        label = grant.label
         steps = (
             Step(
                 f"{grant.binding.kind} {binding.name} binds {grant.subject.kind} {grant.subject.ref} to "
@@ -350,33 +346,26 @@ class PathBuilder:
         can = grant.caps.can
         if grant.namespace is None:
             if can.get("fullAdmin"):
-                self.edge(
-                    node, self.jewel(context, "cluster-admin"), f"is cluster-admin ({label})", "fullAdmin", *steps
-                )
+                self.edge(node, self.jewel(context, "cluster-admin"), "fullAdmin", *steps)
             else:
-                for cap, reason in ADMIN_EQUIVALENT.items():
+                for cap in ADMIN_EQUIVALENT:
                     if can.get(cap):
-                        self.edge(node, self.jewel(context, "cluster-admin"), f"{reason} ({label})", cap, *steps)
+                        self.edge(node, self.jewel(context, "cluster-admin"), cap, *steps)
                         break
             if can.get("readSecrets"):
-                self.edge(
-                    node, self.jewel(context, "all-secrets"), f"can read every Secret ({label})", "readSecrets", *steps
-                )
+                self.edge(node, self.jewel(context, "all-secrets"), "readSecrets", *steps)
         elif grant.namespace == "kube-system" and can.get("readSecrets"):
             self.edge(
                 node,
                 self.jewel(context, "kube-system-secrets"),
-                f"can read the Secrets of kube-system ({label})",
                 "readSecrets",
                 *steps,
             )
         if can.get("createPods") or can.get("createPodControllers"):
             namespace = grant.namespace or "*"
-            where = "any namespace" if namespace == "*" else f"namespace {namespace}"
             self.edge(
                 node,
                 self.pod_creation(context, namespace),
-                f"can create pods in {where} ({label})",
                 "createPods",
                 *steps,
             )
@@ -402,7 +391,7 @@ class PathBuilder:
             for group in ("system:authenticated", "system:serviceaccounts", own):
                 if (context, group) in groups:
                     target = self.identity(context, Subject("Group", group))
-                    self.edge(node, target, f"is in Group {group}, as every such token is", "member")
+                    self.edge(node, target, "member")
 
     def pod_creation_edges(self) -> None:
         by_context: dict[str, list[Resource]] = {}
@@ -418,7 +407,6 @@ class PathBuilder:
                         self.edge(
                             source,
                             self.jewel(context, "node"),
-                            f"a privileged pod is admitted in namespace {unenforced.name}",
                             "noPodSecurity",
                             step,
                         )
@@ -429,7 +417,7 @@ class PathBuilder:
             for scope in (namespace, "*"):
                 source = f"podcreate:{context}:{scope}"
                 if source in node_ids:
-                    self.edge(source, target, f"runs a pod as ServiceAccount {namespace}/{name}", "runAs", step)
+                    self.edge(source, target, "runAs", step)
 
     def account_witnesses(self) -> dict[tuple[str, str, str], Step]:
         """The ServiceAccounts known to exist, each with where it shows: its own object, else the
@@ -467,7 +455,7 @@ class PathBuilder:
                 continue
             entry = self.graph.node(f"entry:{context}:{service.ref}", "clients outside the cluster")
             step = Step(f"Service {name} is exposed outside the cluster ({exposure})", service, where)
-            self.edge(entry, node, f"exposed by Service {name} ({exposure})", "exposed", step)
+            self.edge(entry, node, "exposed", step)
             self.entries.append(Entry(entry, "Service", True, service, context, exposure))
         for ingress in self.inventory.of_kind("Ingress"):
             context, namespace = context_of(ingress), ingress.namespace or "default"
@@ -478,7 +466,7 @@ class PathBuilder:
                 if target is None:
                     continue
                 step = Step(f"Ingress {ingress.name} routes to Service {backend_name}", ingress, where)
-                self.edge(entry, target[1], f"routed by Ingress {ingress.name}", "exposed", step)
+                self.edge(entry, target[1], "exposed", step)
                 linked = True
             if linked:
                 self.entries.append(Entry(entry, "Ingress", True, ingress, context, "Ingress"))
@@ -516,7 +504,6 @@ class PathBuilder:
                     self.edge(
                         entry,
                         target[1],
-                        f"routed by Gateway {gateway.name} and VirtualService {route.name}",
                         "exposed",
                         *steps,
                     )
