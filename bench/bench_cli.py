@@ -174,13 +174,17 @@ def compare(corpus: str, formats: list[str], rounds: int, jobs: int | None, memo
         for command, count in commands.values():  # warm-up: page cache, .pyc files
             run_timed(command, count)
         samples: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for i in range(rounds):
             names = list(commands) if i % 2 == 0 else list(reversed(commands))
             for name in names:
                 command, count = commands[name]
-                samples[name].append(run_timed(command, count))
+                wall, used = run_measured(command, count)
+                samples[name].append(wall)
+                cpu[name].append(used)
         parse = median(samples["parse"])
         baseline = parse + median(samples["render"])
+        baseline_cpu = median(cpu["parse"]) + median(cpu["render"])
         out: dict[str, Any] = {
             "corpus": corpus,
             "rounds": rounds,
@@ -191,6 +195,12 @@ def compare(corpus: str, formats: list[str], rounds: int, jobs: int | None, memo
             "ratio_to_parse": {name: median(values) / parse for name, values in samples.items()},
             "baseline_s": baseline,
             "ratio_to_baseline": {name: median(values) / baseline for name, values in samples.items()},
+            # CPU seconds (user + system, children such as kubectl included): on a shared machine the
+            # wall time of a pinned process waits for the other jobs on its core; its CPU time does not.
+            "cpu_samples_s": cpu,
+            "median_cpu_s": {name: median(values) for name, values in cpu.items()},
+            "baseline_cpu_s": baseline_cpu,
+            "cpu_ratio_to_baseline": {name: median(values) / baseline_cpu for name, values in cpu.items()},
         }
         if jobs:
             serial = os.path.join(tmp, "report.json")
@@ -227,15 +237,20 @@ def growth(sizes: list[int], seed: int, rounds: int) -> dict[str, Any]:
 def cpu_timed(command: Sequence[str]) -> float:
     """The CPU seconds (user + system) one run of `command` used: on a shared machine a truer
     measure of a short command's own cost than its wall time, which waits for the other jobs."""
+    return run_measured(command, 1)[1]
+
+
+def run_measured(command: Sequence[str], cores_: int) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, with the command's own children) of one run
+    (NaN CPU where there is no child CPU accounting)."""
     try:
         import resource
     except ImportError:  # not a Unix: no child CPU accounting
-        run_timed(command, 1)
-        return float("nan")
+        return run_timed(command, cores_), float("nan")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run_timed(command, 1)
+    wall = run_timed(command, cores_)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def startup(rounds: int) -> dict[str, float]:
@@ -266,6 +281,10 @@ def render(report: dict[str, Any]) -> str:
             verdict = "" if target is None else f"   target <= {target}x: {'MET' if ratio <= target else 'NOT MET'}"
             to_parse = cmp["ratio_to_parse"][name]
             lines.append(f"  {name:20} {seconds:8.3f}s  {to_parse:5.2f}x parse  {ratio:5.2f}x baseline{verdict}")
+        if "median_cpu_s" in cmp:
+            lines.append(f"  CPU seconds (user + system, children included), baseline {cmp['baseline_cpu_s']:.3f}s")
+            for name, seconds in cmp["median_cpu_s"].items():
+                lines.append(f"  {name:20} {seconds:8.3f}s  {cmp['cpu_ratio_to_baseline'][name]:5.2f}x baseline CPU")
         if "jobs_output_identical" in cmp:
             lines.append(f"  --jobs output byte-identical to the serial run: {cmp['jobs_output_identical']}")
     memory = cmp or report.get("memory")
