@@ -91,9 +91,13 @@ def qos_class(pod_spec: Any) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-def requests_above_limits(container: Any) -> list[str]:
-    """Resources whose request exceeds the limit (the API server rejects such a pod)."""
-    requests, limits = container_resources(container)
+Compute = tuple[dict[str, Decimal], dict[str, Decimal]]
+
+
+def requests_above_limits(container: Any, compute: Compute | None = None) -> list[str]:
+    """Resources whose request exceeds the limit (the API server rejects such a pod); `compute`:
+    the container's container_resources, when the caller has them already."""
+    requests, limits = container_resources(container) if compute is None else compute
     return [k for k in COMPUTE if k in requests and k in limits and requests[k] > limits[k]]
 
 
@@ -136,9 +140,10 @@ def compute_quota(quota: dict[str, Any]) -> bool:
     return any(k in hard for k in keys)
 
 
-def compute_doc(container: Any) -> dict[str, dict[str, float]]:
-    """A container's CPU (cores) and memory (MiB) requests and limits, as numbers rules compare."""
-    requests, limits = container_resources(container)
+def compute_doc(container: Any, compute: Compute | None = None) -> dict[str, dict[str, float]]:
+    """A container's CPU (cores) and memory (MiB) requests and limits, as numbers rules compare
+    (`compute`: its container_resources, when the caller has them already)."""
+    requests, limits = container_resources(container) if compute is None else compute
 
     def numbers(values: dict[str, Decimal]) -> dict[str, float]:
         return {k: float(v / 2**20) if k == "memory" else float(v) for k, v in values.items()}

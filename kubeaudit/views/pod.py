@@ -13,7 +13,7 @@ from typing import Any
 from kubeaudit.condition import violations
 from kubeaudit.model import Path, Resource, describe_type, format_path
 from kubeaudit.semantics.fieldtree import FieldTree, trimmed
-from kubeaudit.semantics.resources import compute_doc, qos_class, requests_above_limits
+from kubeaudit.semantics.resources import compute_doc, container_resources, qos_class, requests_above_limits
 from kubeaudit.semantics.workloads import POD_SPEC_LOCATIONS, WORKLOAD_KINDS, get_path
 from kubeaudit.views.base import ShapeError, Target
 from kubeaudit.views.images import image_doc
@@ -179,11 +179,12 @@ def container_targets(resource: Resource, ctx: PodContext) -> list[Target]:
                 mounts.append(mount)
         doc["hostPathMounts"] = mounts
         doc["image"] = image_doc(container, container_path, prefixes)
-        over = requests_above_limits(container)
+        compute = container_resources(container)  # parsed once for both documents
+        over = requests_above_limits(container, compute)
         doc["requestsAboveLimits"] = over
         for position, name in enumerate(over):
             prefixes[("requestsAboveLimits", position)] = (*container_path, "resources", "requests", name)
-        doc["compute"] = compute_doc(container)
+        doc["compute"] = compute_doc(container, compute)
         for what in ("requests", "limits"):
             for name in ("cpu", "memory"):
                 prefixes[("compute", what, name)] = (*container_path, "resources", what, name)
