@@ -106,11 +106,19 @@ def register(view: AnyView) -> AnyView:
     if view.name in VIEWS:
         raise ValueError(f"view {view.name!r} registered twice")
     VIEWS[view.name] = view
+    _resource_views.clear()
     return view
 
 
+# The per-resource views in registration order, worked out once (every resource asks) and again
+# after a registration.
+_resource_views: list[ResourceView] = []
+
+
 def resource_views() -> list[ResourceView]:
-    return [v for v in VIEWS.values() if isinstance(v, ResourceView)]
+    if not _resource_views:
+        _resource_views.extend(v for v in VIEWS.values() if isinstance(v, ResourceView))
+    return _resource_views
 
 
 def inventory_view(name: str) -> InventoryView | None:
