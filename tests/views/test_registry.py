@@ -14,6 +14,7 @@ from kubeaudit.model import Resource
 from kubeaudit.semantics.workloads import WORKLOAD_KINDS
 from kubeaudit.sources.manifests import ManifestSource
 from kubeaudit.views import ShapeError, check_resource_shape, known_views, resource_targets
+from kubeaudit.views.base import Target
 from kubeaudit.views.pod import slim_resource
 from kubeaudit.views.registry import VIEWS, InventoryView, ResourceView, View
 
@@ -106,3 +107,25 @@ def test_a_view_name_is_registered_once() -> None:
         from kubeaudit.views.registry import register
 
         register(VIEWS["pod"])
+
+
+def test_a_view_registered_after_resources_were_judged_is_built_too() -> None:
+    """resource_views() is worked out once; a registration (a plugin's view, after a scan in the
+    same process) must start it again, or the new view's rules would silently find nothing."""
+    from kubeaudit.views import registry
+
+    resource = next(r for r in RESOURCES if r.kind == "Pod")
+    resource_targets(resource, frozenset({"pod"}))  # the per-resource views are worked out now
+    probe = ResourceView(
+        name="review-probe",
+        kinds=frozenset({"Pod"}),
+        fields=frozenset({"name"}),
+        build=lambda r, shared: [Target(view="review-probe", resource=r, doc={"name": r.name})],
+    )
+    registry.register(probe)
+    try:
+        found = resource_targets(resource, frozenset({"review-probe"}))
+        assert [t.doc for t in found["review-probe"]] == [{"name": resource.name}]
+    finally:  # other tests of this worker see the registry as shipped
+        del VIEWS["review-probe"]
+        registry._resource_views.clear()
