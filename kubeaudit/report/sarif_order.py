@@ -30,21 +30,16 @@ def qualified_name(resource: Resource) -> str:
 
 def result_order(findings: FindingStore, physical: Physical) -> list[int]:
     """The findings' indexes in log order (see the module's docstring)."""
-    own: dict[int, tuple[str, bool]] = {}  # by id(resource): URI, region written
-    other: dict[tuple[int, str | None], tuple[str, bool]] = {}  # a position in another file
+    # By (id(resource), the file a position names, None for the resource's own): URI, region written.
+    known: dict[tuple[int, str | None], tuple[str, bool]] = {}
 
     def where(resource: Resource, position: Position | None) -> tuple[str, bool]:
-        if position is None or position.file is None:
-            found = own.get(id(resource))
-            if found is None:
-                uri, region = physical(resource, _PROBE)
-                found = own[id(resource)] = (uri, region is not None)
-            return found
-        key = (id(resource), position.file)
-        found = other.get(key)
+        file = None if position is None else position.file
+        key = (id(resource), file)
+        found = known.get(key)
         if found is None:
-            uri, region = physical(resource, position)
-            found = other[key] = (uri, region is not None)
+            uri, region = physical(resource, _PROBE if file is None else position)
+            found = known[key] = (uri, region is not None)
         return found
 
     uris: set[str] = set()
